@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Every problem is reported at once, then the process
+ * exits, so an operator fixes a deployment in one pass rather than one variable per restart.
+ */
+
+/** Development defaults, documented in the README. Refused when NODE_ENV=production. */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789',
+  INTERNAL_TOKEN_SECRET: 'dev-only-internal-secret-change-me-012345',
+  NATIONAL_ID_KEY: 'dev-only-national-id-key-change-me-01234',
+} as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: url.optional(),
+    REDIS_URL: url.optional(),
+    DB_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/).default('hub'),
+    EMBEDDED_PG_DIR: z.string().default('.data/postgres'),
+    EMBEDDED_PG_PORT: port.default(54329),
+    JWT_SECRET: z.string().min(32).optional(),
+    INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+    NATIONAL_ID_KEY: z.string().min(32).optional(),
+    GATEWAY_PORT: port.default(4000),
+    GATEWAY_HOST: z.string().default('127.0.0.1'),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_000_000),
+    SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
+    UNITS_URL: url.optional(),
+    DECLARATIONS_URL: url.optional(),
+    CHECKINS_URL: url.optional(),
+    TRACING_URL: url.optional(),
+    PROVINCE_URL: url.optional(),
+    PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
+    PORT: port.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of ['JWT_SECRET', 'INTERNAL_TOKEN_SECRET', 'NATIONAL_ID_KEY'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when NODE_ENV=production' });
+    }
+  });
+
+export type RawEnv = z.infer<typeof schema>;
+
+export interface HubEnv {
+  mode: RawEnv['NODE_ENV'];
+  production: boolean;
+  logLevel: RawEnv['LOG_LEVEL'];
+  postgres: { url: string | undefined; prefix: string; embeddedDir: string; embeddedPort: number };
+  redisUrl: string | undefined;
+  secrets: { jwt: string; internalToken: string; nationalIdKey: string };
+  gateway: {
+    port: number;
+    host: string;
+    subgraphTimeoutMs: number;
+    maxBodyBytes: number;
+    supergraphPath: string;
+    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'province', string>>;
+  };
+  service: { port: number | undefined; provinceCode: string | undefined };
+}
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): HubEnv {
+  // Empty strings mean "unset" (a blank line in an .env file should not become a value).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  return {
+    mode: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL,
+    postgres: { url: env.DATABASE_URL, prefix: env.DB_PREFIX, embeddedDir: env.EMBEDDED_PG_DIR, embeddedPort: env.EMBEDDED_PG_PORT },
+    redisUrl: env.REDIS_URL,
+    secrets: {
+      jwt: env.JWT_SECRET ?? DEV_SECRETS.JWT_SECRET,
+      internalToken: env.INTERNAL_TOKEN_SECRET ?? DEV_SECRETS.INTERNAL_TOKEN_SECRET,
+      nationalIdKey: env.NATIONAL_ID_KEY ?? DEV_SECRETS.NATIONAL_ID_KEY,
+    },
+    gateway: {
+      port: env.GATEWAY_PORT,
+      host: env.GATEWAY_HOST,
+      subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      supergraphPath: env.SUPERGRAPH_PATH,
+      subgraphUrls: {
+        ...(env.UNITS_URL ? { units: env.UNITS_URL } : {}),
+        ...(env.DECLARATIONS_URL ? { declarations: env.DECLARATIONS_URL } : {}),
+        ...(env.CHECKINS_URL ? { checkins: env.CHECKINS_URL } : {}),
+        ...(env.TRACING_URL ? { tracing: env.TRACING_URL } : {}),
+        ...(env.PROVINCE_URL ? { province: env.PROVINCE_URL } : {}),
+      },
+    },
+    service: { port: env.PORT, provinceCode: env.PROVINCE_CODE },
+  };
+}
+
+/** For entry points: parse process.env or print every problem and exit. */
+export function loadEnv(): HubEnv {
+  try {
+    // eslint-disable-next-line no-process-env -- the one place that reads the environment
+    return parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { ErrorCodes, hubError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the request context, or throws a GraphQLError (e.g. UNAUTHENTICATED) to refuse the request. */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  maxBodyBytes: number;
+  logger: Logger;
+  routes?: Record<string, Route>;
+  graphqlPath?: string;
+}
+
+/**
+ * Plain node:http in front of Apollo Server (what startStandaloneServer does), so that the
+ * gateway and every subgraph share one body limit, one error shape and extra routes (/health).
+ */
+export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
+  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.logger.error({ err: error }, 'unhandled HTTP error');
+      if (!res.headersSent) sendErrors(res, [hubError('INTERNAL_SERVER_ERROR', 'Internal server error')]);
+      else res.destroy();
+    });
+  });
+  // Longer than the load balancer's idle timeout, so pooled connections are not cut mid-request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = options.routes?.[url.pathname];
+    if (route) return route(req, res);
+    if (url.pathname !== graphqlPath) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+      return;
+    }
+
+    let body: unknown;
+    try {
+      body = await readBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof GraphQLError) return sendErrors(res, [error]);
+      throw error;
+    }
+
+    let context: TContext;
+    try {
+      context = await options.context(req);
+    } catch (error) {
+      if (error instanceof GraphQLError) return sendErrors(res, [error]);
+      throw error;
+    }
+
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: async () => context,
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  return server;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw hubError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw hubError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (!type.includes('json')) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw hubError('BAD_REQUEST', 'The request body is not valid JSON.');
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+function sendErrors(res: ServerResponse, errors: GraphQLError[]): void {
+  const code = errors[0]?.extensions.code as keyof typeof ErrorCodes | undefined;
+  const status = (code && ErrorCodes[code]?.http) || 400;
+  sendJson(res, status === 200 ? 400 : status, { errors: errors.map((e) => ({ message: e.message, extensions: { code: e.extensions.code } })) });
+}
+
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${host}:${address.port}`;
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

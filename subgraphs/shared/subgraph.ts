@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ErrorCodes } from './errors.ts';
+import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Identity } from './identity.ts';
+import type { Logger } from './logger.ts';
+
+export type Resolvers<TContext> = GraphQLResolverMap<TContext>;
+
+/** Reads a subgraph's SDL file (the one place its schema lives), keeping the path for error locations. */
+export function loadSchemaFile(path: string | URL): DocumentNode {
+  const text = readFileSync(path, 'utf8');
+  return parse(new Source(text, typeof path === 'string' ? path : path.pathname));
+}
+
+export interface SubgraphDefinition<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: Resolvers<TContext>;
+  /** Called once per request: make the request's DataLoaders here. */
+  createContext(identity: Identity): TContext;
+}
+
+export interface SubgraphServiceOptions {
+  internalTokenSecret: string;
+  logger: Logger;
+  maxBodyBytes?: number;
+  production?: boolean;
+}
+
+export interface SubgraphService {
+  name: string;
+  apollo: ApolloServer<BaseContext>;
+  http: Server;
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds (does not start) a subgraph: Apollo Server over `buildSubgraphSchema`, behind the
+ * shared HTTP layer, refusing any request that lacks the gateway's internal token.
+ */
+export async function buildSubgraphService<TContext extends BaseContext>(
+  definition: SubgraphDefinition<TContext>,
+  options: SubgraphServiceOptions,
+): Promise<SubgraphService> {
+  const logger = options.logger;
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+  });
+  await apollo.start();
+
+  const http = createGraphQLHttpServer<TContext>({
+    apollo,
+    logger,
+    maxBodyBytes: options.maxBodyBytes ?? 10_000_000,
+    context: async (req) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const token = Array.isArray(header) ? header[0] : header;
+      const identity = await verifyInternalToken(options.internalTokenSecret, token ?? '');
+      return definition.createContext(identity);
+    },
+    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }) },
+  });
+
+  return {
+    name: definition.name,
+    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    http,
+    listen: (port, host) => listen(http, port, host),
+    stop: async () => {
+      await closeServer(http);
+      await apollo.stop();
+    },
+  };
+}
+
+/**
+ * Errors carrying a code from the catalogue pass through; anything else is a bug, so its
+ * message (which may hold SQL or personal data) goes to the log, not to the caller.
+ */
+export function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code in ErrorCodes && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  if (typeof code === 'string' && !(code in ErrorCodes)) return formatted; // Apollo's own validation codes
+  logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected resolver error');
+  return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

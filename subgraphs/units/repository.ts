@@ -1,0 +1,84 @@
+import { asc, inArray, sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as schema from './db/schema.ts';
+import type { LegacyUnitRow, ProvinceRow, WardRow } from './db/models.ts';
+import { DEMO_WARDS, PROVINCES } from './directory.ts';
+
+export type UnitsDb = PostgresJsDatabase<typeof schema>;
+
+export interface LegacyWardDto extends LegacyUnitRow {
+  districtName: string | null;
+  provinceName: string | null;
+}
+
+/** Reads of the administrative directory; every method that takes a list is one SQL statement. */
+export class UnitsRepository {
+  constructor(private readonly db: UnitsDb) {}
+
+  allProvinces(): Promise<ProvinceRow[]> {
+    return this.db.select().from(schema.provinces).orderBy(asc(schema.provinces.code));
+  }
+
+  provincesByCodes(codes: readonly string[]): Promise<ProvinceRow[]> {
+    return this.db.select().from(schema.provinces).where(inArray(schema.provinces.code, [...codes]));
+  }
+
+  wardsByCodes(codes: readonly string[]): Promise<WardRow[]> {
+    return this.db.select().from(schema.wards).where(inArray(schema.wards.code, [...codes]));
+  }
+
+  wardsByProvinceCodes(codes: readonly string[]): Promise<WardRow[]> {
+    return this.db
+      .select()
+      .from(schema.wards)
+      .where(inArray(schema.wards.provinceCode, [...codes]))
+      .orderBy(asc(schema.wards.code));
+  }
+
+  async legacyWard(code: string): Promise<LegacyWardDto | null> {
+    const [row] = await this.db.execute<{
+      code: string; name: string; kind: string; level: 'ward'; parent_code: string | null;
+      district_name: string | null; province_name: string | null;
+    }>(sql`
+      select w.code, w.name, w.kind, w.level, w.parent_code, d.name as district_name, p.name as province_name
+      from legacy_units w
+      left join legacy_units d on d.code = w.parent_code and d.level = 'district'
+      left join legacy_units p on p.code = d.parent_code and p.level = 'province'
+      where w.code = ${code} and w.level = 'ward'`);
+    if (!row) return null;
+    return {
+      code: row.code, name: row.name, kind: row.kind, level: row.level, parentCode: row.parent_code,
+      districtName: row.district_name, provinceName: row.province_name,
+    };
+  }
+
+  async successorCodesByOldCodes(oldCodes: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await this.db
+      .select()
+      .from(schema.legacyWardSuccessors)
+      .where(inArray(schema.legacyWardSuccessors.oldWardCode, [...oldCodes]))
+      .orderBy(asc(schema.legacyWardSuccessors.newWardCode));
+    const byOld = new Map<string, string[]>();
+    for (const row of rows) byOld.set(row.oldWardCode, [...(byOld.get(row.oldWardCode) ?? []), row.newWardCode]);
+    return byOld;
+  }
+
+  /** The 34 provinces and the demo wards; idempotent, so it runs at every start. */
+  async seedDirectory(): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx
+        .insert(schema.provinces)
+        .values([...PROVINCES])
+        .onConflictDoUpdate({ target: schema.provinces.code, set: { name: sql`excluded.name`, kind: sql`excluded.kind` } });
+      await tx.insert(schema.wards).values([...DEMO_WARDS]).onConflictDoNothing();
+    });
+  }
+
+  async counts(): Promise<{ provinces: number; wards: number; legacyUnits: number; successors: number }> {
+    const [row] = await this.db.execute<{ provinces: number; wards: number; legacy_units: number; successors: number }>(sql`
+      select (select count(*)::int from provinces) as provinces, (select count(*)::int from wards) as wards,
+             (select count(*)::int from legacy_units) as legacy_units, (select count(*)::int from legacy_ward_successors) as successors`);
+    return { provinces: row?.provinces ?? 0, wards: row?.wards ?? 0, legacyUnits: row?.legacy_units ?? 0, successors: row?.successors ?? 0 };
+  }
+}
+

@@ -1,0 +1,28 @@
+import type { BaseContext } from '@apollo/server';
+import * as tables from './db/schema.ts';
+import type { SubgraphModule } from '../shared/module.ts';
+import type { Identity } from '../shared/identity.ts';
+import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
+import { schemaFile } from '../catalog.ts';
+import { createLoaders } from './loaders.ts';
+import { UnitsRepository, type UnitsDb } from './repository.ts';
+import { resolvers, type UnitsContext } from './resolvers/index.ts';
+
+export const typeDefs = loadSchemaFile(schemaFile('units'));
+
+/** The units subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
+export function unitsSubgraph(db: UnitsDb): SubgraphDefinition<UnitsContext> {
+  const repo = new UnitsRepository(db);
+  return {
+    name: 'units',
+    typeDefs,
+    resolvers,
+    createContext: (identity: Identity) => ({ identity, repo, loaders: createLoaders(repo) }),
+  };
+}
+
+export const unitsModule: SubgraphModule<typeof tables> = {
+  name: 'units',
+  tables,
+  build: (db) => unitsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+};

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { UnitsRepository } from '../../subgraphs/units/repository.ts';
+import { unitsModule } from '../../subgraphs/units/server.ts';
+import { createLoaders } from '../../subgraphs/units/loaders.ts';
+import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+
+describe('units repository', () => {
+  let database: TestDatabase<typeof unitsModule.tables>;
+  let repo: UnitsRepository;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(unitsModule);
+    repo = new UnitsRepository(database.db);
+    await repo.seedDirectory();
+  });
+  afterAll(() => database?.drop());
+
+  itWithPostgres('seeds the 34 provinces of the current structure, idempotently', async () => {
+    await repo.seedDirectory();
+    const provinces = await repo.allProvinces();
+    expect(provinces).toHaveLength(34);
+    expect(provinces.find((p) => p.code === '79')?.name).toBe('Thành phố Hồ Chí Minh');
+  });
+
+  itWithPostgres('batches ward look-ups: one result per key, in key order, null for unknown codes', async () => {
+    const loaders = createLoaders(repo);
+    const wards = await Promise.all(['26743', '99999', '00004'].map((code) => loaders.ward.load(code)));
+    expect(wards.map((w) => w?.name ?? null)).toEqual(['Phường Bến Thành', null, 'Phường Ba Đình']);
+  });
+});

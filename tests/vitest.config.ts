@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests do no I/O; integration and e2e tests share one PostgreSQL server that the global
+// setup resolves (DATABASE_URL, or an embedded server started for the run).
+export default defineConfig({
+  test: {
+    globalSetup: ['tests/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: files run two at a time, each in its own databases.
+    maxWorkers: 2,
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+    benchmark: { include: ['tests/bench/**/*.bench.ts'] },
+  },
+});
