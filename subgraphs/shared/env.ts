@@ -39,12 +39,6 @@ const schema = z
     PROVINCE_URL: url.optional(),
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const name of ['JWT_SECRET', 'INTERNAL_TOKEN_SECRET', 'NATIONAL_ID_KEY'] as const) {
-      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when NODE_ENV=production' });
-    }
   });
 
 export type RawEnv = z.infer<typeof schema>;
@@ -73,10 +67,14 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
   // Empty strings mean "unset" (a blank line in an .env file should not become a value).
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  // Checked apart from the schema so these show up together with any other problem.
+  if (cleaned.NODE_ENV === 'production') {
+    for (const name of ['JWT_SECRET', 'INTERNAL_TOKEN_SECRET', 'NATIONAL_ID_KEY'] as const) {
+      if (!cleaned[name]) problems.push(`  ${name}: required when NODE_ENV=production`);
+    }
   }
+  if (!result.success || problems.length) throw new EnvError(`Invalid environment:\n${problems.join('\n')}`);
   const env = result.data;
   return {
     mode: env.NODE_ENV,

@@ -1,0 +1,100 @@
+import type { Server } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { Agent, request } from 'undici';
+import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
+import type { Logger } from '../subgraphs/shared/logger.ts';
+import { maskUnexpected } from '../subgraphs/shared/subgraph.ts';
+import { authenticate, type AuthSecrets, type GatewayContext } from './auth.ts';
+import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
+import { supergraphFromFile } from './supergraph.ts';
+
+export interface GatewayOptions {
+  supergraphPath: string;
+  /** Subgraph name → URL; overrides the URL written in the supergraph. */
+  subgraphUrls: Record<string, string>;
+  secrets: AuthSecrets;
+  subgraphTimeoutMs: number;
+  maxBodyBytes: number;
+  production: boolean;
+  logger: Logger;
+}
+
+export interface GatewayService {
+  apollo: ApolloServer<GatewayContext>;
+  gateway: ApolloGateway;
+  http: Server;
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Builds (does not start listening) the gateway: @apollo/gateway over the static supergraph file. */
+export async function buildGateway(options: GatewayOptions): Promise<GatewayService> {
+  const { logger } = options;
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  const fetcher = createSubgraphFetcher(options.subgraphTimeoutMs, agent);
+  const urls = new Map<string, string>();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(options.supergraphPath, logger),
+    buildService: ({ name, url }) => {
+      const target = options.subgraphUrls[name] ?? url ?? '';
+      urls.set(name, target);
+      return new HubDataSource({ url: target, fetcher });
+    },
+    logger,
+  });
+  let schemaLoaded = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    schemaLoaded = true;
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    introspection: !options.production,
+    formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+  });
+  await apollo.start();
+
+  const http = createGraphQLHttpServer<GatewayContext>({
+    apollo,
+    logger,
+    maxBodyBytes: options.maxBodyBytes,
+    context: (req) => authenticate(req, options.secrets),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/ready': async (_req, res) => {
+        const subgraphs = Object.fromEntries(
+          await Promise.all([...urls].map(async ([name, url]) => [name, (await answers(url, agent)) ? 'up' : 'down'] as const)),
+        );
+        sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs });
+      },
+    },
+  });
+
+  return {
+    apollo,
+    gateway,
+    http,
+    listen: (port, host) => listen(http, port, host),
+    stop: async () => {
+      await closeServer(http);
+      await apollo.stop();
+      await agent.close();
+    },
+  };
+}
+
+/** A subgraph answers when its /health route does, within a second. */
+async function answers(graphqlUrl: string, agent: Agent): Promise<boolean> {
+  try {
+    const url = new URL(graphqlUrl);
+    url.pathname = '/health';
+    const response = await request(url, { dispatcher: agent, headersTimeout: 1000, bodyTimeout: 1000 });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}

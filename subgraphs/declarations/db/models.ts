@@ -1,0 +1,6 @@
+import type { healthDeclarations, people } from './schema.ts';
+
+export type PersonRow = typeof people.$inferSelect;
+export type NewPersonRow = typeof people.$inferInsert;
+export type HealthDeclarationRow = typeof healthDeclarations.$inferSelect;
+export type NewHealthDeclarationRow = typeof healthDeclarations.$inferInsert;
