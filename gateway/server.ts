@@ -8,6 +8,8 @@ import { maskUnexpected } from '../subgraphs/shared/subgraph.ts';
 import { authenticate, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
 import { supergraphFromFile } from './supergraph.ts';
+import { ProvinceRouter } from './province-router.ts';
+import type { ProvinceRegistry } from './province-registry.ts';
 
 export interface GatewayOptions {
   supergraphPath: string;
@@ -15,6 +17,10 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string>;
   secrets: AuthSecrets;
   subgraphTimeoutMs: number;
+  /** Where each province's deployment of the province subgraph lives. */
+  provinceRegistry: ProvinceRegistry;
+  /** Per-province timeout: a slow province yields PROVINCE_UNAVAILABLE, not a slow answer for all. */
+  provinceTimeoutMs: number;
   maxBodyBytes: number;
   production: boolean;
   logger: Logger;
@@ -38,6 +44,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(options.supergraphPath, logger),
     buildService: ({ name, url }) => {
+      if (name === 'province') return new ProvinceRouter(options.provinceRegistry, options.provinceTimeoutMs, logger.child({ component: 'province-router' }));
       const target = options.subgraphUrls[name] ?? url ?? '';
       urls.set(name, target);
       return new HubDataSource({ url: target, fetcher });
@@ -65,10 +72,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
-        const subgraphs = Object.fromEntries(
-          await Promise.all([...urls].map(async ([name, url]) => [name, (await answers(url, agent)) ? 'up' : 'down'] as const)),
-        );
-        sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs });
+        const probe = (entries: Array<[string, string]>) =>
+          Promise.all(entries.map(async ([name, url]) => [name, (await answers(url, agent)) ? 'up' : 'down'] as const)).then(Object.fromEntries);
+        const [subgraphs, provinces] = await Promise.all([probe([...urls]), probe(options.provinceRegistry.entries())]);
+        sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs, provinces });
       },
     },
   });
@@ -82,6 +89,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await closeServer(http);
       await apollo.stop();
       await agent.close();
+      options.provinceRegistry.close();
     },
   };
 }

@@ -4,7 +4,6 @@ import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { SubgraphConfig, SubgraphModule } from '../subgraphs/shared/module.ts';
 import { buildSubgraphService, type SubgraphService } from '../subgraphs/shared/subgraph.ts';
 import { unitsModule } from '../subgraphs/units/server.ts';
-import { UnitsRepository } from '../subgraphs/units/repository.ts';
 import { declarationsModule } from '../subgraphs/declarations/server.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
 import { checkinsModule } from '../subgraphs/checkins/server.ts';
@@ -14,6 +13,10 @@ import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
 import { provinceModule } from '../subgraphs/province/server.ts';
 import { seedProvinceDemo } from '../subgraphs/province/seed.ts';
 import { buildGateway, type GatewayService } from '../gateway/server.ts';
+import { ProvinceRegistry } from '../gateway/province-registry.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface HubOptions {
   /** A PostgreSQL server URL (any database); each subgraph gets its own database on it. */
@@ -29,6 +32,12 @@ export interface HubOptions {
   supergraphPath: string;
   production: boolean;
   subgraphTimeoutMs: number;
+  provinceTimeoutMs: number;
+  /**
+   * The province registry file the gateway reads (and re-reads on change). With random ports the
+   * launcher writes one listing the shards it started, in a temporary folder.
+   */
+  provinceRegistryFile?: string;
   maxBodyBytes: number;
   logger: Logger;
 }
@@ -43,6 +52,7 @@ export interface RunningSubgraph {
 
 export interface Hub {
   gatewayUrl: string;
+  provinceRegistryFile: string;
   gateway: GatewayService;
   subgraphs: RunningSubgraph[];
   /** Stops one subgraph (tests use it to take a service down while the rest keep running). */
@@ -70,6 +80,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       module.name,
       module.tables,
     );
+    await module.prepare?.(database.db);
     const service = await buildSubgraphService(module.build(database.db, config), {
       internalTokenSecret: options.secrets.internalToken,
       logger: config.logger,
@@ -89,22 +100,20 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...NATIONAL.map((module) => startSubgraph(module)),
       ...options.provinceCodes.map((code) => startSubgraph(provinceModule, code)),
     ]);
-    // The 34 provinces are reference data every hub needs, demo or not.
-    await new UnitsRepository(nationalDb(started, 'units')).seedDirectory();
     if (options.seedDemo) await seedDemo(started, options);
 
     const byName = (name: SubgraphName) => started.find((s) => s.name === name && !s.provinceCode)?.url;
     const subgraphUrls: Record<string, string> = {};
     for (const name of ['units', 'declarations', 'checkins', 'tracing'] as const) subgraphUrls[name] = byName(name) ?? '';
-    // One province deployment for now; routing across many provinces is the province router's job.
-    const firstProvince = started.find((s) => s.name === 'province');
-    if (firstProvince) subgraphUrls.province = firstProvince.url;
+    const provinceRegistryFile = options.provinceRegistryFile ?? writeRegistry(started);
 
     const gateway = await buildGateway({
       supergraphPath: options.supergraphPath,
       subgraphUrls,
       secrets: options.secrets,
       subgraphTimeoutMs: options.subgraphTimeoutMs,
+      provinceRegistry: ProvinceRegistry.fromFile(provinceRegistryFile, logger.child({ service: 'gateway' })),
+      provinceTimeoutMs: options.provinceTimeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       production: options.production,
       logger: logger.child({ service: 'gateway' }),
@@ -117,6 +126,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     };
     return {
       gatewayUrl: `${gatewayBase}/graphql`,
+      provinceRegistryFile,
       gateway,
       subgraphs: started,
       stopSubgraph: async (name, provinceCode) => {
@@ -148,4 +158,11 @@ function nationalDb(subgraphs: RunningSubgraph[], name: SubgraphName): never {
   const found = subgraphs.find((s) => s.name === name && !s.provinceCode);
   if (!found) throw new Error(`subgraph ${name} is not running`);
   return found.database.db as never;
+}
+
+function writeRegistry(subgraphs: RunningSubgraph[]): string {
+  const provinces = Object.fromEntries(subgraphs.filter((s) => s.name === 'province').map((s) => [s.provinceCode!, s.url]));
+  const file = join(mkdtempSync(join(tmpdir(), 'hub-registry-')), 'province-registry.json');
+  writeFileSync(file, JSON.stringify({ provinces }, null, 2));
+  return file;
 }

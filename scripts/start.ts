@@ -37,6 +37,8 @@ try {
     supergraphPath: env.gateway.supergraphPath,
     production: env.production,
     subgraphTimeoutMs: env.gateway.subgraphTimeoutMs,
+    provinceTimeoutMs: env.gateway.provinceTimeoutMs,
+    provinceRegistryFile: env.gateway.provinceRegistryFile,
     maxBodyBytes: env.gateway.maxBodyBytes,
     logger,
   });

@@ -36,7 +36,8 @@ const schema = z
     DECLARATIONS_URL: url.optional(),
     CHECKINS_URL: url.optional(),
     TRACING_URL: url.optional(),
-    PROVINCE_URL: url.optional(),
+    PROVINCE_REGISTRY_FILE: z.string().default('config/province-registry.json'),
+    PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
   });
@@ -56,7 +57,9 @@ export interface HubEnv {
     subgraphTimeoutMs: number;
     maxBodyBytes: number;
     supergraphPath: string;
-    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'province', string>>;
+    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing', string>>;
+    provinceRegistryFile: string;
+    provinceTimeoutMs: number;
   };
   service: { port: number | undefined; provinceCode: string | undefined };
 }
@@ -98,8 +101,9 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
         ...(env.DECLARATIONS_URL ? { declarations: env.DECLARATIONS_URL } : {}),
         ...(env.CHECKINS_URL ? { checkins: env.CHECKINS_URL } : {}),
         ...(env.TRACING_URL ? { tracing: env.TRACING_URL } : {}),
-        ...(env.PROVINCE_URL ? { province: env.PROVINCE_URL } : {}),
       },
+      provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
+      provinceTimeoutMs: env.PROVINCE_TIMEOUT_MS,
     },
     service: { port: env.PORT, provinceCode: env.PROVINCE_CODE },
   };

@@ -22,4 +22,6 @@ export interface SubgraphModule<TSchema extends Record<string, unknown> = Record
   name: SubgraphName;
   tables: TSchema;
   build(db: PostgresJsDatabase<TSchema>, config: SubgraphConfig): SubgraphDefinition<BaseContext>;
+  /** Reference data every deployment needs (not demo data), written idempotently at each start. */
+  prepare?(db: PostgresJsDatabase<TSchema>): Promise<void>;
 }

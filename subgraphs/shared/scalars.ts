@@ -10,7 +10,7 @@ export function parseDateTime(value: unknown): Date {
     throw badInput(`DateTime must be an RFC 3339 string with a time zone, e.g. 2025-07-01T08:30:00+07:00; got ${JSON.stringify(value)?.slice(0, 40)}`);
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
+  if (Number.isNaN(date.getTime()) || !isRealCalendarDate(value)) throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
   return date;
 }
 
@@ -28,3 +28,11 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     return parseDateTime(ast.value);
   },
 });
+
+/** `new Date` rolls 2025-02-30 over to 2 March; a day that does not exist must be refused instead. */
+function isRealCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const [hour, minute] = value.slice(11, 16).split(':').map(Number) as [number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day && hour < 24 && minute < 60;
+}

@@ -5,6 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ErrorCodes } from './errors.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Identity } from './identity.ts';
@@ -53,6 +54,8 @@ export async function buildSubgraphService<TContext extends BaseContext>(
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
     includeStacktraceInErrorResponses: false,
+    // Traces are for Apollo's hosted studio, which the hub does not report to.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });
   await apollo.start();

@@ -25,4 +25,6 @@ export const unitsModule: SubgraphModule<typeof tables> = {
   name: 'units',
   tables,
   build: (db) => unitsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+  // The 34 provinces are reference data every hub needs, demo or not.
+  prepare: (db) => new UnitsRepository(db).seedDirectory(),
 };

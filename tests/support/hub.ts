@@ -47,6 +47,7 @@ export async function startTestHub(overrides: Partial<HubOptions> = {}): Promise
     supergraphPath: SUPERGRAPH_FILE,
     production: false,
     subgraphTimeoutMs: 5_000,
+    provinceTimeoutMs: 1_500,
     maxBodyBytes: 1_000_000,
     logger: createLogger('test-hub', 'silent'),
     ...overrides,

@@ -45,7 +45,7 @@ export interface TestDatabase<TSchema extends Record<string, unknown>> extends D
 /** A throwaway, migrated database for one subgraph; `drop()` removes it (FORCE) at the end of the file. */
 export async function createTestDatabase<TSchema extends Record<string, unknown>>(
   module: SubgraphModule<TSchema>,
-  label = module.name,
+  label: string = module.name,
 ): Promise<TestDatabase<TSchema> & { db: PostgresJsDatabase<TSchema> }> {
   const server = postgresUrl();
   if (!server) throw new Error('no PostgreSQL server for this test');

@@ -1,0 +1,50 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+
+/** Kinds of venue that display a QR code; the SDL enum `VenueCategory` has the same values. */
+export const VENUE_CATEGORIES = ['MARKET', 'RESTAURANT', 'SHOP', 'SCHOOL', 'HOSPITAL', 'OFFICE', 'TRANSPORT', 'WORSHIP', 'OTHER'] as const;
+export type VenueCategory = (typeof VENUE_CATEGORIES)[number];
+
+/** Places with a QR code that people scan on arrival (điểm quét mã QR). */
+export const venues = pgTable(
+  'venues',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    category: text('category', { enum: VENUE_CATEGORIES }).notNull(),
+    // Codes of the units subgraph; not foreign keys, because each subgraph owns its own database.
+    wardCode: varchar('ward_code', { length: 5 }).notNull(),
+    provinceCode: varchar('province_code', { length: 2 }).notNull(),
+    qrCode: text('qr_code').notNull().unique('venues_qr_code_key'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('venues_category_check', sql`${t.category} in (${sql.raw(VENUE_CATEGORIES.map((c) => `'${c}'`).join(', '))})`),
+  ],
+);
+
+/**
+ * One QR check-in. The id is made by the scanning client, so a retried upload is recognised by its
+ * primary key. An open check-in (no checked_out_at) counts until the rule's maximum stay.
+ *
+ * The exposure search's covering index `check_ins_venue_checked_in_idx (venue_id, checked_in_at)
+ * INCLUDE (checked_out_at, person_id)` is created by the custom migration
+ * `add_venue_window_covering_index`: drizzle cannot express INCLUDE, so it is not declared here.
+ */
+export const checkIns = pgTable(
+  'check_ins',
+  {
+    id: uuid('id').primaryKey(),
+    personId: uuid('person_id').notNull(),
+    venueId: uuid('venue_id')
+      .notNull()
+      .references(() => venues.id),
+    checkedInAt: timestamp('checked_in_at', { withTimezone: true, mode: 'date' }).notNull(),
+    checkedOutAt: timestamp('checked_out_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('check_ins_person_checked_in_idx').on(t.personId, t.checkedInAt),
+    check('check_ins_checked_out_after_in', sql`${t.checkedOutAt} is null or ${t.checkedOutAt} >= ${t.checkedInAt}`),
+  ],
+);

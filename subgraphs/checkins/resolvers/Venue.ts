@@ -1,0 +1,10 @@
+import { requireUuid } from '../../shared/validate.ts';
+import type { VenueDto } from '../repository.ts';
+import type { CheckinsContext } from './context.ts';
+
+export const Venue = {
+  __resolveReference: (ref: { id: string }, ctx: CheckinsContext) => ctx.loaders.venue.load(requireUuid(ref.id, 'id')),
+  ward: (v: VenueDto) => ({ code: v.wardCode }),
+  province: (v: VenueDto) => ({ code: v.provinceCode }),
+  registeredAt: (v: VenueDto) => v.createdAt,
+};

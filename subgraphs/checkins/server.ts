@@ -1,0 +1,39 @@
+import type { BaseContext } from '@apollo/server';
+import * as tables from './db/schema.ts';
+import type { SubgraphModule } from '../shared/module.ts';
+import type { Identity } from '../shared/identity.ts';
+import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
+import { schemaFile } from '../catalog.ts';
+import { createLoaders } from './loaders.ts';
+import { CheckInRepository, ExposureRepository, VenueRepository, type CheckinsDb } from './repository.ts';
+import { resolvers, type CheckinsContext } from './resolvers/index.ts';
+import { DEFAULT_EXPOSURE_RULE, type ExposureRule } from './rule.ts';
+
+export const typeDefs = loadSchemaFile(schemaFile('checkins'));
+
+export interface CheckinsOptions {
+  /** The exposure rule in force (maximum stay, default minimum overlap); DEFAULT_EXPOSURE_RULE when left out. */
+  rule?: ExposureRule;
+}
+
+/** The checkins subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
+export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}): SubgraphDefinition<CheckinsContext> {
+  const rule = options.rule ?? DEFAULT_EXPOSURE_RULE;
+  const repos = {
+    venues: new VenueRepository(db),
+    checkIns: new CheckInRepository(db, rule),
+    exposures: new ExposureRepository(db, rule),
+  };
+  return {
+    name: 'checkins',
+    typeDefs,
+    resolvers,
+    createContext: (identity: Identity) => ({ identity, ...repos, loaders: createLoaders(repos) }),
+  };
+}
+
+export const checkinsModule: SubgraphModule<typeof tables> = {
+  name: 'checkins',
+  tables,
+  build: (db) => checkinsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+};

@@ -1,0 +1,63 @@
+import { asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { quarantineFacilities } from '../db/schema.ts';
+import type { QuarantineFacilityRow } from '../db/models.ts';
+import type { ProvinceDb } from './db.ts';
+
+export interface QuarantineFacilityDto extends QuarantineFacilityRow {
+  provinceCode: string;
+  freeBeds: number;
+}
+
+export type SetOccupancyOutcome =
+  | { kind: 'set'; facility: QuarantineFacilityDto }
+  | { kind: 'notFound' }
+  | { kind: 'invalid'; capacity: number; message: string };
+
+/** Quarantine facilities (cơ sở cách ly) of this province. */
+export class FacilitiesRepository {
+  constructor(
+    private readonly db: ProvinceDb,
+    private readonly provinceCode: string,
+  ) {}
+
+  private dto(row: QuarantineFacilityRow): QuarantineFacilityDto {
+    return { ...row, provinceCode: this.provinceCode, freeBeds: row.capacity - row.occupied };
+  }
+
+  async byIds(ids: readonly string[]): Promise<QuarantineFacilityDto[]> {
+    const rows = await this.db.select().from(quarantineFacilities).where(inArray(quarantineFacilities.id, [...ids]));
+    return rows.map((row) => this.dto(row));
+  }
+
+  async list(filter: { withFreeBeds?: boolean } = {}): Promise<QuarantineFacilityDto[]> {
+    const rows = await this.db
+      .select()
+      .from(quarantineFacilities)
+      .where(filter.withFreeBeds ? lt(quarantineFacilities.occupied, quarantineFacilities.capacity) : undefined)
+      .orderBy(asc(quarantineFacilities.name), asc(quarantineFacilities.id));
+    return rows.map((row) => this.dto(row));
+  }
+
+  /** Records the beds in use; a negative count or one above capacity writes nothing. */
+  async setOccupancy(id: string, occupied: number): Promise<SetOccupancyOutcome> {
+    return this.db.transaction(async (tx) => {
+      // Locked so that the capacity checked here is the capacity in force when the row is written.
+      const [current] = await tx.select().from(quarantineFacilities).where(eq(quarantineFacilities.id, id)).for('update');
+      if (!current) return { kind: 'notFound' };
+      if (!Number.isInteger(occupied) || occupied < 0 || occupied > current.capacity) {
+        return {
+          kind: 'invalid',
+          capacity: current.capacity,
+          message: `Occupancy must be between 0 and the facility's capacity of ${current.capacity} beds; got ${occupied}.`,
+        };
+      }
+      const [row] = await tx
+        .update(quarantineFacilities)
+        .set({ occupied, updatedAt: sql`now()` })
+        .where(eq(quarantineFacilities.id, id))
+        .returning();
+      if (!row) throw new Error(`facility ${id} vanished while locked`);
+      return { kind: 'set', facility: this.dto(row) };
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { asc } from 'drizzle-orm';
+import { testingSites } from '../db/schema.ts';
+import type { TestingSiteRow } from '../db/models.ts';
+import type { ProvinceDb } from './db.ts';
+
+/** Testing sites (điểm xét nghiệm) of this province. */
+export class TestingSitesRepository {
+  constructor(private readonly db: ProvinceDb) {}
+
+  list(): Promise<TestingSiteRow[]> {
+    return this.db.select().from(testingSites).orderBy(asc(testingSites.name), asc(testingSites.id));
+  }
+}

@@ -1,0 +1,88 @@
+import { badInput } from '../../shared/errors.ts';
+import { requireUuid } from '../../shared/validate.ts';
+import type { TracingTaskDegree, TracingTaskStatus } from '../db/models.ts';
+import { requireOwnProvince, requireWardCode, type ProvinceContext } from './context.ts';
+
+/** Long enough for a phone call's summary; longer text belongs in the case file, not the graph. */
+export const MAX_NOTE_LENGTH = 2000;
+
+interface AcceptTracingTaskArgs {
+  province: string;
+  input: { contactId: string; caseId: string; personId: string; degree: TracingTaskDegree; wardCode: string; dueAt?: Date | null };
+}
+
+export const Mutation = {
+  acceptTracingTask: async (_: unknown, { province, input }: AcceptTracingTaskArgs, ctx: ProvinceContext) => {
+    requireOwnProvince(ctx, province);
+    const outcome = await ctx.repos.tracingTasks.accept({
+      contactId: requireUuid(input.contactId, 'input.contactId'),
+      caseId: requireUuid(input.caseId, 'input.caseId'),
+      personId: requireUuid(input.personId, 'input.personId'),
+      degree: input.degree,
+      wardCode: requireWardCode(input.wardCode, 'input.wardCode'),
+      dueAt: input.dueAt ?? null,
+    });
+    switch (outcome.kind) {
+      case 'accepted':
+        return { __typename: 'TracingTaskAccepted', task: outcome.task, created: outcome.created };
+      case 'invalid':
+        return { __typename: 'InvalidTracingTask', field: outcome.field, message: outcome.message };
+    }
+  },
+
+  assignTracer: async (_: unknown, args: { province: string; taskId: string; tracerId: string }, ctx: ProvinceContext) => {
+    requireOwnProvince(ctx, args.province);
+    const taskId = requireUuid(args.taskId, 'taskId');
+    const tracerId = requireUuid(args.tracerId, 'tracerId');
+    const outcome = await ctx.repos.tracingTasks.assign(taskId, tracerId);
+    switch (outcome.kind) {
+      case 'assigned':
+        return { __typename: 'TracerAssigned', task: outcome.task };
+      case 'taskNotFound':
+        return { __typename: 'TracingTaskNotFound', message: `Province ${ctx.provinceCode} has no tracing task ${taskId}.` };
+      case 'tracerNotFound':
+        return { __typename: 'TracerNotFound', message: `Province ${ctx.provinceCode} has no tracer ${tracerId}.` };
+    }
+  },
+
+  updateTracingTask: async (
+    _: unknown,
+    args: { province: string; taskId: string; status?: TracingTaskStatus | null; note?: string | null },
+    ctx: ProvinceContext,
+  ) => {
+    requireOwnProvince(ctx, args.province);
+    const taskId = requireUuid(args.taskId, 'taskId');
+    const note = args.note == null ? null : args.note.trim();
+    if (args.status == null && note == null) throw badInput('Give a status, a note or both.', 'status');
+    if (note !== null && note.length === 0) throw badInput('note must not be blank.', 'note');
+    if (note !== null && note.length > MAX_NOTE_LENGTH) throw badInput(`note must be at most ${MAX_NOTE_LENGTH} characters.`, 'note');
+    const outcome = await ctx.repos.tracingTasks.update(taskId, { status: args.status ?? null, note, author: ctx.identity.subject });
+    switch (outcome.kind) {
+      case 'updated':
+        return { __typename: 'TracingTaskUpdated', task: outcome.task };
+      case 'notFound':
+        return { __typename: 'TracingTaskNotFound', message: `Province ${ctx.provinceCode} has no tracing task ${taskId}.` };
+      case 'invalidTransition':
+        return {
+          __typename: 'InvalidTransition',
+          from: outcome.from,
+          to: outcome.to,
+          message: `A tracing task cannot go from ${outcome.from} to ${outcome.to}.`,
+        };
+    }
+  },
+
+  setFacilityOccupancy: async (_: unknown, args: { province: string; facilityId: string; occupied: number }, ctx: ProvinceContext) => {
+    requireOwnProvince(ctx, args.province);
+    const facilityId = requireUuid(args.facilityId, 'facilityId');
+    const outcome = await ctx.repos.facilities.setOccupancy(facilityId, args.occupied);
+    switch (outcome.kind) {
+      case 'set':
+        return { __typename: 'FacilityOccupancySet', facility: outcome.facility };
+      case 'notFound':
+        return { __typename: 'FacilityNotFound', message: `Province ${ctx.provinceCode} has no quarantine facility ${facilityId}.` };
+      case 'invalid':
+        return { __typename: 'InvalidOccupancy', message: outcome.message, capacity: outcome.capacity };
+    }
+  },
+};

@@ -1,0 +1,33 @@
+import { hubError, badInput } from '../../shared/errors.ts';
+import type { Identity } from '../../shared/identity.ts';
+import { requireProvinceCode, truncate, WARD_CODE } from '../../shared/validate.ts';
+import type { ProvinceLoaders } from '../loaders.ts';
+import type { ProvinceRepositories } from '../repositories/index.ts';
+
+export interface ProvinceContext {
+  identity: Identity;
+  /** The one province this deployment serves. */
+  provinceCode: string;
+  repos: ProvinceRepositories;
+  loaders: ProvinceLoaders;
+}
+
+/**
+ * A deployment answers for its own province only. The gateway never sends it another province's
+ * code; the error guards against a misrouted request reading or writing the wrong database.
+ */
+export function requireOwnProvince(ctx: ProvinceContext, value: string, argument = 'province'): string {
+  const code = requireProvinceCode(value, argument);
+  if (code !== ctx.provinceCode) {
+    throw hubError('WRONG_PROVINCE', `This service answers for province ${ctx.provinceCode} only; it was asked for province ${code}.`, {
+      province: code,
+      servedProvince: ctx.provinceCode,
+    });
+  }
+  return code;
+}
+
+export function requireWardCode(value: string, argument: string): string {
+  if (!WARD_CODE.test(value)) throw badInput(`${argument} must be a five-digit ward code, got "${truncate(value)}"`, argument);
+  return value;
+}

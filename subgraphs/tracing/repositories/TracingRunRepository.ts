@@ -1,0 +1,57 @@
+import { eq, inArray } from 'drizzle-orm';
+import * as schema from '../db/schema.ts';
+import type { TracingDb, TracingRunRow } from '../db/models.ts';
+
+/**
+ * Tracing runs (one per case, id = case id). The status changes are for the tracing worker:
+ * each is one UPDATE, safe to repeat when a crashed job runs again.
+ */
+export class TracingRunRepository {
+  constructor(private readonly db: TracingDb) {}
+
+  byIds(ids: readonly string[]): Promise<TracingRunRow[]> {
+    return this.db.select().from(schema.tracingRuns).where(inArray(schema.tracingRuns.id, [...ids]));
+  }
+
+  /** The worker picked the job up (again, after a crash or a retry): clears a previous outcome. */
+  async markRunning(id: string, at = new Date()): Promise<TracingRunRow | null> {
+    const [row] = await this.db
+      .update(schema.tracingRuns)
+      .set({ status: 'RUNNING', startedAt: at, finishedAt: null, error: null })
+      .where(eq(schema.tracingRuns.id, id))
+      .returning();
+    return row ?? null;
+  }
+
+  /** Contacts are written and sent: the counts and the provinces that received tracing tasks. */
+  async markSucceeded(
+    id: string,
+    counts: { f1Count: number; f2Count: number },
+    provincesNotified: readonly string[],
+    at = new Date(),
+  ): Promise<TracingRunRow | null> {
+    const [row] = await this.db
+      .update(schema.tracingRuns)
+      .set({
+        status: 'SUCCEEDED',
+        f1Count: counts.f1Count,
+        f2Count: counts.f2Count,
+        provincesNotified: [...new Set(provincesNotified)].sort(),
+        finishedAt: at,
+        error: null,
+      })
+      .where(eq(schema.tracingRuns.id, id))
+      .returning();
+    return row ?? null;
+  }
+
+  /** The last attempt failed; `error` is a message for officials (no personal data). */
+  async markFailed(id: string, error: string, at = new Date()): Promise<TracingRunRow | null> {
+    const [row] = await this.db
+      .update(schema.tracingRuns)
+      .set({ status: 'FAILED', error, finishedAt: at })
+      .where(eq(schema.tracingRuns.id, id))
+      .returning();
+    return row ?? null;
+  }
+}

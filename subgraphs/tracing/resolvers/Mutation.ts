@@ -1,0 +1,40 @@
+import type { CaseRow } from '../db/models.ts';
+import { CaseIdConflictError, UnknownContactRuleError } from '../repositories/index.ts';
+import { validateConfirmCase, type ConfirmCaseInput } from '../validation.ts';
+import type { TracingContext } from './context.ts';
+
+type ConfirmCaseResult =
+  | { __typename: 'CaseConfirmed'; case: CaseRow; created: boolean }
+  | { __typename: 'InvalidCase'; message: string; field: string }
+  | { __typename: 'UnknownContactRule'; message: string; rule: string };
+
+/**
+ * The hook point after a confirmation has committed: runs the `afterConfirm` hook given to
+ * server.ts (the tracing worker piece enqueues the BullMQ job there, jobId = case id).
+ * Also on a repeat whose run is still QUEUED: if the first call committed but its enqueue was
+ * lost (crash, queue down), the client's retry enqueues it, and the job id makes a duplicate a
+ * no-op. A failing hook fails the call (INTERNAL_SERVER_ERROR), so the client retries.
+ */
+export async function onCaseConfirmed(ctx: TracingContext, confirmed: { case: CaseRow; created: boolean }): Promise<void> {
+  if (!ctx.afterConfirm) return;
+  const run = confirmed.created ? null : await ctx.loaders.run.load(confirmed.case.id);
+  if (confirmed.created || run?.status === 'QUEUED') await ctx.afterConfirm(confirmed.case.id);
+}
+
+export const Mutation = {
+  confirmCase: async (_: unknown, { input }: { input: ConfirmCaseInput }, ctx: TracingContext): Promise<ConfirmCaseResult> => {
+    const checked = validateConfirmCase(input);
+    if (!checked.ok) return { __typename: 'InvalidCase', message: checked.message, field: checked.field };
+    let confirmed: { case: CaseRow; created: boolean };
+    try {
+      confirmed = await ctx.repos.cases.confirm(checked.command);
+    } catch (error) {
+      if (error instanceof UnknownContactRuleError) return { __typename: 'UnknownContactRule', message: error.message, rule: error.rule };
+      if (error instanceof CaseIdConflictError) return { __typename: 'InvalidCase', message: error.message, field: 'id' };
+      throw error;
+    }
+    ctx.loaders.case.prime(confirmed.case.id, confirmed.case);
+    await onCaseConfirmed(ctx, confirmed);
+    return { __typename: 'CaseConfirmed', case: confirmed.case, created: confirmed.created };
+  },
+};

@@ -1,0 +1,9 @@
+import { requireUuid } from '../../shared/validate.ts';
+import type { TracingContext } from './context.ts';
+
+/** Person belongs to the declarations subgraph; tracing only adds fields, so a reference needs no read. */
+export const Person = {
+  __resolveReference: (ref: { id: string }) => ({ id: requireUuid(ref.id, 'id') }),
+  cases: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.casesOfPerson.load(p.id),
+  contactStatus: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.contactStatus.load(p.id),
+};
