@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch, Response } from 'undici';
 import { INTERNAL_HEADER_PREFIX, INTERNAL_TOKEN_HEADER } from '../subgraphs/shared/identity.ts';
 import type { GatewayContext } from './auth.ts';
 
@@ -11,8 +11,28 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
  * more than doubled throughput.
  */
 export function createSubgraphFetcher(timeoutMs: number, agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 })): Fetcher {
-  return ((url: string, init?: Record<string, unknown>) =>
-    undiciFetch(url, { ...(init as object), dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
+  return (async (url: string, init?: Record<string, unknown>) => {
+    const response = await undiciFetch(url, { ...(init as object), dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
+    return asGraphQLResult(response);
+  }) as unknown as Fetcher;
+}
+
+/**
+ * Apollo Server answers a request it cannot validate (a malformed DateTime literal, a bad
+ * variable) with HTTP 400 and a GraphQL `errors` body. RemoteGraphQLDataSource would turn that
+ * into an opaque "400: Bad Request"; passing it on as an ordinary GraphQL result keeps the
+ * subgraph's message and code for the caller.
+ */
+async function asGraphQLResult(response: Response): Promise<Response> {
+  if (response.status !== 400 || !(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const body = await response.text();
+  try {
+    const parsed = JSON.parse(body) as { errors?: unknown };
+    if (Array.isArray(parsed.errors)) return new Response(body, { status: 200, headers: response.headers });
+  } catch {
+    /* not a GraphQL body: fall through */
+  }
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A subgraph call that carries the gateway's internal token and nothing the client sent. */

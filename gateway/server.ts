@@ -58,6 +58,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     introspection: !options.production,
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),

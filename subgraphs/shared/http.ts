@@ -114,6 +114,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 function sendErrors(res: ServerResponse, errors: GraphQLError[]): void {
   const code = errors[0]?.extensions.code as keyof typeof ErrorCodes | undefined;
   const status = (code && ErrorCodes[code]?.http) || 400;
+  // The client may still be sending an oversized body: do not keep this connection alive.
+  if (code === 'PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
   sendJson(res, status === 200 ? 400 : status, { errors: errors.map((e) => ({ message: e.message, extensions: { code: e.extensions.code } })) });
 }
 
@@ -129,9 +131,14 @@ export async function listen(server: Server, port: number, host = '127.0.0.1'): 
   return `http://${host}:${address.port}`;
 }
 
-export async function closeServer(server: Server): Promise<void> {
+/** Stops accepting connections, lets requests in flight finish for up to `graceMs`, then cuts the rest. */
+export async function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   await new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -53,6 +53,8 @@ export async function buildSubgraphService<TContext extends BaseContext>(
   const logger = options.logger;
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
+    // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     // Traces are for Apollo's hosted studio, which the hub does not report to.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
