@@ -58,7 +58,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     representations.forEach((rep, index) => {
       const code = rep.__typename === 'Province' ? rep.code : rep.provinceCode;
       if (typeof code !== 'string' || !PROVINCE_CODE.test(code)) {
-        errors.push(unavailable(String(code ?? ''), `No province code in this ${rep.__typename ?? 'entity'} reference`, ['_entities', index]));
+        errors.push(unavailable(String(code ?? ''), `no valid province code in this ${rep.__typename ?? 'entity'} reference`, ['_entities', index]));
         return;
       }
       groups.set(code, [...(groups.get(code) ?? []), index]);
@@ -99,7 +99,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
       const key = selection.alias?.value ?? selection.name.value;
       if (!code || !PROVINCE_CODE.test(code)) {
         data[key] = null;
-        errors.push(unavailable(code ?? '', `The province argument must be a two-digit province code`, [key]));
+        errors.push(unavailable(code ?? '', 'the province argument must be a two-digit province code', [key]));
         continue;
       }
       groups.set(code, [...(groups.get(code) ?? []), selection]);
@@ -138,7 +138,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     change: { variables?: Record<string, unknown>; query?: string },
   ): Promise<{ ok: true; response: GatewayGraphQLResponse } | { ok: false; reason: string }> {
     const url = this.registry.urlFor(code);
-    if (!url) return { ok: false, reason: `Province ${code} is not registered with the hub` };
+    if (!url) return { ok: false, reason: 'it is not registered with the hub' };
     try {
       // A fresh request object per shard: the data source writes its HTTP headers onto it.
       const request = { ...options.request, ...change, http: undefined };
@@ -147,7 +147,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     } catch (error) {
       this.logger.warn({ err: error, province: code, url }, 'province shard did not answer');
       const timedOut = error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`);
-      return { ok: false, reason: timedOut ? `Province ${code} did not answer within ${this.timeoutMs} ms` : `Province ${code} is unreachable` };
+      return { ok: false, reason: timedOut ? `it did not answer within ${this.timeoutMs} ms` : 'it is unreachable' };
     }
   }
 
@@ -174,14 +174,14 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
 
 function unavailable(province: string, message: string, path: Array<string | number>): GraphQLFormattedError {
   return {
-    message: province ? `Province ${province} is unavailable: ${message}` : message,
+    message: province ? `Province ${province} is unavailable: ${message}` : `Province unavailable: ${message}`,
     ...(path.length ? { path } : {}),
     extensions: { code: 'PROVINCE_UNAVAILABLE', province },
   };
 }
 
 function firstMessage(response: GatewayGraphQLResponse): string {
-  return response.errors?.[0]?.message ?? 'no data in its answer';
+  return `it answered with an error (${response.errors?.[0]?.message ?? 'no data'})`;
 }
 
 /** Maps `_entities.<position in the shard's batch>` back to the position in the original batch. */
@@ -194,7 +194,8 @@ function reindex(error: GraphQLFormattedError, indexes: number[]): GraphQLFormat
 function provinceArgument(field: FieldNode, variables: Record<string, unknown>): string | undefined {
   const argument = field.arguments?.find((a) => a.name.value === 'province');
   if (!argument) return undefined;
-  if (argument.value.kind === Kind.STRING) return argument.value.value;
+  // The query planner prints an ID literal such as "79" as the integer 79 (ID accepts both).
+  if (argument.value.kind === Kind.STRING || argument.value.kind === Kind.INT) return argument.value.value;
   if (argument.value.kind === Kind.VARIABLE) {
     const value = variables[argument.value.name.value];
     return typeof value === 'string' ? value : undefined;
