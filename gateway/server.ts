@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { maskUnexpected } from '../subgraphs/shared/subgraph.ts';
-import { authenticate, type AuthSecrets, type GatewayContext } from './auth.ts';
+import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
 import { supergraphFromFile } from './supergraph.ts';
 import { ProvinceRouter } from './province-router.ts';
@@ -70,7 +70,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
-    context: (req) => authenticate(req, options.secrets),
+    context: createAuthenticator(options.secrets),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {

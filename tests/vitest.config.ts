@@ -10,6 +10,5 @@ export default defineConfig({
     // Two cores: files run two at a time, each in its own databases.
     maxWorkers: 2,
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
-    benchmark: { include: ['tests/bench/**/*.bench.ts'] },
   },
 });

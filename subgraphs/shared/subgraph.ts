@@ -8,7 +8,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ErrorCodes } from './errors.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
-import { INTERNAL_TOKEN_HEADER, verifyInternalToken, type Identity } from './identity.ts';
+import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
 
 export type Resolvers<TContext> = GraphQLResolverMap<TContext>;
@@ -62,6 +62,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
   });
   await apollo.start();
 
+  const tokens = new VerifiedTokenCache((token) => verifyInternalToken(options.internalTokenSecret, token));
   const http = createGraphQLHttpServer<TContext>({
     apollo,
     logger,
@@ -69,7 +70,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
     context: async (req) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
       const token = Array.isArray(header) ? header[0] : header;
-      const identity = await verifyInternalToken(options.internalTokenSecret, token ?? '');
+      const identity = await tokens.identityOf(token ?? '');
       return definition.createContext(identity);
     },
     routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }) },

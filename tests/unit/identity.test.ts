@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { signCallerToken, signInternalToken, verifyCallerToken, verifyInternalToken } from '../../subgraphs/shared/identity.ts';
+import { InternalTokenIssuer, signCallerToken, signInternalToken, VerifiedTokenCache, verifyCallerToken, verifyInternalToken } from '../../subgraphs/shared/identity.ts';
 
 const SECRET = 'a'.repeat(40);
 const OTHER = 'b'.repeat(40);
@@ -37,5 +37,31 @@ describe('internal tokens', () => {
   it('cannot be replaced by a caller token, even one signed with the same secret', async () => {
     const caller = await signCallerToken(SECRET, { subject: 'u', role: 'national_official' });
     await expect(verifyInternalToken(SECRET, caller)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});
+
+describe('token caches', () => {
+  it('verify a token once and then answer from memory until it expires', async () => {
+    let verifications = 0;
+    const cache = new VerifiedTokenCache(async (token) => {
+      verifications++;
+      return verifyCallerToken(SECRET, token);
+    });
+    const token = await signCallerToken(SECRET, { subject: 'u', role: 'citizen' });
+    await cache.identityOf(token);
+    await cache.identityOf(token);
+    expect(verifications).toBe(1);
+    const expired = await signCallerToken(SECRET, { subject: 'u', role: 'citizen', expiresIn: '-1s' });
+    await expect(cache.identityOf(expired)).rejects.toThrow('expired');
+    await expect(cache.identityOf(expired)).rejects.toThrow('expired'); // failures are never cached
+  });
+
+  it('reuse an internal token per identity, and never across identities', async () => {
+    const issuer = new InternalTokenIssuer(SECRET);
+    const a = { subject: 'a', role: 'citizen' as const, jurisdiction: [], scopes: [], purpose: null };
+    const b = { ...a, subject: 'b' };
+    expect(await issuer.tokenFor(a)).toBe(await issuer.tokenFor(a));
+    expect(await issuer.tokenFor(a)).not.toBe(await issuer.tokenFor(b));
+    expect((await verifyInternalToken(SECRET, await issuer.tokenFor(b))).subject).toBe('b');
   });
 });

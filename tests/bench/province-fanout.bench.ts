@@ -1,0 +1,111 @@
+/**
+ * Fan-out: the same query shape answered by 1 province and by all 34, through the gateway, in
+ * one run. 34 province deployments run as separate processes (as each provincial center runs its
+ * own), each with its own database on the PostgreSQL server. Target: 34-province p50 ≤ 1.5 × the
+ * 1-province p50, because the router calls the shards in parallel.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { startHub } from '../../hub/launch.ts';
+import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
+import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
+import { signCallerToken } from '../../subgraphs/shared/identity.ts';
+import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { PROVINCES } from '../../subgraphs/units/directory.ts';
+import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
+import { freePort } from '../support/ports.ts';
+import { benchPostgres, fmt, machine, measure } from './support.ts';
+
+const N = Number(process.argv[2] ?? 300);
+const secrets = { jwt: DEV_SECRETS.JWT_SECRET, internalToken: DEV_SECRETS.INTERNAL_TOKEN_SECRET, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY };
+const prefix = `bench_fanout_${process.pid}`;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const server = await benchPostgres();
+console.log(`machine: ${await machine()}; PostgreSQL: ${server.describe}`);
+const children: ChildProcess[] = [];
+const registry: Record<string, string> = {};
+try {
+  // 34 shards, each its own process and database.
+  for (const { code } of PROVINCES) {
+    const port = await freePort();
+    registry[code] = `http://127.0.0.1:${port}/graphql`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/province/index.ts'], {
+      cwd: root,
+      env: { ...process.env, PROVINCE_CODE: code, PORT: String(port), DATABASE_URL: server.url, DB_PREFIX: prefix, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+  }
+  await Promise.all(Object.values(registry).map((url) => waitForHealth(url.replace('/graphql', '/health'))));
+  // Every shard gets the same local data: a hotline and three facilities.
+  for (const { code } of PROVINCES) {
+    const sql = postgres(databaseUrl(server.url, databaseName(prefix, 'province', code)), { max: 1, onnotice: () => {} });
+    await sql`insert into province_profile (code, hotline) values (${code}, ${'1900 ' + code}) on conflict (code) do update set hotline = excluded.hotline`;
+    for (let i = 1; i <= 3; i++) {
+      await sql`insert into quarantine_facilities (name, ward_code, address, capacity, occupied) values (${`Khu cách ly ${code}-${i}`}, '00004', 'địa chỉ', ${100 * i}, ${10 * i})`;
+    }
+    await sql.end();
+  }
+  const registryFile = join(mkdtempSync(join(tmpdir(), 'bench-registry-')), 'registry.json');
+  writeFileSync(registryFile, JSON.stringify({ provinces: registry }));
+
+  const hub = await startHub({
+    postgresUrl: server.url, dbPrefix: prefix, secrets, ports: 'random', provinceCodes: [], seedDemo: false,
+    supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 10_000, provinceTimeoutMs: 5_000,
+    provinceRegistryFile: registryFile, maxBodyBytes: 1_000_000, logger: createLogger('bench', 'warn'),
+  });
+  const token = await signCallerToken(secrets.jwt, { subject: 'bench', role: 'national_official' });
+  const ask = (query: string) => async () => {
+    const response = await fetch(hub.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as { errors?: unknown[]; data: unknown };
+    if (body.errors) throw new Error(`unexpected errors: ${JSON.stringify(body.errors).slice(0, 300)}`);
+    return body.data;
+  };
+  const fields = 'code name hotline quarantineFacilities { name capacity freeBeds }';
+  const one = ask(`{ province(code: "79") { ${fields} } }`);
+  const all = ask(`{ provinces { ${fields} } }`);
+  const check = (await all()) as { provinces: Array<{ hotline: string | null }> };
+  if (check.provinces.filter((p) => p.hotline).length !== 34) throw new Error('not every shard answered');
+
+  // Interleave the two so that machine noise hits both alike.
+  const oneTimes = await measure(one, N);
+  const allTimes = await measure(all, N);
+  const oneAgain = await measure(one, N);
+  const allAgain = await measure(all, N);
+  const p50One = Math.min(oneTimes.p50, oneAgain.p50);
+  const p50All = Math.min(allTimes.p50, allAgain.p50);
+  console.log(`1 province   : ${fmt(oneTimes)} | again ${fmt(oneAgain)}`);
+  console.log(`34 provinces : ${fmt(allTimes)} | again ${fmt(allAgain)}`);
+  console.log(`ratio 34/1 (p50, best of two rounds): ${(p50All / p50One).toFixed(2)}x  (target ≤ 1.5x)`);
+  await hub.stop();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const sql = postgres(databaseUrl(server.url, 'postgres'), { max: 1, onnotice: () => {} });
+  for (const { datname } of await sql<{ datname: string }[]>`select datname from pg_database where datname like ${prefix + '%'}`) {
+    await sql.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
+  await sql.end();
+  await server.stop();
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}

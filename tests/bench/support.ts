@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from '../../subgraphs/shared/env.ts';
+import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shared/postgres-server.ts';
+import { freePort } from '../support/ports.ts';
+
+/** DATABASE_URL's server (the real one), or an embedded server in a temporary folder. */
+export async function benchPostgres(): Promise<PostgresServer & { describe: string }> {
+  // eslint-disable-next-line no-process-env -- benchmarks read the same variables as the hub
+  const env = parseEnv({ ...process.env, NODE_ENV: 'test' });
+  const logger = createLogger('bench', 'warn');
+  if (env.postgres.url) {
+    const server = await resolvePostgresServer({ databaseUrl: env.postgres.url, embeddedDir: '', embeddedPort: 0, logger });
+    return { ...server, describe: `configured server ${new URL(env.postgres.url).host}` };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-pg-'));
+  const server = await resolvePostgresServer({ databaseUrl: undefined, embeddedDir: dir, embeddedPort: await freePort(), logger });
+  return {
+    ...server,
+    describe: 'embedded server',
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Timing {
+  n: number;
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `n` times sequentially; milliseconds per call. */
+export async function measure(fn: () => Promise<unknown>, n: number, warmup = Math.ceil(n / 10)): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { n, p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+}
+
+export const fmt = (t: Timing) => `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  (n=${t.n})`;
+
+export async function machine(): Promise<string> {
+  const os = await import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
