@@ -8,9 +8,15 @@ import { declarationsModule } from '../subgraphs/declarations/server.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
 import { checkinsModule } from '../subgraphs/checkins/server.ts';
 import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
-import { tracingModule } from '../subgraphs/tracing/server.ts';
+import { createTracingModule } from '../subgraphs/tracing/server.ts';
+import { createRepositories as tracingRepositories } from '../subgraphs/tracing/repositories/index.ts';
+import { createTracingJobs, type TracingJobs } from '../subgraphs/tracing/jobs/tracing-run.worker.ts';
+import type { RetryPolicy } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
+import { GraphClient } from '../subgraphs/tracing/jobs/graph-client.ts';
+import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
 import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
 import { provinceModule } from '../subgraphs/province/server.ts';
+import { DEMO_CASE } from '../subgraphs/shared/demo.ts';
 import { seedProvinceDemo } from '../subgraphs/province/seed.ts';
 import { buildGateway, type GatewayService } from '../gateway/server.ts';
 import { ProvinceRegistry } from '../gateway/province-registry.ts';
@@ -40,6 +46,12 @@ export interface HubOptions {
   provinceRegistryFile?: string;
   maxBodyBytes: number;
   logger: Logger;
+  /** Redis for the job queues; without it they run on BullMQ's PostgreSQL backend on `postgresUrl`. */
+  redisUrl?: string | undefined;
+  /** Start the tracing workers (default true). */
+  tracingWorkers?: boolean;
+  retry?: RetryPolicy;
+  workerOptions?: { lockDuration?: number; stalledInterval?: number };
 }
 
 export interface RunningSubgraph {
@@ -52,6 +64,8 @@ export interface RunningSubgraph {
 
 export interface Hub {
   gatewayUrl: string;
+  queues: QueueBackend;
+  tracing: TracingJobs;
   provinceRegistryFile: string;
   gateway: GatewayService;
   subgraphs: RunningSubgraph[];
@@ -60,13 +74,28 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-const NATIONAL: ReadonlyArray<SubgraphModule<any>> = [unitsModule, declarationsModule, checkinsModule, tracingModule];
-
-/** Starts every subgraph (own database each, migrated), seeds demo data if asked, then the gateway. */
+/** Starts every subgraph (own database each, migrated), seeds demo data if asked, then the gateway and the tracing workers. */
 export async function startHub(options: HubOptions): Promise<Hub> {
   const { logger } = options;
   const host = options.host ?? '127.0.0.1';
   const started: RunningSubgraph[] = [];
+
+  const queues = await createQueueBackend({ redisUrl: options.redisUrl, postgresServerUrl: options.postgresUrl, prefix: options.dbPrefix, logger });
+  logger.info({ queues: queues.kind }, `job queues on ${queues.describe}`);
+  let gatewayUrl = '';
+  const graph = new GraphClient(() => gatewayUrl, options.secrets.jwt);
+  let tracing: TracingJobs | undefined;
+  const tracingModule = createTracingModule({
+    afterConfirm: (caseId) => {
+      if (!tracing) throw new Error('the tracing queue is not ready');
+      return tracing.enqueueRun(caseId);
+    },
+    personExists: async (personId) => {
+      const data = await graph.mustQuery<{ people: Array<{ id: string } | null> }>('query($ids: [ID!]!) { people(ids: $ids) { id } }', { ids: [personId] });
+      return data.people[0] != null;
+    },
+  });
+  const NATIONAL: ReadonlyArray<SubgraphModule<any>> = [unitsModule, declarationsModule, checkinsModule, tracingModule];
 
   async function startSubgraph(module: SubgraphModule<any>, provinceCode?: string): Promise<RunningSubgraph> {
     const config: SubgraphConfig = {
@@ -101,6 +130,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...options.provinceCodes.map((code) => startSubgraph(provinceModule, code)),
     ]);
     if (options.seedDemo) await seedDemo(started, options);
+    tracing = createTracingJobs({
+      backend: queues,
+      repos: tracingRepositories(nationalDb(started, 'tracing')),
+      graph,
+      logger: logger.child({ service: 'tracing-worker' }),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
+    });
+    // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
+    if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
     const byName = (name: SubgraphName) => started.find((s) => s.name === name && !s.provinceCode)?.url;
     const subgraphUrls: Record<string, string> = {};
@@ -119,13 +158,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger: logger.child({ service: 'gateway' }),
     });
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);
+    gatewayUrl = `${gatewayBase}/graphql`;
+    // Workers start once the graph they call is up; jobs queued meanwhile simply wait.
+    if (options.tracingWorkers !== false) tracing.startWorkers();
+    const jobs = tracing;
 
     const stopOne = async (s: RunningSubgraph) => {
       await s.service.stop();
       await s.database.close();
     };
     return {
-      gatewayUrl: `${gatewayBase}/graphql`,
+      gatewayUrl,
+      queues,
+      tracing: jobs,
       provinceRegistryFile,
       gateway,
       subgraphs: started,
@@ -134,12 +179,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (target) await stopOne(target);
       },
       stop: async () => {
+        await jobs.close();
+        await graph.close();
         await gateway.stop();
         await Promise.allSettled(started.map((s) => stopOne(s)));
+        await queues.close();
       },
     };
   } catch (error) {
+    await tracing?.close();
+    await graph.close();
     await Promise.allSettled(started.map(async (s) => { await s.service.stop(); await s.database.close(); }));
+    await queues.close();
     throw error;
   }
 }

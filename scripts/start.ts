@@ -40,6 +40,7 @@ try {
     provinceTimeoutMs: env.gateway.provinceTimeoutMs,
     provinceRegistryFile: env.gateway.provinceRegistryFile,
     maxBodyBytes: env.gateway.maxBodyBytes,
+    redisUrl: env.redisUrl,
     logger,
   });
 } catch (error) {

@@ -7,7 +7,7 @@ import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { createLoaders } from './loaders.ts';
 import { createRepositories } from './repositories/index.ts';
-import { resolvers, type AfterConfirm, type TracingContext } from './resolvers/index.ts';
+import { resolvers, type AfterConfirm, type PersonExists, type TracingContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('tracing'));
 
@@ -19,6 +19,8 @@ export interface TracingHooks {
    * Without it, runs stay QUEUED.
    */
   afterConfirm?: AfterConfirm;
+  /** Checks through the graph that a confirmed case's person is registered (declarations). */
+  personExists?: PersonExists;
 }
 
 /** The tracing subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
@@ -28,7 +30,7 @@ export function tracingSubgraph(db: TracingDb, hooks: TracingHooks = {}): Subgra
     name: 'tracing',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos), afterConfirm: hooks.afterConfirm }),
+    createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos), afterConfirm: hooks.afterConfirm, personExists: hooks.personExists }),
   };
 }
 

@@ -7,6 +7,11 @@ import type { DeclarationsContext } from './context.ts';
 export const Query = {
   person: (_: unknown, { id }: { id: string }, ctx: DeclarationsContext) => ctx.loaders.person.load(requireUuid(id, 'id')),
 
+  people: (_: unknown, { ids }: { ids: string[] }, ctx: DeclarationsContext) => {
+    if (ids.length > 5_000) throw badInput('At most 5000 ids per look-up.', 'ids');
+    return ctx.loaders.person.loadMany(ids.map((id) => requireUuid(id, 'ids')));
+  },
+
   findPerson: async (
     _: unknown,
     { phone, nationalId }: { phone?: string | null; nationalId?: string | null },

@@ -6,28 +6,26 @@ import { requireOwnProvince, requireWardCode, type ProvinceContext } from './con
 /** Long enough for a phone call's summary; longer text belongs in the case file, not the graph. */
 export const MAX_NOTE_LENGTH = 2000;
 
+type AcceptTracingTaskInput = { contactId: string; caseId: string; personId: string; degree: TracingTaskDegree; wardCode: string; dueAt?: Date | null };
+
 interface AcceptTracingTaskArgs {
   province: string;
-  input: { contactId: string; caseId: string; personId: string; degree: TracingTaskDegree; wardCode: string; dueAt?: Date | null };
+  input: AcceptTracingTaskInput;
 }
 
 export const Mutation = {
-  acceptTracingTask: async (_: unknown, { province, input }: AcceptTracingTaskArgs, ctx: ProvinceContext) => {
+  acceptTracingTask: (_: unknown, { province, input }: AcceptTracingTaskArgs, ctx: ProvinceContext) => {
     requireOwnProvince(ctx, province);
-    const outcome = await ctx.repos.tracingTasks.accept({
-      contactId: requireUuid(input.contactId, 'input.contactId'),
-      caseId: requireUuid(input.caseId, 'input.caseId'),
-      personId: requireUuid(input.personId, 'input.personId'),
-      degree: input.degree,
-      wardCode: requireWardCode(input.wardCode, 'input.wardCode'),
-      dueAt: input.dueAt ?? null,
-    });
-    switch (outcome.kind) {
-      case 'accepted':
-        return { __typename: 'TracingTaskAccepted', task: outcome.task, created: outcome.created };
-      case 'invalid':
-        return { __typename: 'InvalidTracingTask', field: outcome.field, message: outcome.message };
-    }
+    return acceptOne(input, ctx);
+  },
+
+  acceptTracingTasks: async (_: unknown, { province, inputs }: { province: string; inputs: AcceptTracingTaskInput[] }, ctx: ProvinceContext) => {
+    requireOwnProvince(ctx, province);
+    if (inputs.length > 2_000) throw badInput('At most 2000 contacts per call.', 'inputs');
+    // One after another: each is a short transaction, and tracer assignment balances as it goes.
+    const results = [];
+    for (const input of inputs) results.push(await acceptOne(input, ctx));
+    return results;
   },
 
   assignTracer: async (_: unknown, args: { province: string; taskId: string; tracerId: string }, ctx: ProvinceContext) => {
@@ -86,3 +84,21 @@ export const Mutation = {
     }
   },
 };
+
+
+async function acceptOne(input: AcceptTracingTaskInput, ctx: ProvinceContext) {
+  const outcome = await ctx.repos.tracingTasks.accept({
+    contactId: requireUuid(input.contactId, 'input.contactId'),
+    caseId: requireUuid(input.caseId, 'input.caseId'),
+    personId: requireUuid(input.personId, 'input.personId'),
+    degree: input.degree,
+    wardCode: requireWardCode(input.wardCode, 'input.wardCode'),
+    dueAt: input.dueAt ?? null,
+  });
+  switch (outcome.kind) {
+    case 'accepted':
+      return { __typename: 'TracingTaskAccepted', task: outcome.task, created: outcome.created };
+    case 'invalid':
+      return { __typename: 'InvalidTracingTask', field: outcome.field, message: outcome.message };
+  }
+}

@@ -111,6 +111,10 @@ export const tracingRuns = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /** Province codes that received tracing tasks for this run. */
     provincesNotified: text('provinces_notified').array().notNull().default(sql`'{}'::text[]`),
+    /** Province codes whose tasks are still waiting for that province to answer (retried with backoff). */
+    provincesPending: text('provinces_pending').array().notNull().default(sql`'{}'::text[]`),
+    /** Contacts whose home province is unknown (not registered, or no residence): no task could be sent. */
+    unplacedCount: integer('unplaced_count').notNull().default(0),
     error: text('error'),
   },
   (t) => [

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { TracingDb, TracingRunRow } from '../db/models.ts';
 
@@ -29,6 +29,7 @@ export class TracingRunRepository {
     counts: { f1Count: number; f2Count: number },
     provincesNotified: readonly string[],
     at = new Date(),
+    delivery: { provincesPending?: readonly string[]; unplacedCount?: number } = {},
   ): Promise<TracingRunRow | null> {
     const [row] = await this.db
       .update(schema.tracingRuns)
@@ -37,8 +38,23 @@ export class TracingRunRepository {
         f1Count: counts.f1Count,
         f2Count: counts.f2Count,
         provincesNotified: [...new Set(provincesNotified)].sort(),
+        provincesPending: [...new Set(delivery.provincesPending ?? [])].sort(),
+        unplacedCount: delivery.unplacedCount ?? 0,
         finishedAt: at,
         error: null,
+      })
+      .where(eq(schema.tracingRuns.id, id))
+      .returning();
+    return row ?? null;
+  }
+
+  /** A province that was down has now accepted its tasks: it moves from pending to notified. */
+  async provinceDelivered(id: string, province: string): Promise<TracingRunRow | null> {
+    const [row] = await this.db
+      .update(schema.tracingRuns)
+      .set({
+        provincesNotified: sql`(select coalesce(array_agg(distinct p order by p), '{}') from unnest(array_append(${schema.tracingRuns.provincesNotified}, ${province}::text)) p)`,
+        provincesPending: sql`array_remove(${schema.tracingRuns.provincesPending}, ${province}::text)`,
       })
       .where(eq(schema.tracingRuns.id, id))
       .returning();

@@ -6,7 +6,8 @@ import type { TracingContext } from './context.ts';
 type ConfirmCaseResult =
   | { __typename: 'CaseConfirmed'; case: CaseRow; created: boolean }
   | { __typename: 'InvalidCase'; message: string; field: string }
-  | { __typename: 'UnknownContactRule'; message: string; rule: string };
+  | { __typename: 'UnknownContactRule'; message: string; rule: string }
+  | { __typename: 'CasePersonNotFound'; message: string; personId: string };
 
 /**
  * The hook point after a confirmation has committed: runs the `afterConfirm` hook given to
@@ -25,6 +26,10 @@ export const Mutation = {
   confirmCase: async (_: unknown, { input }: { input: ConfirmCaseInput }, ctx: TracingContext): Promise<ConfirmCaseResult> => {
     const checked = validateConfirmCase(input);
     if (!checked.ok) return { __typename: 'InvalidCase', message: checked.message, field: checked.field };
+    const personId = checked.command.personId;
+    if (ctx.personExists && !(await ctx.personExists(personId))) {
+      return { __typename: 'CasePersonNotFound', message: `No person ${personId} is registered.`, personId };
+    }
     let confirmed: { case: CaseRow; created: boolean };
     try {
       confirmed = await ctx.repos.cases.confirm(checked.command);

@@ -8,9 +8,13 @@ import type { TracingRepositories } from '../repositories/index.ts';
  */
 export type AfterConfirm = (caseId: string) => Promise<void>;
 
+/** Asks the graph whether a person is registered (confirmCase refuses a case for an unknown person). */
+export type PersonExists = (personId: string) => Promise<boolean>;
+
 export interface TracingContext {
   identity: Identity;
   repos: TracingRepositories;
   loaders: TracingLoaders;
   afterConfirm: AfterConfirm | undefined;
+  personExists: PersonExists | undefined;
 }

@@ -1,0 +1,12 @@
+import postgres from 'postgres';
+import { migrateDatabase, ensureDatabase, databaseUrl, dropDatabase } from '../subgraphs/shared/db.ts';
+const server = 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = 'scratch_mig_try';
+await dropDatabase(server, name);
+await ensureDatabase(server, name);
+await migrateDatabase(databaseUrl(server, name), 'checkins');
+const sql = postgres(databaseUrl(server, name), { onnotice: () => {} });
+console.log(await sql`select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'check_ins'::regclass order by 1`);
+console.log(await sql`select indexdef from pg_indexes where tablename = 'check_ins'`);
+await sql.end();
+await dropDatabase(server, name);

@@ -1,0 +1,2 @@
+ALTER TABLE "tracing_runs" ADD COLUMN "provinces_pending" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "tracing_runs" ADD COLUMN "unplaced_count" integer DEFAULT 0 NOT NULL;

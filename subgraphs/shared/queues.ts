@@ -1,0 +1,64 @@
+import { Queue, Worker, withBackend, createPostgresBackend, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { databaseUrl, ensureDatabase } from './db.ts';
+import type { Logger } from './logger.ts';
+
+/** The job queues' home: Redis when REDIS_URL is set (production), else BullMQ's PostgreSQL backend. */
+export type QueueBackendKind = 'redis' | 'postgres';
+
+export interface QueueBackend {
+  kind: QueueBackendKind;
+  /** Where, for the start-up log (no credentials). */
+  describe: string;
+  createQueue<T>(name: string, defaultJobOptions: QueueOptions['defaultJobOptions']): Queue<T>;
+  createWorker<T, R>(name: string, processor: Processor<T, R>, options?: Partial<WorkerOptions>): Worker<T, R>;
+  close(): Promise<void>;
+}
+
+export interface QueueBackendOptions {
+  redisUrl: string | undefined;
+  /** PostgreSQL server used when there is no Redis: the queues get their own database on it. */
+  postgresServerUrl: string;
+  /** Isolates one hub's queues from another's: Redis key prefix, or the queue database name. */
+  prefix: string;
+  logger: Logger;
+}
+
+export async function createQueueBackend(options: QueueBackendOptions): Promise<QueueBackend> {
+  if (options.redisUrl) {
+    const url = new URL(options.redisUrl);
+    const connections: Redis[] = [];
+    // BullMQ needs maxRetriesPerRequest: null for its blocking commands.
+    const connect = () => {
+      const redis = new Redis(options.redisUrl!, { maxRetriesPerRequest: null, lazyConnect: false });
+      redis.on('error', (error) => options.logger.error({ err: error }, 'redis connection error'));
+      connections.push(redis);
+      return redis;
+    };
+    return {
+      kind: 'redis',
+      describe: `Redis at ${url.host}`,
+      createQueue: <T>(name: string, defaultJobOptions: QueueOptions['defaultJobOptions']) =>
+        new Queue<T>(name, { connection: connect(), prefix: options.prefix, ...(defaultJobOptions ? { defaultJobOptions } : {}) }),
+      createWorker: <T, R>(name: string, processor: Processor<T, R>, workerOptions: Partial<WorkerOptions> = {}) =>
+        new Worker<T, R>(name, processor, { ...workerOptions, connection: connect(), prefix: options.prefix }),
+      close: async () => {
+        await Promise.allSettled(connections.map((c) => c.quit()));
+      },
+    };
+  }
+
+  const database = `${options.prefix}_queues`;
+  await ensureDatabase(options.postgresServerUrl, database);
+  const connection = { connectionString: databaseUrl(options.postgresServerUrl, database), migrate: true, max: 5 };
+  const Postgres = withBackend(createPostgresBackend);
+  return {
+    kind: 'postgres',
+    describe: `PostgreSQL database ${database} (BullMQ PostgreSQL backend)`,
+    createQueue: <T>(name: string, defaultJobOptions: QueueOptions['defaultJobOptions']) =>
+      new Postgres.Queue<T>(name, { connection, ...(defaultJobOptions ? { defaultJobOptions } : {}) }) as unknown as Queue<T>,
+    createWorker: <T, R>(name: string, processor: Processor<T, R>, workerOptions: Partial<WorkerOptions> = {}) =>
+      new Postgres.Worker<T, R>(name, processor as never, { ...workerOptions, connection } as never) as unknown as Worker<T, R>,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,213 @@
+import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
+import type { Logger } from '../../shared/logger.ts';
+import type { QueueBackend } from '../../shared/queues.ts';
+import type { ContactRow } from '../db/models.ts';
+import type { TracingRepositories } from '../repositories/index.ts';
+import { classifyContacts, type ExposureFact } from './classify.ts';
+import type { GraphClient } from './graph-client.ts';
+import {
+  cappedExponential,
+  DEFAULT_RETRY,
+  deliveryJobOptions,
+  runJobOptions,
+  TASK_DELIVERY_QUEUE,
+  taskDeliveryJobId,
+  TRACING_RUN_QUEUE,
+  tracingRunJobId,
+  type RetryPolicy,
+  type TaskDeliveryJob,
+  type TracingRunJob,
+} from './tracing-run.queue.ts';
+
+const EXPOSURES = /* GraphQL */ `
+  query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int) {
+    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min) {
+      checkIn { person { id } }
+      contact { id }
+      venue { id }
+      overlapStart
+      overlapEnd
+      overlapMinutes
+    }
+  }`;
+
+const RESIDENCES = /* GraphQL */ `
+  query TracingResidences($ids: [ID!]!) {
+    people(ids: $ids) { id residence { code } residenceProvince { code } }
+  }`;
+
+type DeliveryInput = TaskDeliveryJob['inputs'][number];
+
+export interface TracingJobsOptions {
+  backend: QueueBackend;
+  repos: TracingRepositories;
+  graph: GraphClient;
+  logger: Logger;
+  retry?: RetryPolicy;
+  /** Worker tuning (tests shorten the stalled-job check to see a crashed run re-run quickly). */
+  workerOptions?: { lockDuration?: number; stalledInterval?: number; concurrency?: number };
+}
+
+export interface TracingJobs {
+  /** The `afterConfirm` hook of the tracing subgraph: queues the case's run (a repeat is a no-op). */
+  enqueueRun(caseId: string): Promise<void>;
+  runQueue: Queue<TracingRunJob>;
+  deliveryQueue: Queue<TaskDeliveryJob>;
+  startWorkers(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The tracing run: F1 from the case's exposures, F2 from all F1 people's exposures (one batched
+ * call), contacts written idempotently, then a tracing task for each contact in the province
+ * where they live. Every step is safe to repeat, so a crash or a retry changes nothing twice.
+ */
+export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
+  const { backend, repos, graph, logger } = options;
+  const runQueue = backend.createQueue<TracingRunJob>(TRACING_RUN_QUEUE, runJobOptions);
+  const deliveryQueue = backend.createQueue<TaskDeliveryJob>(TASK_DELIVERY_QUEUE, deliveryJobOptions);
+  const backoffStrategy = cappedExponential(options.retry ?? DEFAULT_RETRY);
+  const workers: Worker[] = [];
+
+  async function exposures(ids: string[], from: Date, to: Date, min: number): Promise<ExposureFact[]> {
+    if (ids.length === 0) return [];
+    const data = await graph.mustQuery<{ exposuresOf: Array<{ checkIn: { person: { id: string } }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number }> }>(
+      EXPOSURES,
+      { ids, from: from.toISOString(), to: to.toISOString(), min },
+    );
+    return data.exposuresOf.map((e) => ({
+      subjectId: e.checkIn.person.id,
+      contactId: e.contact.id,
+      venueId: e.venue.id,
+      overlapStart: new Date(e.overlapStart),
+      overlapEnd: new Date(e.overlapEnd),
+      overlapMinutes: e.overlapMinutes,
+    }));
+  }
+
+  /** Sends each province its tasks in one call; returns the provinces that did and did not answer. */
+  async function deliver(byProvince: Map<string, DeliveryInput[]>): Promise<{ delivered: string[]; failed: string[] }> {
+    if (byProvince.size === 0) return { delivered: [], failed: [] };
+    const provinces = [...byProvince.keys()];
+    // One operation, one root field per province: the gateway's province router sends each to its shard in parallel.
+    const variables: Record<string, unknown> = {};
+    const definitions: string[] = [];
+    const fields = provinces.map((code, i) => {
+      variables[`p${i}`] = code;
+      variables[`i${i}`] = byProvince.get(code);
+      definitions.push(`$p${i}: ID!, $i${i}: [AcceptTracingTaskInput!]!`);
+      return `t${i}: acceptTracingTasks(province: $p${i}, inputs: $i${i}) { __typename }`;
+    });
+    const result = await graph.query<Record<string, Array<{ __typename: string }> | null>>(
+      `mutation TracingTasks(${definitions.join(', ')}) { ${fields.join(' ')} }`,
+      variables,
+    );
+    const delivered: string[] = [];
+    const failed: string[] = [];
+    provinces.forEach((code, i) => {
+      const answer = result.data?.[`t${i}`];
+      if (answer && answer.every((r) => r.__typename === 'TracingTaskAccepted')) delivered.push(code);
+      else {
+        failed.push(code);
+        const error = result.errors.find((e) => e.path?.[0] === `t${i}`);
+        logger.warn({ province: code, error: error?.message ?? answer?.find((r) => r.__typename !== 'TracingTaskAccepted')?.__typename }, 'tracing tasks not delivered; will retry');
+      }
+    });
+    return { delivered, failed };
+  }
+
+  async function processRun(job: Job<TracingRunJob>): Promise<{ f1Count: number; f2Count: number }> {
+    const { caseId } = job.data;
+    const [found] = await repos.cases.byIds([caseId]);
+    if (!found) throw new UnrecoverableError(`case ${caseId} does not exist`);
+    const [rule] = await repos.rules.byNames([found.ruleName]);
+    if (!rule) throw new UnrecoverableError(`contact rule ${found.ruleName} does not exist`);
+    await repos.runs.markRunning(caseId);
+    const now = new Date();
+
+    const f1Exposures = await exposures([found.personId], found.infectiousFrom, found.infectiousTo, rule.minOverlapMinutes);
+    const f1People = [...new Set(f1Exposures.map((e) => e.contactId))].filter((id) => id !== found.personId);
+    const earliest = f1Exposures.reduce((min, e) => (e.overlapStart < min ? e.overlapStart : min), now);
+    const f2Exposures = rule.traceF2 ? await exposures(f1People, earliest, now, rule.minOverlapMinutes) : [];
+    const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule);
+    await repos.contacts.upsertContacts(caseId, classified);
+
+    // Tasks for every contact of the case (also those written by an earlier, interrupted attempt).
+    const contacts = await repos.contacts.byCaseIds([caseId]);
+    const { byProvince, unplaced } = await placeContacts(contacts, caseId);
+    const { delivered, failed } = await deliver(byProvince);
+    for (const province of failed) {
+      await deliveryQueue.add('deliver', { caseId, province, inputs: byProvince.get(province) ?? [] }, { jobId: taskDeliveryJobId(caseId, province) });
+    }
+    const counts = await repos.contacts.countsByCase(caseId);
+    await repos.runs.markSucceeded(caseId, counts, delivered, new Date(), { provincesPending: failed, unplacedCount: unplaced });
+    logger.info({ caseId, ...counts, delivered, pending: failed, unplaced, ms: Date.now() - now.getTime() }, 'tracing run finished');
+    return counts;
+  }
+
+  async function placeContacts(contacts: ContactRow[], caseId: string): Promise<{ byProvince: Map<string, DeliveryInput[]>; unplaced: number }> {
+    const byProvince = new Map<string, DeliveryInput[]>();
+    if (contacts.length === 0) return { byProvince, unplaced: 0 };
+    const data = await graph.mustQuery<{ people: Array<{ id: string; residence: { code: string } | null; residenceProvince: { code: string } | null } | null> }>(RESIDENCES, {
+      ids: contacts.map((c) => c.personId),
+    });
+    let unplaced = 0;
+    contacts.forEach((contact, i) => {
+      const person = data.people[i];
+      const province = person?.residenceProvince?.code;
+      const ward = person?.residence?.code;
+      if (!province || !ward) {
+        unplaced++;
+        return;
+      }
+      const list = byProvince.get(province) ?? [];
+      list.push({ contactId: contact.id, caseId, personId: contact.personId, degree: contact.degree, wardCode: ward });
+      byProvince.set(province, list);
+    });
+    return { byProvince, unplaced };
+  }
+
+  async function processDelivery(job: Job<TaskDeliveryJob>): Promise<void> {
+    const { caseId, province, inputs } = job.data;
+    const { delivered } = await deliver(new Map([[province, inputs]]));
+    if (!delivered.includes(province)) throw new Error(`province ${province} is still unavailable`);
+    await repos.runs.provinceDelivered(caseId, province);
+    logger.info({ caseId, province, tasks: inputs.length }, 'pending tracing tasks delivered');
+  }
+
+  return {
+    runQueue,
+    deliveryQueue,
+    enqueueRun: async (caseId) => {
+      await runQueue.add('trace', { caseId }, { jobId: tracingRunJobId(caseId) });
+    },
+    startWorkers: () => {
+      const tuning = options.workerOptions ?? {};
+      const run = backend.createWorker<TracingRunJob, unknown>(
+        TRACING_RUN_QUEUE,
+        async (job) => {
+          try {
+            return await processRun(job);
+          } catch (error) {
+            const last = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            if (last) await repos.runs.markFailed(job.data.caseId, (error as Error).message);
+            throw error;
+          }
+        },
+        { concurrency: 4, ...tuning, settings: { backoffStrategy } },
+      );
+      const delivery = backend.createWorker<TaskDeliveryJob, unknown>(TASK_DELIVERY_QUEUE, processDelivery, { concurrency: 8, ...tuning, settings: { backoffStrategy } });
+      for (const worker of [run, delivery] as Worker[]) {
+        worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: worker.name, attempts: job?.attemptsMade, err: error }, 'job attempt failed'));
+        worker.on('stalled', (jobId) => logger.warn({ job: jobId, queue: worker.name }, 'job stalled; it will run again'));
+        worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+        workers.push(worker);
+      }
+    },
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await runQueue.close();
+      await deliveryQueue.close();
+    },
+  };
+}
