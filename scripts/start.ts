@@ -40,6 +40,7 @@ try {
     provinceTimeoutMs: env.gateway.provinceTimeoutMs,
     provinceRegistryFile: env.gateway.provinceRegistryFile,
     maxBodyBytes: env.gateway.maxBodyBytes,
+    limits: env.gateway.limits,
     redisUrl: env.redisUrl,
     logger,
   });

@@ -34,7 +34,7 @@ export function classifyContacts(casePersonId: string, f1Exposures: ExposureFact
     // Only the part of the overlap after the F1 was exposed counts.
     const start = new Date(Math.max(e.overlapStart.getTime(), infected.getTime()));
     const minutes = Math.floor((e.overlapEnd.getTime() - start.getTime()) / 60_000);
-    if (minutes < rule.minOverlapMinutes || minutes <= 0) continue;
+    if (e.overlapEnd <= start || minutes < rule.minOverlapMinutes) continue;
     f2Candidates.push({ ...e, overlapStart: start, overlapMinutes: minutes });
   }
   for (const e of earliestPerContact(f2Candidates).values()) contacts.push(toContact(e, 'F2', e.subjectId));

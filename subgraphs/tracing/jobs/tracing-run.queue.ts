@@ -15,7 +15,8 @@ export interface TaskDeliveryJob {
   /** Only identifiers and codes: no personal data sits in the queue. */
   inputs: Array<{ contactId: string; caseId: string; personId: string; degree: 'F1' | 'F2'; wardCode: string }>;
 }
-export const taskDeliveryJobId = (caseId: string, province: string) => `${caseId}:${province}`;
+// BullMQ refuses ":" in custom job ids.
+export const taskDeliveryJobId = (caseId: string, province: string) => `${caseId}-p${province}`;
 
 export interface RetryPolicy {
   /** First retry delay; doubles each attempt, up to `maxDelayMs`. */

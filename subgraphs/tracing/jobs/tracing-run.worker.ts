@@ -46,6 +46,8 @@ export interface TracingJobsOptions {
   retry?: RetryPolicy;
   /** Worker tuning (tests shorten the stalled-job check to see a crashed run re-run quickly). */
   workerOptions?: { lockDuration?: number; stalledInterval?: number; concurrency?: number };
+  /** Fault-injection point: runs after the contacts are written, before any task is sent. */
+  beforeDelivery?: (caseId: string) => Promise<void>;
 }
 
 export interface TracingJobs {
@@ -54,6 +56,8 @@ export interface TracingJobs {
   runQueue: Queue<TracingRunJob>;
   deliveryQueue: Queue<TaskDeliveryJob>;
   startWorkers(): void;
+  /** Stops the workers; `force` abandons jobs in progress (as a crash would: they stall and run again). */
+  stopWorkers(force?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,6 +139,7 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     // Tasks for every contact of the case (also those written by an earlier, interrupted attempt).
     const contacts = await repos.contacts.byCaseIds([caseId]);
     const { byProvince, unplaced } = await placeContacts(contacts, caseId);
+    await options.beforeDelivery?.(caseId);
     const { delivered, failed } = await deliver(byProvince);
     for (const province of failed) {
       await deliveryQueue.add('deliver', { caseId, province, inputs: byProvince.get(province) ?? [] }, { jobId: taskDeliveryJobId(caseId, province) });
@@ -204,8 +209,11 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
         workers.push(worker);
       }
     },
+    stopWorkers: async (force = false) => {
+      await Promise.all(workers.splice(0).map((w) => w.close(force)));
+    },
     close: async () => {
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.splice(0).map((w) => w.close()));
       await runQueue.close();
       await deliveryQueue.close();
     },
