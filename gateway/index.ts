@@ -16,6 +16,7 @@ const gateway = await buildGateway({
   provinceRegistry: ProvinceRegistry.fromFile(env.gateway.provinceRegistryFile, logger),
   provinceTimeoutMs: env.gateway.provinceTimeoutMs,
   maxBodyBytes: env.gateway.maxBodyBytes,
+  limits: env.gateway.limits,
   production: env.production,
   logger,
 });

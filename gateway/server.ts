@@ -4,9 +4,9 @@ import { ApolloServer } from '@apollo/server';
 import { Agent, request } from 'undici';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
-import { maskUnexpected } from '../subgraphs/shared/subgraph.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
+import { gatewayHardening, type Limits } from './limits.ts';
 import { supergraphFromFile } from './supergraph.ts';
 import { ProvinceRouter } from './province-router.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   provinceTimeoutMs: number;
   maxBodyBytes: number;
   production: boolean;
+  /** Operation limits; missing ones take the LIMIT_* defaults (see gateway/limits.ts). */
+  limits?: Partial<Limits>;
   logger: Logger;
 }
 
@@ -60,9 +62,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     gateway,
     // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: false,
-    introspection: !options.production,
-    formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+    // Operation limits, batching and CSRF, introspection, error masking (gateway/limits.ts).
+    ...gatewayHardening({ production: options.production, limits: options.limits ?? {}, logger }),
   });
   await apollo.start();
 

@@ -19,6 +19,7 @@ import { provinceModule } from '../subgraphs/province/server.ts';
 import { DEMO_CASE } from '../subgraphs/shared/demo.ts';
 import { seedProvinceDemo } from '../subgraphs/province/seed.ts';
 import { buildGateway, type GatewayService } from '../gateway/server.ts';
+import type { Limits } from '../gateway/limits.ts';
 import { ProvinceRegistry } from '../gateway/province-registry.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ export interface HubOptions {
    */
   provinceRegistryFile?: string;
   maxBodyBytes: number;
+  /** Gateway operation limits (LIMIT_* variables); missing ones take the defaults. */
+  limits?: Partial<Limits>;
   logger: Logger;
   /** Redis for the job queues; without it they run on BullMQ's PostgreSQL backend on `postgresUrl`. */
   redisUrl?: string | undefined;
@@ -52,6 +55,8 @@ export interface HubOptions {
   tracingWorkers?: boolean;
   retry?: RetryPolicy;
   workerOptions?: { lockDuration?: number; stalledInterval?: number };
+  /** Fault injection for tests: see TracingJobsOptions.beforeDelivery. */
+  beforeTaskDelivery?: (caseId: string) => Promise<void>;
 }
 
 export interface RunningSubgraph {
@@ -137,6 +142,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger: logger.child({ service: 'tracing-worker' }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
+      ...(options.beforeTaskDelivery ? { beforeDelivery: options.beforeTaskDelivery } : {}),
     });
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
@@ -155,6 +161,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       provinceTimeoutMs: options.provinceTimeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       production: options.production,
+      limits: options.limits ?? {},
       logger: logger.child({ service: 'gateway' }),
     });
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);

@@ -15,6 +15,19 @@ export const DEV_SECRETS = {
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
 
+// ---- Gateway operation limits (issue 5, item 6; read by gateway/limits.ts) -------------------
+/** Defaults of the LIMIT_* variables; the gateway uses the same numbers when none are given. */
+export const LIMIT_DEFAULTS = { maxDepth: 12, maxAliases: 50, maxDirectives: 5, maxTokens: 2_000, maxCost: 20_000 } as const;
+const limit = z.coerce.number().int().positive();
+const LIMIT_VARIABLES = {
+  LIMIT_MAX_DEPTH: limit.default(LIMIT_DEFAULTS.maxDepth),
+  LIMIT_MAX_ALIASES: limit.default(LIMIT_DEFAULTS.maxAliases),
+  LIMIT_MAX_DIRECTIVES: limit.default(LIMIT_DEFAULTS.maxDirectives),
+  LIMIT_MAX_TOKENS: limit.default(LIMIT_DEFAULTS.maxTokens),
+  LIMIT_MAX_COST: limit.default(LIMIT_DEFAULTS.maxCost),
+};
+// ---- end of gateway operation limits ----------------------------------------------------------
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -40,6 +53,7 @@ const schema = z
     PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
+    ...LIMIT_VARIABLES,
   });
 
 export type RawEnv = z.infer<typeof schema>;
@@ -60,6 +74,8 @@ export interface HubEnv {
     subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing', string>>;
     provinceRegistryFile: string;
     provinceTimeoutMs: number;
+    /** Operation limits (LIMIT_* variables). */
+    limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   };
   service: { port: number | undefined; provinceCode: string | undefined };
 }
@@ -104,6 +120,13 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
       },
       provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
       provinceTimeoutMs: env.PROVINCE_TIMEOUT_MS,
+      limits: {
+        maxDepth: env.LIMIT_MAX_DEPTH,
+        maxAliases: env.LIMIT_MAX_ALIASES,
+        maxDirectives: env.LIMIT_MAX_DIRECTIVES,
+        maxTokens: env.LIMIT_MAX_TOKENS,
+        maxCost: env.LIMIT_MAX_COST,
+      },
     },
     service: { port: env.PORT, provinceCode: env.PROVINCE_CODE },
   };

@@ -50,6 +50,8 @@ export async function startTestHub(overrides: Partial<HubOptions> = {}): Promise
     provinceTimeoutMs: 1_500,
     maxBodyBytes: 1_000_000,
     logger: createLogger('test-hub', 'silent'),
+    // The queues run on BullMQ's PostgreSQL backend unless a test passes redisUrl.
+    redisUrl: undefined,
     ...overrides,
   });
   const token = (input: Partial<CallerTokenInput> = {}) =>
