@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- name]: runs every tests/bench/*.bench.ts (or those whose name contains `name`)
+ * npm run bench [-- name [args…]]: runs every tests/bench/*.bench.ts (or those whose name contains `name`)
  * one after another, each in its own process, so one benchmark's load does not skew the next.
  */
 import { readdirSync } from 'node:fs';
@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv[2] ?? '';
+// Anything after the name goes to the benchmark itself (e.g. a data size).
+const extra = process.argv.slice(3);
 const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `${dir}${file}`], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `${dir}${file}`, ...extra], { stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

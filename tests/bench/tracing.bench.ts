@@ -1,0 +1,168 @@
+/**
+ * Contact tracing at national scale: 10M check-ins over 30 days, 30k venues with skewed
+ * popularity, 1M people (made by SQL inside PostgreSQL), measured in one run against baselines:
+ * - F1 through the graph for a typical case vs the same exposure statement run directly (p50; target ≤ 3×);
+ * - F1+F2 for a case at the busiest venue through the graph (two calls, as the worker does) vs one
+ *   two-hop SQL statement (target ≤ 1.2× and under 1 s);
+ * - a whole run, confirmCase → every task delivered to its province (target under 1 s, typical case);
+ * Usage: npm run bench -- tracing [checkIns]   (default 10,000,000)
+ */
+import postgres from 'postgres';
+import { startHub } from '../../hub/launch.ts';
+import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
+import { signCallerToken } from '../../subgraphs/shared/identity.ts';
+import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { ExposureRepository } from '../../subgraphs/checkins/repository.ts';
+import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
+import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
+import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { generateCheckins, peopleAtBusiestVenues, typicalPersonIds } from './data.ts';
+import { benchPostgres, fmt, machine, measure } from './support.ts';
+
+const CHECK_INS = Number(process.argv[2] ?? 10_000_000);
+const PEOPLE = Math.max(1000, Math.round(CHECK_INS / 10));
+const VENUES = Math.max(100, Math.round(CHECK_INS / 333));
+const secrets = { jwt: DEV_SECRETS.JWT_SECRET, internalToken: DEV_SECRETS.INTERNAL_TOKEN_SECRET, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY };
+const prefix = `bench_tracing_${process.pid}`;
+const MIN = DEFAULT_EXPOSURE_RULE.minOverlapMinutes;
+
+const server = await benchPostgres();
+// eslint-disable-next-line no-process-env -- the bench uses Redis when the hub would
+const redisUrl = process.env.REDIS_URL;
+console.log(`machine: ${await machine()}; PostgreSQL: ${server.describe}; queues: ${redisUrl ? 'Redis' : 'PostgreSQL backend'}`);
+const hub = await startHub({
+  postgresUrl: server.url, dbPrefix: prefix, secrets, ports: 'random', provinceCodes: ['01', '24', '79'], seedDemo: false,
+  supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 30_000, provinceTimeoutMs: 10_000,
+  maxBodyBytes: 10_000_000, logger: createLogger('bench', 'warn'), redisUrl,
+});
+try {
+  const db = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.database.sql;
+  const checkinsSql = db('checkins');
+  const t0 = performance.now();
+  const summary = await generateCheckins(checkinsSql, { people: PEOPLE, venues: VENUES, checkIns: CHECK_INS, days: 30 });
+  console.log(`data: ${summary.checkIns.toLocaleString()} check-ins, ${summary.venues.toLocaleString()} venues, ${summary.people.toLocaleString()} people in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Everyone lives in one of the three demo provinces' wards (tasks go to the shards running here).
+  const wards = DEMO_WARDS.map((w) => `('${w.code}','${w.provinceCode}')`).join(',');
+  const t1 = performance.now();
+  await db('declarations').unsafe(`
+    insert into people (id, full_name, birth_year, phone, residence_ward_code, residence_province_code)
+    select ('bbbb0000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'Người ' || i, 1950 + i % 60,
+           '09' || lpad((i % 100000000)::text, 8, '0'), w.code, w.province
+    from generate_series(0, ${PEOPLE - 1}) i
+    cross join lateral (select code, province from (values ${wards}) v(code, province) offset (i % ${DEMO_WARDS.length}) limit 1) w`);
+  await db('declarations').unsafe('analyze people');
+  console.log(`people: ${PEOPLE.toLocaleString()} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+
+  const token = await signCallerToken(secrets.jwt, { subject: 'bench', role: 'national_official' });
+  const gql = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(hub.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data: any; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
+    return body.data;
+  };
+  const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  const repo = new ExposureRepository(drizzle(checkinsSql) as never, DEFAULT_EXPOSURE_RULE);
+  const now = new Date();
+  const from = new Date(now.getTime() - 3 * 86_400_000);
+
+  // 1. F1 for typical cases: graph vs the same statement straight on PostgreSQL.
+  const typical = typicalPersonIds(50, PEOPLE);
+  let i = 0;
+  const f1Sizes: number[] = [];
+  const viaSql = await measure(async () => {
+    const rows = await repo.forPeople([typical[i++ % typical.length]!], repo.query({ from, to: now, minOverlapMinutes: MIN }));
+    f1Sizes.push(rows.length);
+  }, 300);
+  i = 0;
+  const viaGraph = await measure(() => gql(EXPOSURES, { ids: [typical[i++ % typical.length]], from: from.toISOString(), to: now.toISOString(), min: MIN }), 300);
+  f1Sizes.sort((a, b) => a - b);
+  console.log(`\nF1, typical case (median ${f1Sizes[f1Sizes.length >> 1]} F1 exposures over 3 days):`);
+  console.log(`  raw SQL : ${fmt(viaSql)}`);
+  console.log(`  graph   : ${fmt(viaGraph)}`);
+  console.log(`  ratio graph/SQL (p50): ${(viaGraph.p50 / viaSql.p50).toFixed(2)}x  (target ≤ 3x)`);
+
+  // 2. F1+F2 for a case at the busiest venue.
+  const [busy] = await peopleAtBusiestVenues(checkinsSql, 1);
+  const twoHopSql = `
+    with f1 as (
+      select contact_person_id as person_id, min(overlap_start) as exposed_at
+      from (${exposureSql('$1::uuid[]', '$2::timestamptz', '$3::timestamptz')}) e group by contact_person_id
+    ), f2 as (
+      select e.contact_person_id, e.person_id as via, e.overlap_start
+      from (${exposureSql('array(select person_id from f1)', '(select min(exposed_at) from f1)', '$3::timestamptz')}) e
+      join f1 on f1.person_id = e.person_id
+      where e.overlap_end - greatest(e.overlap_start, f1.exposed_at) >= interval '${MIN} minutes'
+        and e.contact_person_id <> $4::uuid and e.contact_person_id not in (select person_id from f1)
+    )
+    select (select count(*) from f1) as f1, (select count(distinct contact_person_id) from f2) as f2`;
+  const f0 = busy!;
+  const sqlRuns: number[] = [];
+  const graphRuns: number[] = [];
+  let counts = { f1: 0, f2: 0, graphF1: 0, graphF2: 0 };
+  for (let round = 0; round < 5; round++) {
+    let t = performance.now();
+    const [row] = await checkinsSql.unsafe<Array<{ f1: string; f2: string }>>(twoHopSql, [[f0], from.toISOString(), now.toISOString(), f0]);
+    sqlRuns.push(performance.now() - t);
+    t = performance.now();
+    const f1 = (await gql(EXPOSURES, { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN })).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>;
+    const f1Ids = [...new Set(f1.map((e) => e.contact.id))];
+    const earliest = f1.reduce((m, e) => (e.overlapStart < m ? e.overlapStart : m), now.toISOString());
+    const f2 = f1Ids.length ? ((await gql(EXPOSURES, { ids: f1Ids, from: earliest, to: now.toISOString(), min: MIN })).exposuresOf as unknown[]) : [];
+    graphRuns.push(performance.now() - t);
+    counts = { f1: Number(row!.f1), f2: Number(row!.f2), graphF1: f1Ids.length, graphF2: f2.length };
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  console.log(`\nF1+F2, case at the busiest venue (${counts.f1} F1, ${counts.f2} F2 by SQL; graph fetched ${counts.graphF1} F1 and ${counts.graphF2} F2 exposures):`);
+  console.log(`  one two-hop SQL statement : median ${median(sqlRuns).toFixed(1)} ms  (${sqlRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  graph, two batched calls  : median ${median(graphRuns).toFixed(1)} ms  (${graphRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  ratio graph/SQL: ${(median(graphRuns) / median(sqlRuns)).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
+
+  // 3. Whole runs: confirmCase → every task delivered.
+  const runTimes: number[] = [];
+  let lastRun: any;
+  for (const person of typicalPersonIds(7, PEOPLE).slice(1)) {
+    const t = performance.now();
+    const confirmed = await gql(`mutation($input: ConfirmCaseInput!) { confirmCase(input: $input) { ... on CaseConfirmed { case { id } } } }`, {
+      input: { personId: person, province: '79', confirmedAt: now.toISOString(), onsetAt: new Date(now.getTime() - 86_400_000).toISOString() },
+    });
+    const caseId = confirmed.confirmCase.case.id;
+    for (;;) {
+      lastRun = (await gql(`query($id: ID!) { case(id: $id) { run { status f1Count f2Count provincesNotified provincesPending } } }`, { id: caseId })).case.run;
+      if (lastRun.status === 'SUCCEEDED' && lastRun.provincesPending.length === 0) break;
+      if (lastRun.status === 'FAILED') throw new Error('run failed');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    runTimes.push(performance.now() - t);
+  }
+  console.log(`\nWhole run, confirmCase → all tasks delivered (typical cases; last: ${lastRun.f1Count} F1, ${lastRun.f2Count} F2, provinces ${lastRun.provincesNotified.join(' ')}):`);
+  console.log(`  median ${median(runTimes).toFixed(0)} ms  (${runTimes.map((x) => x.toFixed(0)).join(', ')})  (target < 1000 ms)`);
+} finally {
+  await hub.stop();
+  const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+  for (const { datname } of await sql<{ datname: string }[]>`select datname from pg_database where datname like ${prefix + '%'}`) {
+    await sql.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
+  await sql.end();
+  await server.stop();
+}
+
+/** The exposure statement (as in ExposureRepository.forPeople) for the two-hop baseline. */
+function exposureSql(ids: string, from: string, to: string): string {
+  const max = `interval '${DEFAULT_EXPOSURE_RULE.maxStayMinutes} minutes'`;
+  const out = (t: string) => `least(coalesce(${t}.checked_out_at, ${t}.checked_in_at + ${max}), ${t}.checked_in_at + ${max})`;
+  return `
+    select m.person_id, o.person_id as contact_person_id,
+           greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
+           least(${out('m')}, ${out('o')}, ${to}) as overlap_end
+    from check_ins m
+    join check_ins o on o.venue_id = m.venue_id
+      and o.checked_in_at > m.checked_in_at - ${max} and o.checked_in_at < ${out('m')} and o.person_id <> m.person_id
+    where m.person_id = any(${ids}) and m.checked_in_at < ${to} and m.checked_in_at > ${from} - ${max}
+      and m.checked_in_at < ${out('o')}
+      and least(${out('m')}, ${out('o')}, ${to}) - greatest(m.checked_in_at, o.checked_in_at, ${from}) >= interval '${MIN} minutes'`;
+}
