@@ -17,6 +17,7 @@ const gateway = await buildGateway({
   provinceTimeoutMs: env.gateway.provinceTimeoutMs,
   maxBodyBytes: env.gateway.maxBodyBytes,
   limits: env.gateway.limits,
+  trustedDocumentsDir: env.gateway.trustedDocumentsDir,
   production: env.production,
   logger,
 });

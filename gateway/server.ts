@@ -7,7 +7,10 @@ import type { Logger } from '../subgraphs/shared/logger.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
 import { gatewayHardening, type Limits } from './limits.ts';
+import { enforceSchemaRequirements } from './authorization.ts';
 import { supergraphFromFile } from './supergraph.ts';
+import { explorerRoutes } from './explorer.ts';
+import { DEFAULT_TRUSTED_DOCUMENTS_DIR, TrustedDocuments, trustedDocumentsGate } from './trusted-documents.ts';
 import { ProvinceRouter } from './province-router.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
@@ -25,6 +28,10 @@ export interface GatewayOptions {
   production: boolean;
   /** Operation limits; missing ones take the LIMIT_* defaults (see gateway/limits.ts). */
   limits?: Partial<Limits>;
+  /** Partners' registered operations, one manifest per client (default config/trusted-documents). */
+  trustedDocumentsDir?: string;
+  /** The built explorer served at /explorer/ (default explorer/dist). */
+  explorerDir?: string;
   logger: Logger;
 }
 
@@ -59,20 +66,24 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    // @authenticated / @requiresScopes from the supergraph, enforced before planning (gateway/authorization.ts).
+    gateway: enforceSchemaRequirements(gateway, { logger: logger.child({ component: 'authorization' }) }),
     // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     // Operation limits, batching and CSRF, introspection, error masking (gateway/limits.ts).
     ...gatewayHardening({ production: options.production, limits: options.limits ?? {}, logger }),
   });
   await apollo.start();
+  const trustedDocuments = TrustedDocuments.fromDirectory(options.trustedDocumentsDir ?? DEFAULT_TRUSTED_DOCUMENTS_DIR, logger.child({ component: 'trusted-documents' }));
 
   const http = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
     context: createAuthenticator(options.secrets),
+    prepareRequest: trustedDocumentsGate(trustedDocuments),
     routes: {
+      ...explorerRoutes({ dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
         const probe = (entries: Array<[string, string]>) =>
@@ -93,6 +104,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       await apollo.stop();
       await agent.close();
       options.provinceRegistry.close();
+      trustedDocuments.close();
     },
   };
 }

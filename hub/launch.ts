@@ -48,6 +48,8 @@ export interface HubOptions {
   maxBodyBytes: number;
   /** Gateway operation limits (LIMIT_* variables); missing ones take the defaults. */
   limits?: Partial<Limits>;
+  /** Partners' registered operations (TRUSTED_DOCUMENTS_DIR); default config/trusted-documents. */
+  trustedDocumentsDir?: string;
   logger: Logger;
   /** Redis for the job queues; without it they run on BullMQ's PostgreSQL backend on `postgresUrl`. */
   redisUrl?: string | undefined;
@@ -57,6 +59,8 @@ export interface HubOptions {
   workerOptions?: { lockDuration?: number; stalledInterval?: number };
   /** Fault injection for tests: see TracingJobsOptions.beforeDelivery. */
   beforeTaskDelivery?: (caseId: string) => Promise<void>;
+  /** Access policy and audit of personal data (default true); false only for the benchmark's baseline. */
+  trust?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -106,6 +110,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const config: SubgraphConfig = {
       nationalIdKey: options.secrets.nationalIdKey,
       ...(provinceCode ? { provinceCode } : {}),
+      ...(options.trust === false ? { trust: false } : {}),
       logger: logger.child({ subgraph: module.name, ...(provinceCode ? { province: provinceCode } : {}) }),
     };
     const database = await openSubgraphDatabase(
@@ -162,6 +167,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maxBodyBytes: options.maxBodyBytes,
       production: options.production,
       limits: options.limits ?? {},
+      ...(options.trustedDocumentsDir ? { trustedDocumentsDir: options.trustedDocumentsDir } : {}),
       logger: logger.child({ service: 'gateway' }),
     });
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);

@@ -41,6 +41,7 @@ try {
     provinceRegistryFile: env.gateway.provinceRegistryFile,
     maxBodyBytes: env.gateway.maxBodyBytes,
     limits: env.gateway.limits,
+    trustedDocumentsDir: env.gateway.trustedDocumentsDir,
     redisUrl: env.redisUrl,
     logger,
   });
@@ -55,6 +56,7 @@ console.log(`
 Hub ready.
   Gateway:  ${hub.gatewayUrl}
   Health:   ${hub.gatewayUrl.replace('/graphql', '/ready')}
+  Explorer: ${hub.gatewayUrl.replace('/graphql', '/explorer/')}${env.production ? '' : '  (development: pick a demo role, or paste the token below)'}
   Token (national_official, 12 h):
     ${token}
 

@@ -53,8 +53,8 @@ BEGIN
   FOR day IN
     SELECT DISTINCT (checked_in_at AT TIME ZONE 'UTC')::date
     FROM check_ins_unpartitioned
-    WHERE checked_in_at >= date_trunc('day', now() AT TIME ZONE 'UTC') - interval '31 days'
-      AND checked_in_at < date_trunc('day', now() AT TIME ZONE 'UTC') + interval '8 days'
+    WHERE checked_in_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '31 days') AT TIME ZONE 'UTC'
+      AND checked_in_at < (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '8 days') AT TIME ZONE 'UTC'
     UNION
     SELECT generate_series(0, 7) + (now() AT TIME ZONE 'UTC')::date
   LOOP

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { CheckinsDb } from './repository.ts';
+import { sqlState, type CheckinsDb } from './repository.ts';
 import { DEFAULT_EXPOSURE_RULE } from './rule.ts';
 
 /**
@@ -48,10 +48,6 @@ export interface DroppedCheckIns {
   partitions: PartitionInfo[];
   /** Rows deleted from the default partition (checked in before the cutoff). */
   defaultRowsDeleted: number;
-}
-
-interface PgError {
-  code?: string;
 }
 
 // 42P07 duplicate_table; 23505 a concurrent CREATE won the race on the catalog's unique index;
@@ -114,6 +110,10 @@ export class CheckinPartitions {
     try {
       await this.db.transaction(async (tx) => {
         await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+        // ATTACH takes this lock on check_ins anyway; taking it first makes concurrent creators
+        // queue here instead of deadlocking over the default partition (one deleting from it while
+        // the other attaches). Reads and writes of check_ins do not conflict with it.
+        await tx.execute(sql.raw(`lock table ${TABLE} in share update exclusive mode`));
         // No IF NOT EXISTS: a concurrent creator must make us fail here (and roll back) rather
         // than attach a table the other transaction is attaching too.
         await tx.execute(sql`create table ${table} (like ${sql.identifier(TABLE)} including defaults including constraints)`);
@@ -130,7 +130,7 @@ export class CheckinPartitions {
       });
       return true;
     } catch (error) {
-      const code = (error as PgError).code ?? '';
+      const code = sqlState(error);
       if (RACE_CODES.has(code)) return false;
       // A row of that day reached the default partition between our move and ATTACH, or a deadlock: once more.
       if ((code === '23514' || code === '40P01') && attempt < 3) return this.createPartition(day, attempt + 1);
@@ -156,7 +156,7 @@ export class CheckinPartitions {
         dropped.push(partition);
       } catch (error) {
         // Busy (lock timeout): the next run drops it; anything else is a real failure.
-        if (!RETRY_LATER_CODES.has((error as PgError).code ?? '')) throw error;
+        if (!RETRY_LATER_CODES.has(sqlState(error))) throw error;
       }
     }
     const deleted = await this.db.execute<{ n: number }>(sql`

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, asc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { and, desc, asc, eq, gte, isNull, lte, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './db/schema.ts';
-import type { CheckInRow, NewCheckInRow, VenueRow } from './db/models.ts';
+import type { CheckInRow, VenueRow } from './db/models.ts';
 import type { VenueCategory } from './db/schema.ts';
 import { badInput } from '../shared/errors.ts';
 import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../shared/validate.ts';
@@ -10,8 +11,21 @@ import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
 
-/** Largest batch `recordCheckIns` takes: 5000 rows × 4 values stays well under PostgreSQL's 65535 parameters. */
+/** Largest batch `recordCheckIns` takes (the rows travel as arrays, so not a parameter limit: a request size and latency one). */
 export const MAX_BATCH_SIZE = 5000;
+
+/**
+ * A stored check-in with the same id whose time is within this distance is the same check-in (a
+ * retry, e.g. a scan re-sent without `at`, so stamped with another server time) or a reused id.
+ * Further apart, the same id is another check-in: check_ins is keyed (id, checked_in_at).
+ */
+export const SAME_ID_WINDOW_MS = 6 * 3_600_000;
+
+/** How far before a check-out its check-in is looked for first (two daily partitions); then everywhere. */
+const CHECK_OUT_LOOKBACK_MS = 24 * 3_600_000;
+
+/** First key of the advisory lock a check-in takes on its id (the second is hashtext(id)). */
+const CHECK_IN_LOCK_SPACE = 0x43484b49; // 'CHKI'
 const MAX_TEXT = 200;
 
 // ---------------------------------------------------------------------------------------------
@@ -47,6 +61,8 @@ export interface TimeWindow {
 
 export interface ExposureQuery extends TimeWindow {
   minOverlapMinutes: number;
+  /** People not to report as contacts (contact tracing already knows them: the case and its F1s). */
+  excludeContacts?: readonly string[];
 }
 
 export interface RegisterVenueInput {
@@ -163,14 +179,29 @@ function effectiveOut(rule: ExposureRule, checkedInAt: SQL, checkedOutAt: SQL): 
   return sql`least(coalesce(${checkedOutAt}, ${checkedInAt} + ${max}), ${checkedInAt} + ${max})`;
 }
 
-function toCheckInDto(row: Pick<CheckInRow, 'id' | 'personId' | 'venueId' | 'checkedInAt' | 'checkedOutAt'>, rule: ExposureRule, now: Date): CheckInDto {
+/** `column` within SAME_ID_WINDOW_MS of `at`. */
+function nearTo(column: SQLWrapper, at: Date): SQL[] {
+  return [
+    gte(column, new Date(at.getTime() - SAME_ID_WINDOW_MS)),
+    lte(column, new Date(at.getTime() + SAME_ID_WINDOW_MS)),
+  ];
+}
+
+type CheckInFields = Pick<CheckInRow, 'id' | 'personId' | 'venueId' | 'checkedInAt' | 'checkedOutAt' | 'closedAutomatically'>;
+
+/**
+ * A check-out written by the maintenance job (check-in + maximum stay) is not a recorded one: it
+ * is shown as no check-out and closedAutomatically, exactly as before the job ran.
+ */
+function toCheckInDto(row: CheckInFields, rule: ExposureRule, now: Date): CheckInDto {
+  const checkedOutAt = row.closedAutomatically ? null : row.checkedOutAt;
   return {
     id: row.id,
     personId: row.personId,
     venueId: row.venueId,
     checkedInAt: row.checkedInAt,
-    checkedOutAt: row.checkedOutAt,
-    closedAutomatically: row.checkedOutAt === null && row.checkedInAt.getTime() + maxStayMs(rule) <= now.getTime(),
+    checkedOutAt,
+    closedAutomatically: row.closedAutomatically || (checkedOutAt === null && row.checkedInAt.getTime() + maxStayMs(rule) <= now.getTime()),
   };
 }
 
@@ -231,7 +262,15 @@ export class VenueRepository {
   }
 }
 
-/** Check-ins: single scans, check-outs and partner batches. The rule's maximum stay closes open visits. */
+/**
+ * Check-ins: single scans, check-outs and partner batches. The rule's maximum stay closes open visits.
+ *
+ * check_ins is partitioned by day and keyed (id, checked_in_at), so the database alone no longer
+ * makes an id unique. The repository recognises an id within SAME_ID_WINDOW_MS of a stored
+ * check-in with that id as the same check-in (a retry: a duplicate) or a reused id (a conflict);
+ * a retried upload with the same time is also caught by the primary key. Every lookup is bounded
+ * in time, so it touches one to three daily partitions rather than all of them.
+ */
 export class CheckInRepository {
   private readonly rule: ExposureRule;
 
@@ -247,8 +286,16 @@ export class CheckInRepository {
     return { from, to };
   }
 
-  async byIds(ids: readonly string[], now = new Date()): Promise<CheckInDto[]> {
-    const rows = await this.db.select().from(schema.checkIns).where(sql`${schema.checkIns.id} = any(${uuidArray(ids)})`);
+  /**
+   * Check-ins by id, optionally only those checked in within [from, to]. Without bounds this
+   * probes the primary key index of every partition (an id alone cannot prune): about 30 index
+   * probes with 21 days' retention and 7 days ahead. The write paths below always pass bounds.
+   */
+  async byIds(ids: readonly string[], now = new Date(), bounds?: { from: Date; to: Date }): Promise<CheckInDto[]> {
+    const t = schema.checkIns;
+    const conditions: SQL[] = [sql`${t.id} = any(${uuidArray(ids)})`];
+    if (bounds) conditions.push(sql`${t.checkedInAt} >= ${iso(bounds.from)}::timestamptz and ${t.checkedInAt} <= ${iso(bounds.to)}::timestamptz`);
+    const rows = await this.db.select().from(t).where(and(...conditions));
     return rows.map((row) => toCheckInDto(row, this.rule, now));
   }
 
@@ -274,9 +321,10 @@ export class CheckInRepository {
   }
 
   /**
-   * One scan. The venue is looked up by QR code, then the row is inserted with ON CONFLICT DO
-   * NOTHING on the client-made id; when nothing was inserted the stored row tells a retry (same
-   * person and venue) from a reused id.
+   * One scan. The venue is looked up by QR code; then, under a transaction-scoped advisory lock on
+   * the id (so two copies of a scan retried without `at`, hence with different times, cannot both
+   * be stored), a stored check-in with this id near in time makes it a duplicate or a conflict;
+   * otherwise the row is inserted (ON CONFLICT (id, checked_in_at) DO NOTHING).
    */
   async checkIn(input: CheckInInput, now = new Date()): Promise<CheckInResult> {
     const invalid = (field: string, message: string): CheckInResult => ({ __typename: 'InvalidCheckIn', message, field });
@@ -291,23 +339,42 @@ export class CheckInRepository {
     const [venue] = await this.db.select({ id: schema.venues.id }).from(schema.venues).where(eq(schema.venues.qrCode, input.qrCode));
     if (!venue) return { __typename: 'VenueNotFound', message: `No venue has QR code "${truncate(input.qrCode)}"`, qrCode: input.qrCode };
 
-    const [inserted] = await this.db
-      .insert(schema.checkIns)
-      .values({ id, personId, venueId: venue.id, checkedInAt: at })
-      .onConflictDoNothing({ target: schema.checkIns.id })
-      .returning();
-    if (inserted) return { __typename: 'CheckInRecorded', checkIn: toCheckInDto(inserted, this.rule, now), duplicate: false };
-
-    const [existing] = await this.byIds([id], now);
-    if (existing && existing.personId === personId && existing.venueId === venue.id) {
-      return { __typename: 'CheckInRecorded', checkIn: existing, duplicate: true };
-    }
+    const t = schema.checkIns;
+    const stored = await this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${CHECK_IN_LOCK_SPACE}::int, hashtext(${id}))`);
+      const [near] = await tx
+        .select()
+        .from(t)
+        .where(and(eq(t.id, id), ...nearTo(t.checkedInAt, at)))
+        .orderBy(sql`abs(extract(epoch from ${t.checkedInAt} - ${iso(at)}::timestamptz))`)
+        .limit(1);
+      if (near) return { row: near, inserted: false };
+      const [inserted] = await tx
+        .insert(t)
+        .values({ id, personId, venueId: venue.id, checkedInAt: at })
+        .onConflictDoNothing({ target: [t.id, t.checkedInAt] })
+        .returning();
+      if (inserted) return { row: inserted, inserted: true };
+      // A batch upload stored this very (id, time) meanwhile (batches take no advisory lock).
+      const [same] = await tx.select().from(t).where(and(eq(t.id, id), eq(t.checkedInAt, at)));
+      return { row: same, inserted: false };
+    });
+    if (!stored.row) throw new Error(`check-in ${id} is neither stored nor insertable`);
+    const checkIn = toCheckInDto(stored.row, this.rule, now);
+    if (stored.inserted) return { __typename: 'CheckInRecorded', checkIn, duplicate: false };
+    if (checkIn.personId === personId && checkIn.venueId === venue.id) return { __typename: 'CheckInRecorded', checkIn, duplicate: true };
     return { __typename: 'CheckInIdConflict', message: `Check-in id ${id} was already used for another person or venue`, id };
   }
 
   /**
-   * Closes a check-in with one conditional UPDATE (only while open and not before check-in), so two
-   * concurrent check-outs cannot both win; when it changes nothing the stored row says why.
+   * Closes a check-in with one conditional UPDATE (only while no check-out is recorded, and not
+   * before check-in), so two concurrent check-outs cannot both win; when it changes nothing the
+   * stored row says why. A check-out the maintenance job wrote (maximum stay) is replaced by a
+   * real one.
+   *
+   * The row is located first, among the check-ins of the day before `at` (two daily partitions,
+   * where a check-out almost always finds its check-in); only if that finds nothing are all
+   * partitions probed (see byIds). The UPDATE then names the full primary key: one partition.
    */
   async checkOut(input: { id: string; at?: Date | null }, now = new Date()): Promise<CheckOutResult> {
     const invalid = (field: string, message: string): CheckOutResult => ({ __typename: 'InvalidCheckOut', message, field });
@@ -317,15 +384,34 @@ export class CheckInRepository {
     if (isInFuture(at, now)) return invalid('at', `Check-out time ${at.toISOString()} is in the future`);
 
     const t = schema.checkIns;
+    const locate = async (bounded: boolean): Promise<CheckInRow | undefined> => {
+      const conditions: SQL[] = [eq(t.id, id)];
+      if (bounded) {
+        conditions.push(sql`${t.checkedInAt} >= ${iso(new Date(at.getTime() - CHECK_OUT_LOOKBACK_MS))}::timestamptz`);
+        conditions.push(sql`${t.checkedInAt} <= ${iso(new Date(at.getTime() + SAME_ID_WINDOW_MS))}::timestamptz`);
+      }
+      // The latest check-in at or before `at`; failing that, the one after it (to say "before the check-in").
+      const [row] = await this.db
+        .select()
+        .from(t)
+        .where(and(...conditions))
+        .orderBy(sql`${t.checkedInAt} <= ${iso(at)}::timestamptz desc`, desc(t.checkedInAt))
+        .limit(1);
+      return row;
+    };
+    const found = (await locate(true)) ?? (await locate(false));
+    if (!found) return { __typename: 'CheckInNotFound', message: `No check-in has id ${id}`, id };
+
+    const atThisRow = and(eq(t.id, id), eq(t.checkedInAt, found.checkedInAt));
     const [updated] = await this.db
       .update(t)
-      .set({ checkedOutAt: at })
-      .where(and(eq(t.id, id), isNull(t.checkedOutAt), lte(t.checkedInAt, at)))
+      .set({ checkedOutAt: at, closedAutomatically: false })
+      .where(and(atThisRow, or(isNull(t.checkedOutAt), eq(t.closedAutomatically, true)), lte(t.checkedInAt, at)))
       .returning();
     if (updated) return { __typename: 'CheckedOut', checkIn: toCheckInDto(updated, this.rule, now) };
 
-    const [existing] = await this.byIds([id], now);
-    if (!existing) return { __typename: 'CheckInNotFound', message: `No check-in has id ${id}`, id };
+    const [current] = await this.db.select().from(t).where(atThisRow);
+    const existing = toCheckInDto(current ?? found, this.rule, now);
     if (existing.checkedOutAt) {
       // A repeated check-out is harmless; one at another time would rewrite history.
       if (input.at == null || existing.checkedOutAt.getTime() === at.getTime()) return { __typename: 'CheckedOut', checkIn: existing };
@@ -335,9 +421,11 @@ export class CheckInRepository {
   }
 
   /**
-   * A partner's batch: every row is checked, all QR codes are resolved with one query, and all good
-   * rows are stored with ONE multi-row INSERT … ON CONFLICT (id) DO NOTHING (atomic by itself).
-   * Rows not inserted are compared with the stored ones: a retry is a duplicate, a reused id is rejected.
+   * A partner's batch: every row is checked, all QR codes are resolved with one query, stored
+   * check-ins with the same ids near in time are read with one query, and all new rows are stored
+   * with ONE statement (COPY; atomic by itself). Rows not stored are compared with the stored
+   * ones: a retry is a duplicate, a reused id is rejected. An id sent twice in one batch is stored
+   * once: the first row wins, later ones are compared with it.
    */
   async record(batch: readonly CheckInRecordInput[], now = new Date()): Promise<RecordCheckInsResult> {
     if (batch.length > MAX_BATCH_SIZE) {
@@ -362,46 +450,202 @@ export class CheckInRepository {
       .where(sql`${schema.venues.qrCode} = any(${textArray(qrCodes)})`) : [];
     const venueByQr = new Map(venues.map((v) => [v.qrCode, v.id]));
 
-    const good: Array<{ index: number; value: NewCheckInRow & { id: string; personId: string; venueId: string } }> = [];
+    type Good = NewRow & { index: number };
+    const first: Good[] = [];
+    const repeated: Good[] = [];
+    const seen = new Set<string>();
     for (const { index, row } of checked) {
       const venueId = venueByQr.get(row.qrCode);
       if (!venueId) {
         reject(index, row, 'UNKNOWN_QR_CODE', 'qrCode', `No venue has QR code "${truncate(row.qrCode)}"`);
         continue;
       }
-      good.push({
-        index,
-        value: { id: row.id.toLowerCase(), personId: row.personId.toLowerCase(), venueId, checkedInAt: row.checkedInAt, checkedOutAt: row.checkedOutAt ?? null },
-      });
-    }
-
-    if (good.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) };
-
-    const inserted = await this.db
-      .insert(schema.checkIns)
-      .values(good.map((g) => g.value))
-      .onConflictDoNothing({ target: schema.checkIns.id })
-      .returning({ id: schema.checkIns.id });
-    // An id sent twice in one batch is inserted once: the first row wins, later ones are compared below.
-    const insertedIds = new Set(inserted.map((r) => r.id));
-    const claimed = new Set<string>();
-    const notInserted: typeof good = [];
-    for (const g of good) {
-      if (insertedIds.has(g.value.id) && !claimed.has(g.value.id)) claimed.add(g.value.id);
-      else notInserted.push(g);
-    }
-
-    let duplicates = 0;
-    if (notInserted.length > 0) {
-      const stored = new Map((await this.byIds([...new Set(notInserted.map((g) => g.value.id))], now)).map((c) => [c.id, c]));
-      for (const { index, value } of notInserted) {
-        const existing = stored.get(value.id);
-        if (existing && existing.personId === value.personId && existing.venueId === value.venueId) duplicates += 1;
-        else reject(index, batch[index]!, 'ID_CONFLICT', 'id', `id ${value.id} was already used for another person or venue`);
+      const good = { index, id: row.id.toLowerCase(), personId: row.personId.toLowerCase(), venueId, checkedInAt: row.checkedInAt, checkedOutAt: row.checkedOutAt ?? null };
+      if (seen.has(good.id)) repeated.push(good);
+      else {
+        seen.add(good.id);
+        first.push(good);
       }
     }
-    return { accepted: inserted.length, duplicates, rejected: rejected.sort((a, b) => a.index - b.index) };
+    const byIndex = (a: RejectedCheckIn, b: RejectedCheckIn) => a.index - b.index;
+    if (first.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
+
+    const stored = new Map<string, CheckInDto[]>();
+    const remember = (c: CheckInDto) => stored.set(c.id, [...(stored.get(c.id) ?? []), c]);
+    for (const c of await this.storedNear(first, now)) remember(c);
+    const isNear = (a: { checkedInAt: Date }, b: { checkedInAt: Date }) => Math.abs(a.checkedInAt.getTime() - b.checkedInAt.getTime()) <= SAME_ID_WINDOW_MS;
+    const fresh = first.filter((g) => !(stored.get(g.id) ?? []).some((c) => isNear(g, c)));
+
+    let insertedIds = new Set<string>();
+    if (fresh.length > 0) {
+      if (await this.copyIn(fresh)) insertedIds = new Set(fresh.map((g) => g.id));
+      else {
+        // A concurrent upload stored one of these (id, time) pairs since the lookup, so COPY stored
+        // nothing: insert again, skipping what is already there, then read what was skipped.
+        insertedIds = await this.insertSkippingStored(fresh);
+        const skipped = fresh.filter((g) => !insertedIds.has(g.id));
+        if (skipped.length > 0) for (const c of await this.storedNear(skipped, now)) remember(c);
+      }
+    }
+
+    // What a later row with the same id is compared with: the first row if it was stored.
+    const firstStored = new Map(first.filter((g) => insertedIds.has(g.id)).map((g) => [g.id, g]));
+
+    let duplicates = 0;
+    const compare = (g: Good): void => {
+      const candidates: Array<{ personId: string; venueId: string; checkedInAt: Date }> = [
+        ...(stored.get(g.id) ?? []),
+        ...(firstStored.has(g.id) ? [firstStored.get(g.id)!] : []),
+      ];
+      const near = candidates
+        .filter((c) => isNear(c, g))
+        .sort((a, b) => Math.abs(a.checkedInAt.getTime() - g.checkedInAt.getTime()) - Math.abs(b.checkedInAt.getTime() - g.checkedInAt.getTime()))[0];
+      if (near && near.personId === g.personId && near.venueId === g.venueId) duplicates += 1;
+      else reject(g.index, batch[g.index]!, 'ID_CONFLICT', 'id', `id ${g.id} was already used for another person or venue`);
+    };
+    for (const g of first) if (!insertedIds.has(g.id)) compare(g);
+    for (const g of repeated) compare(g);
+    return { accepted: insertedIds.size, duplicates, rejected: rejected.sort(byIndex) };
   }
+
+  /**
+   * Stored check-ins with the ids of `rows`, each within SAME_ID_WINDOW_MS of its row's time: ONE
+   * statement, one primary-key probe per row. The lateral subquery (kept one by OFFSET 0) pins
+   * that plan: with thousands of ids in `= any(…)` or a plain join, and the statistics of a day
+   * being written, the planner was seen scanning the days' partitions whole (150–300 ms for 5000
+   * rows instead of a few). The batch's overall time range prunes partitions at plan time, each
+   * row's own window at run time.
+   */
+  private async storedNear(rows: readonly NewRow[], now: Date): Promise<CheckInDto[]> {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of rows) {
+      lo = Math.min(lo, r.checkedInAt.getTime());
+      hi = Math.max(hi, r.checkedInAt.getTime());
+    }
+    const window = sql.raw(`interval '${SAME_ID_WINDOW_MS / 1000} seconds'`);
+    // Thousands of loops can cost enough on paper to trigger JIT, whose compilation (~20 ms) would
+    // take longer than the probes themselves.
+    const found = await this.db.transaction(async (tx) => {
+      await tx.execute(sql`set local jit = off`);
+      return tx.execute<StoredSqlRow>(sql`
+      select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically
+      from unnest(${uuidArray(rows.map((r) => r.id))}, ${sql.param(rows.map((r) => r.checkedInAt.toISOString()))}::text[]::timestamptz[]) as r(id, at)
+      cross join lateral (
+        select * from check_ins c
+        where c.id = r.id
+          and c.checked_in_at between r.at - ${window} and r.at + ${window}
+          and c.checked_in_at between ${new Date(lo - SAME_ID_WINDOW_MS).toISOString()}::timestamptz
+                                  and ${new Date(hi + SAME_ID_WINDOW_MS).toISOString()}::timestamptz
+        offset 0 -- keeps the subquery a subquery: a nested loop of index probes, never a join of whole partitions
+      ) as c`);
+    });
+    return found.map((r) =>
+      toCheckInDto(
+        { id: r.id, personId: r.person_id, venueId: r.venue_id, checkedInAt: toDate(r.checked_in_at), checkedOutAt: toDateOrNull(r.checked_out_at), closedAutomatically: r.closed_automatically },
+        this.rule,
+        now,
+      ),
+    );
+  }
+
+  /**
+   * Stores new rows with COPY … FROM STDIN: one statement, all or nothing, and PostgreSQL's
+   * fastest way in (it fills each partition's pages in bulk, where INSERT … SELECT goes row by
+   * row; see tests/bench/ingest.bench.ts). True when every row was stored; false when the server
+   * refused the COPY, which then stored nothing (a row whose (id, checked_in_at) a concurrent
+   * upload stored since the lookup; the caller's INSERT then skips it, or raises any other error).
+   */
+  private async copyIn(rows: readonly NewRow[]): Promise<boolean> {
+    const client = (this.db as unknown as { $client?: postgres.Sql }).$client;
+    // Not a pooled postgres.js handle: the caller's INSERT does the same, slower.
+    if (typeof client?.reserve !== 'function') return false;
+    // Ids are validated UUIDs and times ISO strings: nothing to escape in COPY's text format.
+    const text = rows.map((r) => `${r.id}\t${r.personId}\t${r.venueId}\t${r.checkedInAt.toISOString()}\t${r.checkedOutAt ? r.checkedOutAt.toISOString() : '\\N'}\n`).join('');
+    const connection = await client.reserve();
+    try {
+      // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never
+      // settles a COPY writable that the server rejects after CopyDone, and the error goes nowhere
+      // (porsager/postgres#1173, fix pending in #1183). The next statement of the transaction
+      // then fails (25P02, transaction aborted) where it would otherwise succeed.
+      await connection`begin`;
+      const stream = await connection`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable();
+      stream.on('error', () => {}); // reported through the transaction below
+      await new Promise<void>((resolve) => stream.write(text, () => resolve()));
+      stream.end();
+      if (await this.committed(connection)) return true;
+      await connection`rollback`;
+      return false;
+    } catch (error) {
+      await connection`rollback`.catch(() => {});
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  /**
+   * Whether the COPY just ended on `connection` succeeded: a statement queued behind it answers
+   * (then the transaction is committed) or fails as aborted. postgres.js refuses to queue it
+   * while its COPY stream is still open, which ends as soon as end()'s CopyDone is on its way.
+   */
+  private async committed(connection: postgres.ReservedSql): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await connection`select 1`;
+        await connection`commit`;
+        return true;
+      } catch (error) {
+        const code = sqlState(error);
+        if (code === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
+        if (code === '25P02') return false;
+        throw error;
+      }
+    }
+  }
+
+  /** The rows as five arrays (unnest), ONE INSERT … ON CONFLICT (id, checked_in_at) DO NOTHING; the ids it stored. */
+  private async insertSkippingStored(rows: readonly NewRow[]): Promise<Set<string>> {
+    // Times travel as text[]: drizzle hands timestamptz[] parameters to postgres.js unserialised.
+    // No check-out is '' rather than null, so the array's type never depends on its first element.
+    const inserted = await this.db.execute<{ id: string }>(sql`
+      insert into check_ins (id, person_id, venue_id, checked_in_at, checked_out_at)
+      select r.id, r.person_id, r.venue_id, r.checked_in_at, nullif(r.checked_out_text, '')::timestamptz
+      from unnest(
+        ${uuidArray(rows.map((g) => g.id))}, ${uuidArray(rows.map((g) => g.personId))}, ${uuidArray(rows.map((g) => g.venueId))},
+        ${sql.param(rows.map((g) => g.checkedInAt.toISOString()))}::text[]::timestamptz[],
+        ${sql.param(rows.map((g) => iso(g.checkedOutAt) ?? ''))}::text[]
+      ) as r(id, person_id, venue_id, checked_in_at, checked_out_text)
+      on conflict (id, checked_in_at) do nothing
+      returning id`);
+    return new Set(inserted.map((r) => r.id));
+  }
+}
+
+/** A row of a batch, checked and with its venue resolved. */
+interface NewRow {
+  id: string;
+  personId: string;
+  venueId: string;
+  checkedInAt: Date;
+  checkedOutAt: Date | null;
+}
+
+interface StoredSqlRow extends Record<string, unknown> {
+  id: string;
+  person_id: string;
+  venue_id: string;
+  checked_in_at: string;
+  checked_out_at: string | null;
+  closed_automatically: boolean;
+}
+
+/** The SQLSTATE of a failed query (drizzle wraps postgres.js's error in its own, as `cause`). */
+export function sqlState(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.cause?.code === 'string' ? e.cause.code : '';
 }
 
 interface ExposureSqlRow extends Record<string, unknown> {
@@ -410,10 +654,12 @@ interface ExposureSqlRow extends Record<string, unknown> {
   check_in_id: string;
   checked_in_at: string;
   checked_out_at: string | null;
+  closed_automatically: boolean;
   contact_person_id: string;
   contact_check_in_id: string;
   contact_checked_in_at: string;
   contact_checked_out_at: string | null;
+  contact_closed_automatically: boolean;
   overlap_start: string;
   overlap_end: string;
   overlap_minutes: number;
@@ -445,6 +691,8 @@ export class ExposureRepository {
    * check-out times); the overlap is cut to [from, to) and kept when at least minOverlapMinutes
    * long (and longer than zero). Because no visit lasts longer than the maximum stay, the other
    * visit's check-in lies in (my in − maxStay, my out): a short range on check_ins_venue_checked_in_idx.
+   * For the same reason it lies in (from − maxStay, to), which limits both sides to the window's
+   * daily partitions at plan time.
    */
   async forPeople(personIds: readonly string[], query: ExposureQuery, now = new Date()): Promise<ExposureDto[]> {
     if (personIds.length === 0) return [];
@@ -453,7 +701,7 @@ export class ExposureRepository {
     const to = sql`coalesce(${iso(query.to)}::timestamptz, 'infinity'::timestamptz)`;
     const rows = await this.db.execute<ExposureSqlRow>(sql`
       with mine as (
-        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at,
+        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically,
                ${effectiveOut(this.rule, sql`c.checked_in_at`, sql`c.checked_out_at`)} as effective_out
         from check_ins c
         where c.person_id = any(${uuidArray(personIds)})
@@ -461,9 +709,10 @@ export class ExposureRepository {
           and c.checked_in_at > ${from} - ${max}
       ),
       pairs as (
-        select m.person_id, m.venue_id, m.id as check_in_id, m.checked_in_at, m.checked_out_at,
+        select m.person_id, m.venue_id, m.id as check_in_id, m.checked_in_at, m.checked_out_at, m.closed_automatically,
                o.person_id as contact_person_id, o.id as contact_check_in_id,
                o.checked_in_at as contact_checked_in_at, o.checked_out_at as contact_checked_out_at,
+               o.closed_automatically as contact_closed_automatically,
                greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
                least(m.effective_out, ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}, ${to}) as overlap_end
         from mine m
@@ -471,7 +720,11 @@ export class ExposureRepository {
           on o.venue_id = m.venue_id
          and o.checked_in_at > m.checked_in_at - ${max}
          and o.checked_in_at < m.effective_out
-         and o.person_id <> m.person_id
+         and o.person_id <> m.person_id${query.excludeContacts?.length ? sql` and o.person_id <> all(${uuidArray(query.excludeContacts)})` : sql``}
+         -- Implied by the above and by the overlap lying in [from, to), and constant: they let the
+         -- planner prune check_ins' daily partitions for o as it does for mine.
+         and o.checked_in_at > ${from} - ${max}
+         and o.checked_in_at < ${to}
         where m.checked_in_at < ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}
       )
       select p.*, floor(extract(epoch from (p.overlap_end - p.overlap_start)) / 60)::int as overlap_minutes
@@ -487,7 +740,14 @@ export class ExposureRepository {
       overlapEnd: toDate(r.overlap_end),
       overlapMinutes: r.overlap_minutes,
       checkIn: toCheckInDto(
-        { id: r.check_in_id, personId: r.person_id, venueId: r.venue_id, checkedInAt: toDate(r.checked_in_at), checkedOutAt: toDateOrNull(r.checked_out_at) },
+        {
+          id: r.check_in_id,
+          personId: r.person_id,
+          venueId: r.venue_id,
+          checkedInAt: toDate(r.checked_in_at),
+          checkedOutAt: toDateOrNull(r.checked_out_at),
+          closedAutomatically: r.closed_automatically,
+        },
         this.rule,
         now,
       ),
@@ -498,6 +758,7 @@ export class ExposureRepository {
           venueId: r.venue_id,
           checkedInAt: toDate(r.contact_checked_in_at),
           checkedOutAt: toDateOrNull(r.contact_checked_out_at),
+          closedAutomatically: r.contact_closed_automatically,
         },
         this.rule,
         now,

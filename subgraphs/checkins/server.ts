@@ -8,6 +8,7 @@ import { createLoaders } from './loaders.ts';
 import { CheckInRepository, ExposureRepository, VenueRepository, type CheckinsDb } from './repository.ts';
 import { resolvers, type CheckinsContext } from './resolvers/index.ts';
 import { DEFAULT_EXPOSURE_RULE, type ExposureRule } from './rule.ts';
+import { CheckinPartitions, DEFAULT_DAYS_AHEAD } from './partitions.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('checkins'));
 
@@ -36,4 +37,9 @@ export const checkinsModule: SubgraphModule<typeof tables> = {
   name: 'checkins',
   tables,
   build: (db) => checkinsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+  // Daily partitions for today and the week ahead, so writes land in them from the first start
+  // (the maintenance job keeps it so; without them rows go to check_ins_default, which also works).
+  prepare: async (db) => {
+    await new CheckinPartitions(db).ensurePartitions(new Date(), DEFAULT_DAYS_AHEAD);
+  },
 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './db/schema.ts';
-import type { HealthDeclarationRow, PersonRow } from './db/models.ts';
+import type { AuditRecordRow, BreakGlassGrantRow, HealthDeclarationRow, NewAuditRecordRow, PersonRow } from './db/models.ts';
 import { isUuid } from '../shared/validate.ts';
 
 export type DeclarationsDb = PostgresJsDatabase<typeof schema>;
@@ -154,5 +154,82 @@ export class HealthDeclarationsRepository {
     const existing = await this.byId(id);
     if (!existing) return { status: 'person-not-found' };
     return existing.personId === d.personId ? { status: 'retried', declaration: existing } : { status: 'id-taken' };
+  }
+}
+
+export type BreakGlassGrantDto = BreakGlassGrantRow;
+
+export interface NewBreakGlassGrant {
+  officialSubject: string;
+  officialProvinces: string[];
+  personId: string;
+  owningProvinceCode: string;
+  reason: string;
+  openedAt: Date;
+  expiresAt: Date;
+}
+
+/** Break-the-glass grants: opened by province officials, listed for the owning province. */
+export class BreakGlassRepository {
+  constructor(private readonly db: DeclarationsDb) {}
+
+  async open(grant: NewBreakGlassGrant): Promise<BreakGlassGrantDto> {
+    const [row] = await this.db
+      .insert(schema.breakGlassGrants)
+      .values({ id: randomUUID(), ...grant })
+      .returning();
+    if (!row) throw new Error('inserting a break-the-glass grant returned no row');
+    return row;
+  }
+
+  /** The official's grants for these people that are still in force at `now`, latest expiry first. */
+  activeFor(officialSubject: string, personIds: readonly string[], now: Date): Promise<BreakGlassGrantDto[]> {
+    const g = schema.breakGlassGrants;
+    return this.db
+      .select()
+      .from(g)
+      .where(and(eq(g.officialSubject, officialSubject), inArray(g.personId, [...personIds]), gt(g.expiresAt, now)))
+      .orderBy(desc(g.expiresAt));
+  }
+
+  /** Grants over people of one province, newest first; only those still in force when `activeAt` is given. */
+  ofProvince(province: string, options: { activeAt: Date | null; limit: number }): Promise<BreakGlassGrantDto[]> {
+    const g = schema.breakGlassGrants;
+    const where = options.activeAt ? and(eq(g.owningProvinceCode, province), gt(g.expiresAt, options.activeAt)) : eq(g.owningProvinceCode, province);
+    return this.db.select().from(g).where(where).orderBy(desc(g.openedAt), desc(g.id)).limit(options.limit);
+  }
+}
+
+export type AuditRecordDto = AuditRecordRow;
+export type NewAuditRecord = Omit<NewAuditRecordRow, 'id'>;
+
+// postgres.js binds at most 65,535 parameters per statement; an audit row takes 12.
+const AUDIT_ROWS_PER_STATEMENT = 5_000;
+
+/** The audit trail of reads of personal data. */
+export class AuditRepository {
+  constructor(private readonly db: DeclarationsDb) {}
+
+  /**
+   * Writes a request's records: one INSERT (several in one transaction only beyond 5,000 people),
+   * so either all of the request's records are stored or none is.
+   */
+  async append(records: readonly NewAuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (records.length <= AUDIT_ROWS_PER_STATEMENT) {
+      await this.db.insert(schema.auditRecords).values([...records]);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_STATEMENT) {
+        await tx.insert(schema.auditRecords).values(records.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
+      }
+    });
+  }
+
+  /** A person's audit trail, newest first. */
+  ofPerson(personId: string, limit: number): Promise<AuditRecordDto[]> {
+    const a = schema.auditRecords;
+    return this.db.select().from(a).where(eq(a.personId, personId)).orderBy(desc(a.at), desc(a.id)).limit(limit);
   }
 }

@@ -4,9 +4,12 @@ import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
+import { BREAK_GLASS_DEFAULT_TTL_MS } from './access.ts';
+import { AuditTrail, auditPlugin } from './audit.ts';
 import { nationalIdHasher } from './identifiers.ts';
 import { createLoaders } from './loaders.ts';
-import { HealthDeclarationsRepository, PeopleRepository, type DeclarationsDb } from './repository.ts';
+import { PersonReader } from './reader.ts';
+import { AuditRepository, BreakGlassRepository, HealthDeclarationsRepository, PeopleRepository, type DeclarationsDb } from './repository.ts';
 import { resolvers, type DeclarationsContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('declarations'));
@@ -14,30 +17,46 @@ export const typeDefs = loadSchemaFile(schemaFile('declarations'));
 export interface DeclarationsOptions {
   /** The clock; tests pin it. Default: the system clock. */
   now?: () => Date;
+  /** How long a break-the-glass grant lasts. Default one hour. */
+  breakGlassTtlMs?: number;
 }
 
 /** The declarations subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
 export function declarationsSubgraph(
   db: DeclarationsDb,
-  config: Pick<SubgraphConfig, 'nationalIdKey'>,
+  config: Pick<SubgraphConfig, 'nationalIdKey' | 'logger' | 'trust'>,
   options: DeclarationsOptions = {},
 ): SubgraphDefinition<DeclarationsContext> {
   const people = new PeopleRepository(db);
   const declarations = new HealthDeclarationsRepository(db);
+  const grants = new BreakGlassRepository(db);
+  const auditRecords = new AuditRepository(db);
   const hashNationalId = nationalIdHasher(config.nationalIdKey);
   const now = options.now ?? (() => new Date());
+  // Switched off only for the benchmark's baseline: no policy, no masking, no audit.
+  const trust = config.trust !== false;
   return {
     name: 'declarations',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({
-      identity,
-      people,
-      declarations,
-      loaders: createLoaders(people, declarations),
-      hashNationalId,
-      now,
-    }),
+    createContext: (identity: Identity): DeclarationsContext => {
+      const loaders = createLoaders(people, declarations);
+      const audit = trust ? new AuditTrail() : null;
+      return {
+        identity,
+        people,
+        declarations,
+        grants,
+        auditRecords,
+        loaders,
+        reader: new PersonReader({ identity, rows: loaders.person, people, grants, audit, now }),
+        audit,
+        hashNationalId,
+        now,
+        breakGlassTtlMs: options.breakGlassTtlMs ?? BREAK_GLASS_DEFAULT_TTL_MS,
+      };
+    },
+    plugins: trust ? [auditPlugin<DeclarationsContext>(auditRecords, now, config.logger)] : [],
   };
 }
 

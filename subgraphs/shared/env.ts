@@ -51,6 +51,7 @@ const schema = z
     TRACING_URL: url.optional(),
     PROVINCE_REGISTRY_FILE: z.string().default('config/province-registry.json'),
     PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+    TRUSTED_DOCUMENTS_DIR: z.string().default('config/trusted-documents'),
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
     ...LIMIT_VARIABLES,
@@ -74,6 +75,8 @@ export interface HubEnv {
     subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing', string>>;
     provinceRegistryFile: string;
     provinceTimeoutMs: number;
+    /** Partners' registered operations: one manifest per client (gateway/trusted-documents.ts). */
+    trustedDocumentsDir: string;
     /** Operation limits (LIMIT_* variables). */
     limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   };
@@ -120,6 +123,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
       },
       provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
       provinceTimeoutMs: env.PROVINCE_TIMEOUT_MS,
+      trustedDocumentsDir: env.TRUSTED_DOCUMENTS_DIR,
       limits: {
         maxDepth: env.LIMIT_MAX_DEPTH,
         maxAliases: env.LIMIT_MAX_ALIASES,

@@ -13,8 +13,23 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage) => Promise<TContext>;
   maxBodyBytes: number;
   logger: Logger;
+  /** Extra routes by path; a key ending in `/*` answers every path under it (`/explorer/*`). */
   routes?: Record<string, Route>;
   graphqlPath?: string;
+  /**
+   * Checks or rewrites a GraphQL request once the caller is known, before Apollo sees it (the
+   * gateway's trusted documents); throw a GraphQLError to refuse it.
+   */
+  prepareRequest?: (request: PreparedRequest, context: TContext) => PreparedRequest;
+}
+
+/** The parts of a GraphQL HTTP request that `prepareRequest` may rewrite. */
+export interface PreparedRequest {
+  method: string;
+  /** The parsed JSON body (POST), or undefined. */
+  body: unknown;
+  /** The query string, with its `?` (GET carries the operation there). */
+  search: string;
 }
 
 /**
@@ -36,7 +51,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = options.routes?.[url.pathname];
+    const route = options.routes?.[url.pathname] ?? prefixRoute(options.routes, url.pathname);
     if (route) return route(req, res);
     if (url.pathname !== graphqlPath) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
@@ -59,12 +74,22 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       throw error;
     }
 
+    let request: PreparedRequest = { method: (req.method ?? 'GET').toUpperCase(), body, search: url.search };
+    if (options.prepareRequest) {
+      try {
+        request = options.prepareRequest(request, context);
+      } catch (error) {
+        if (error instanceof GraphQLError) return sendErrors(res, [error]);
+        throw error;
+      }
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
       context: async () => context,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -78,6 +103,13 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   }
 
   return server;
+}
+
+function prefixRoute(routes: Record<string, Route> | undefined, pathname: string): Route | undefined {
+  for (const [key, route] of Object.entries(routes ?? {})) {
+    if (key.endsWith('/*') && pathname.startsWith(key.slice(0, -1))) return route;
+  }
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {

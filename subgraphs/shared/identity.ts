@@ -13,6 +13,12 @@ export interface Identity {
   jurisdiction: string[] | 'all';
   scopes: string[];
   purpose: string | null;
+  /**
+   * Tracers: five-digit codes of the wards their team covers. Tracing tasks are assigned by ward,
+   * so a contact is "assigned to the team" when the contact lives in one of these wards.
+   * Absent when the token names none.
+   */
+  wards?: string[];
 }
 
 const claims = z.object({
@@ -21,6 +27,7 @@ const claims = z.object({
   provinces: z.array(z.string().regex(/^\d{2}$/)).optional(),
   scopes: z.array(z.string()).optional(),
   purpose: z.string().optional(),
+  wards: z.array(z.string().regex(/^\d{5}$/)).optional(),
 });
 
 const NATIONWIDE_ROLES: ReadonlySet<Role> = new Set(['national_official', 'service']);
@@ -28,13 +35,14 @@ const NATIONWIDE_ROLES: ReadonlySet<Role> = new Set(['national_official', 'servi
 function identityFromClaims(payload: unknown): Identity {
   const parsed = claims.safeParse(payload);
   if (!parsed.success) throw hubError('UNAUTHENTICATED', 'The token does not carry a valid role and subject.');
-  const { sub, role, provinces, scopes, purpose } = parsed.data;
+  const { sub, role, provinces, scopes, purpose, wards } = parsed.data;
   return {
     subject: sub,
     role,
     jurisdiction: NATIONWIDE_ROLES.has(role) ? 'all' : (provinces ?? []),
     scopes: scopes ?? [],
     purpose: purpose ?? null,
+    ...(wards?.length ? { wards } : {}),
   };
 }
 
@@ -54,6 +62,8 @@ export interface CallerTokenInput {
   provinces?: string[];
   scopes?: string[];
   purpose?: string;
+  /** Tracers: the wards their team covers (five-digit codes). */
+  wards?: string[];
   expiresIn?: string;
 }
 
@@ -63,6 +73,7 @@ export async function signCallerToken(secret: string, input: CallerTokenInput): 
     ...(input.provinces ? { provinces: input.provinces } : {}),
     ...(input.scopes ? { scopes: input.scopes } : {}),
     ...(input.purpose ? { purpose: input.purpose } : {}),
+    ...(input.wards?.length ? { wards: input.wards } : {}),
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(input.subject)
@@ -88,6 +99,7 @@ export async function signInternalToken(secret: string, identity: Identity, ttlS
     provinces: identity.jurisdiction === 'all' ? undefined : identity.jurisdiction,
     scopes: identity.scopes,
     ...(identity.purpose ? { purpose: identity.purpose } : {}),
+    ...(identity.wards?.length ? { wards: identity.wards } : {}),
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(identity.subject)

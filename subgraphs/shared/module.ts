@@ -10,6 +10,11 @@ export interface SubgraphConfig {
   nationalIdKey: string;
   /** For the province subgraph: the one province this deployment serves. */
   provinceCode?: string;
+  /**
+   * Declarations: apply the access policy (jurisdiction, masking, break-the-glass) and write audit
+   * records. Default true; false only for the benchmark's baseline, never in a deployment.
+   */
+  trust?: boolean;
   logger: Logger;
 }
 

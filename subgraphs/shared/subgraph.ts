@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
@@ -25,6 +25,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   resolvers: Resolvers<TContext>;
   /** Called once per request: make the request's DataLoaders here. */
   createContext(identity: Identity): TContext;
+  /** Apollo Server plugins of this subgraph (e.g. the declarations audit, flushed before each response leaves). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export interface SubgraphServiceOptions {
@@ -57,7 +59,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     // Traces are for Apollo's hosted studio, which the hub does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });
   await apollo.start();

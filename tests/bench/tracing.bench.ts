@@ -65,7 +65,7 @@ try {
     if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
     return body.data;
   };
-  const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
   const repo = new ExposureRepository(drizzle(checkinsSql) as never, DEFAULT_EXPOSURE_RULE);
   const now = new Date();
   const from = new Date(now.getTime() - 3 * 86_400_000);
@@ -112,7 +112,7 @@ try {
     const f1 = (await gql(EXPOSURES, { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN })).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>;
     const f1Ids = [...new Set(f1.map((e) => e.contact.id))];
     const earliest = f1.reduce((m, e) => (e.overlapStart < m ? e.overlapStart : m), now.toISOString());
-    const f2 = f1Ids.length ? ((await gql(EXPOSURES, { ids: f1Ids, from: earliest, to: now.toISOString(), min: MIN })).exposuresOf as unknown[]) : [];
+    const f2 = f1Ids.length ? ((await gql(EXPOSURES, { ids: f1Ids, from: earliest, to: now.toISOString(), min: MIN, exclude: [f0, ...f1Ids] })).exposuresOf as unknown[]) : [];
     graphRuns.push(performance.now() - t);
     counts = { f1: Number(row!.f1), f2: Number(row!.f2), graphF1: f1Ids.length, graphF2: f2.length };
   }

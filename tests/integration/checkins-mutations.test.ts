@@ -19,6 +19,7 @@ interface GraphQLResult {
 
 const PERSON = '0b6f3c1e-0000-4000-8000-0000000000a1';
 const OTHER_PERSON = '0b6f3c1e-0000-4000-8000-0000000000a2';
+const THIRD_PERSON = '0b6f3c1e-0000-4000-8000-0000000000a3';
 const id = (n: number) => `c4ec0000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -195,6 +196,28 @@ describe('checkins mutations', () => {
     expect(rewrite.data?.checkOut.message).toMatch(/already checked out/);
   });
 
+  itWithPostgres('an id is one check-in within 6 hours of its time: concurrent retries without a time store it once; far apart it is another visit', async () => {
+    // A scanner that times out and retries (without `at`, so every copy gets another server time).
+    const results = await Promise.all(Array.from({ length: 5 }, () => run(CHECK_IN, { id: id(60), qrCode: venue.qrCode, personId: PERSON })));
+    expect(results.map((r) => r.data?.checkIn.__typename)).toEqual(Array(5).fill('CheckInRecorded'));
+    expect(results.filter((r) => r.data?.checkIn.duplicate === false)).toHaveLength(1);
+    const [stored] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from check_ins where id = ${id(60)}`);
+    expect(stored?.n).toBe(1);
+
+    // The same id 8 hours earlier is outside the window: kept as another check-in (the key is (id, checked_in_at)).
+    const inAt = minutesAgo(8 * 60);
+    const earlier = await run(CHECK_IN, { id: id(60), qrCode: otherVenue.qrCode, personId: THIRD_PERSON, at: inAt });
+    expect(earlier.data?.checkIn).toMatchObject({ __typename: 'CheckInRecorded', duplicate: false });
+    const [both] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from check_ins where id = ${id(60)}`);
+    expect(both?.n).toBe(2);
+    // A check-out closes the latest check-in with that id at or before its time.
+    const outAt = minutesAgo(7 * 60);
+    const out = await run(CHECK_OUT, { id: id(60), at: outAt });
+    expect(out.data?.checkOut).toMatchObject({ __typename: 'CheckedOut', checkIn: { checkedInAt: inAt, checkedOutAt: outAt } });
+    const open = await database.db.execute<{ open: boolean }>(sql`select checked_out_at is null as open from check_ins where id = ${id(60)} order by checked_in_at`);
+    expect(open.map((r) => r.open)).toEqual([false, true]);
+  });
+
   itWithPostgres('an open check-in older than the maximum stay is closed automatically', async () => {
     await run(CHECK_IN, { id: id(20), qrCode: venue.qrCode, personId: OTHER_PERSON, at: minutesAgo(241) });
     await run(CHECK_IN, { id: id(21), qrCode: otherVenue.qrCode, personId: OTHER_PERSON, at: minutesAgo(239) });
@@ -283,6 +306,20 @@ describe('checkins mutations', () => {
 
     const empty = await run(RECORD, { batch: [] });
     expect(empty.data?.recordCheckIns).toEqual({ accepted: 0, duplicates: 0, rejected: [] });
+  });
+
+  itWithPostgres('the same batch uploaded twice at once is stored once: one upload accepts each row, the other counts it a duplicate', async () => {
+    const before = await checkInCount();
+    const at = minutesAgo(45);
+    const batch = Array.from({ length: 2000 }, (_, i) => ({
+      id: `e5ec0000-0000-4000-8000-${String(i).padStart(12, '0')}`, qrCode: venue.qrCode, personId: PERSON, checkedInAt: at,
+    }));
+    const results = await Promise.all([run(RECORD, { batch }), run(RECORD, { batch }), run(RECORD, { batch })]);
+    const outcomes = results.map((r) => r.data?.recordCheckIns as { accepted: number; duplicates: number; rejected: unknown[] });
+    expect(outcomes.map((o) => o.rejected)).toEqual([[], [], []]);
+    expect(outcomes.reduce((n, o) => n + o.accepted, 0)).toBe(batch.length);
+    expect(outcomes.reduce((n, o) => n + o.duplicates, 0)).toBe(2 * batch.length);
+    expect(await checkInCount()).toBe(before + batch.length);
   });
 
   itWithPostgres('the database refuses a check-out before check-in even without the API', async () => {

@@ -201,7 +201,8 @@ describe('province subgraph (deployment for 79) over GraphQL', () => {
     for (const [province, code] of [['01', 'WRONG_PROVINCE'], ['x1', 'BAD_USER_INPUT']] as const) {
       const accepted = await p79.run(ACCEPT, { province, input: acceptInput() });
       expect(codes(accepted)).toEqual([code]);
-      expect(accepted.data).toBeNull();
+      // Province results are nullable (a shard may be down), so the refusal nulls only the field.
+      expect(accepted.data).toEqual({ acceptTracingTask: null });
       const occupancy = await p79.run(`mutation { setFacilityOccupancy(province: "${province}", facilityId: "${FACILITY_SAI_GON}", occupied: 1) { __typename } }`);
       expect(codes(occupancy)).toEqual([code]);
     }

@@ -34,6 +34,16 @@ describe('internal tokens', () => {
     expect(await verifyInternalToken(SECRET, await signInternalToken(SECRET, identity))).toEqual(identity);
   });
 
+  it("carry a tracer's wards from caller token to identity to internal token and back", async () => {
+    const caller = await signCallerToken(SECRET, { subject: 't1', role: 'tracer', provinces: ['79'], wards: ['26740', '26743'] });
+    const identity = await verifyCallerToken(SECRET, caller);
+    expect(identity).toEqual({ subject: 't1', role: 'tracer', jurisdiction: ['79'], scopes: [], purpose: null, wards: ['26740', '26743'] });
+    expect(await verifyInternalToken(SECRET, await signInternalToken(SECRET, identity))).toEqual(identity);
+    // A ward code that is not five digits makes the whole token invalid.
+    const bad = await new SignJWT({ role: 'tracer', wards: ['2674'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('t').setAudience('epidemic-hub').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    await expect(verifyCallerToken(SECRET, bad)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
   it('cannot be replaced by a caller token, even one signed with the same secret', async () => {
     const caller = await signCallerToken(SECRET, { subject: 'u', role: 'national_official' });
     await expect(verifyInternalToken(SECRET, caller)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });

@@ -7,12 +7,14 @@ export const Query = {
   venueByQr: (_: unknown, { qrCode }: { qrCode: string }, ctx: CheckinsContext) => ctx.loaders.venueByQr.load(qrCode),
   exposuresOf: (
     _: unknown,
-    { personIds, ...args }: { personIds: string[]; from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null },
+    { personIds, excludeContacts, ...args }: { personIds: string[]; excludeContacts?: string[] | null; from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null },
     ctx: CheckinsContext,
   ) => {
     if (personIds.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'personIds');
+    if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
     const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
-    return ctx.exposures.forPeople(ids, ctx.exposures.query(args));
+    const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
+    return ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded });
   },
 };
 

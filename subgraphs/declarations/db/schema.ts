@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { AUDIT_OUTCOMES } from '../access.ts';
 
 /** Kinds of health declaration (khai báo y tế); the SDL enum `HealthDeclarationKind` has the same values. */
 export const DECLARATION_KINDS = ['ENTRY', 'DOMESTIC_TRAVEL', 'SYMPTOMS', 'ROUTINE'] as const;
@@ -57,5 +58,70 @@ export const healthDeclarations = pgTable(
     index('health_declarations_person_id_declared_at_idx').on(t.personId, t.declaredAt),
     check('health_declarations_kind_check', sql`${t.kind} in (${quoted(DECLARATION_KINDS)})`),
     check('health_declarations_symptoms_check', sql`${t.symptoms} <@ array[${quoted(SYMPTOMS)}]::text[]`),
+  ],
+);
+
+/**
+ * Break-the-glass grants: a province official opened the record of a person who lives outside their
+ * jurisdiction, for a stated reason, until `expires_at`. Kept after expiry, so the owning province
+ * (the person's residence province when the grant was opened) can see who looked and why.
+ */
+export const breakGlassGrants = pgTable(
+  'break_glass_grants',
+  {
+    id: uuid('id').primaryKey(),
+    /** The official's token subject. */
+    officialSubject: text('official_subject').notNull(),
+    /** The official's provinces when they opened the record. */
+    officialProvinces: text('official_provinces').array().notNull(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    owningProvinceCode: varchar('owning_province_code', { length: 2 }).notNull(),
+    reason: text('reason').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    // Every read by a province official outside their jurisdiction looks here.
+    index('break_glass_grants_official_person_idx').on(t.officialSubject, t.personId, t.expiresAt),
+    index('break_glass_grants_owning_province_idx').on(t.owningProvinceCode, t.openedAt),
+    check('break_glass_grants_reason_check', sql`char_length(${t.reason}) between 10 and 500`),
+    check('break_glass_grants_expiry_check', sql`${t.expiresAt} > ${t.openedAt}`),
+  ],
+);
+
+/**
+ * One row per person per request that read (or was refused) a person's data: who, in which role
+ * and jurisdiction, which fields, under which operation and purpose, when, and the outcome. Never
+ * the personal data itself: no names, phones, national IDs or health status, only the person's id
+ * and field names. No foreign key to people: an audit insert must stay one cheap statement.
+ */
+export const auditRecords = pgTable(
+  'audit_records',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The caller's token subject. */
+    subject: text('subject').notNull(),
+    role: text('role').notNull(),
+    /** Province codes the caller acted for, or `{all}`. */
+    jurisdiction: text('jurisdiction').array().notNull(),
+    personId: uuid('person_id').notNull(),
+    /** The Person fields the operation asked for (field names only). */
+    fields: text('fields').array().notNull(),
+    /** Of those, the ones the caller was not allowed to see (answered null). */
+    maskedFields: text('masked_fields').array().notNull(),
+    /** The client's operation name (the gateway's `__declarations__N` suffix removed); null when anonymous. */
+    operationName: text('operation_name'),
+    purpose: text('purpose'),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
+    /** The stated reason, for a break-the-glass opening and every read under its grant. */
+    reason: text('reason'),
+    breakGlassGrantId: uuid('break_glass_grant_id'),
+  },
+  (t) => [
+    index('audit_records_person_id_at_idx').on(t.personId, t.at),
+    check('audit_records_outcome_check', sql`${t.outcome} in (${quoted(AUDIT_OUTCOMES)})`),
   ],
 );

@@ -1,6 +1,7 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { HealthDeclarationDto } from '../repository.ts';
 import type { DeclarationsContext } from './context.ts';
 
 export const HealthDeclaration = {
-  person: (d: HealthDeclarationDto, _: unknown, ctx: DeclarationsContext) => ctx.loaders.person.load(d.personId),
+  person: (d: HealthDeclarationDto, _: unknown, ctx: DeclarationsContext, info: GraphQLResolveInfo) => ctx.reader.byId(d.personId, info),
 };

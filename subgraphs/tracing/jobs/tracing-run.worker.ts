@@ -20,8 +20,8 @@ import {
 } from './tracing-run.queue.ts';
 
 const EXPOSURES = /* GraphQL */ `
-  query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int) {
-    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min) {
+  query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) {
+    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) {
       checkIn { person { id } }
       contact { id }
       venue { id }
@@ -73,11 +73,11 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   const backoffStrategy = cappedExponential(options.retry ?? DEFAULT_RETRY);
   const workers: Worker[] = [];
 
-  async function exposures(ids: string[], from: Date, to: Date, min: number): Promise<ExposureFact[]> {
+  async function exposures(ids: string[], from: Date, to: Date, min: number, exclude: string[] = []): Promise<ExposureFact[]> {
     if (ids.length === 0) return [];
     const data = await graph.mustQuery<{ exposuresOf: Array<{ checkIn: { person: { id: string } }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number }> }>(
       EXPOSURES,
-      { ids, from: from.toISOString(), to: to.toISOString(), min },
+      { ids, from: from.toISOString(), to: to.toISOString(), min, exclude },
     );
     return data.exposuresOf.map((e) => ({
       subjectId: e.checkIn.person.id,
@@ -132,7 +132,8 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     const f1Exposures = await exposures([found.personId], found.infectiousFrom, found.infectiousTo, rule.minOverlapMinutes);
     const f1People = [...new Set(f1Exposures.map((e) => e.contactId))].filter((id) => id !== found.personId);
     const earliest = f1Exposures.reduce((min, e) => (e.overlapStart < min ? e.overlapStart : min), now);
-    const f2Exposures = rule.traceF2 ? await exposures(f1People, earliest, now, rule.minOverlapMinutes) : [];
+    // F2 never includes the case or an F1, so the subgraph need not send those pairs back.
+    const f2Exposures = rule.traceF2 ? await exposures(f1People, earliest, now, rule.minOverlapMinutes, [found.personId, ...f1People]) : [];
     const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule);
     await repos.contacts.upsertContacts(caseId, classified);
 

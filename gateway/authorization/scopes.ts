@@ -1,0 +1,67 @@
+import type { Identity, Role } from '../../subgraphs/shared/identity.ts';
+import type { Caller } from './requirements.ts';
+
+/**
+ * The hub's scopes and what they open. The fields carry them in the subgraph SDL as
+ * `@requiresScopes(scopes: [["…"]])`; this list is documentation and the test that no SDL names
+ * a scope outside it (a typo would otherwise lock a field for everyone but national officials).
+ */
+export const SCOPES = {
+  'people:read': 'Query.person, Query.findPerson, Query.people',
+  'declarations:write': 'Mutation.registerPerson, Mutation.submitDeclaration',
+  'venues:read': 'Query.venue, Query.venueByQr',
+  'venues:write': 'Mutation.registerVenue',
+  'checkins:write': 'Mutation.checkIn, Mutation.checkOut, Mutation.recordCheckIns',
+  'exposures:read': 'Query.exposuresOf, Person.checkIns, Person.exposures',
+  'cases:read': 'Query.case, Query.cases, Query.contact, Person.cases, Person.contactStatus',
+  'cases:write': 'Mutation.confirmCase',
+  'tasks:read': 'Query.tracingTask, Province.tracingTasks',
+  'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
+  'facilities:write': 'Mutation.setFacilityOccupancy',
+  'audit:read': "a person's audit trail",
+} as const;
+
+export type Scope = keyof typeof SCOPES;
+
+/**
+ * Scopes each role has without the token naming them. A token's own `scopes` claim adds to these
+ * (a partner has only those). Jurisdiction, ownership and masking are separate: they are enforced
+ * where the data is (a province official with `people:read` still reads only their provinces).
+ */
+export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
+  national_official: 'all',
+  province_official: [
+    'people:read',
+    'declarations:write',
+    'venues:read',
+    'venues:write',
+    'exposures:read',
+    'cases:read',
+    'cases:write',
+    'tasks:read',
+    'tasks:write',
+    'facilities:write',
+  ],
+  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write'],
+  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write.
+  citizen: ['people:read', 'declarations:write', 'venues:read'],
+  // What the tracing worker asks the graph: exposuresOf, people (home provinces, and confirmCase's
+  // check that the person exists) and acceptTracingTasks.
+  service: ['people:read', 'exposures:read', 'tasks:write'],
+  partner: [],
+};
+
+/** The caller's effective scopes: the role's implicit ones plus the token's. */
+export function callerOf(identity: Identity | undefined): Caller {
+  if (!identity) return { authenticated: false, allScopes: false, scopes: new Set() };
+  const implicit = ROLE_SCOPES[identity.role];
+  if (implicit === 'all') return { authenticated: true, allScopes: true, scopes: new Set(identity.scopes) };
+  return { authenticated: true, allScopes: false, scopes: new Set<string>([...implicit, ...identity.scopes]) };
+}
+
+/** A key for caches: callers with the same key get the same verdicts. */
+export function callerKey(caller: Caller): string {
+  if (!caller.authenticated) return '-';
+  if (caller.allScopes) return '*';
+  return [...caller.scopes].sort().join(' ');
+}
