@@ -14,6 +14,7 @@ import { createTracingJobs, type TracingJobs } from '../subgraphs/tracing/jobs/t
 import type { RetryPolicy } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/tracing/jobs/graph-client.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
+import { startCheckinsMaintenance, type CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
 import { provinceModule } from '../subgraphs/province/server.ts';
 import { DEMO_CASE } from '../subgraphs/shared/demo.ts';
@@ -55,6 +56,9 @@ export interface HubOptions {
   redisUrl?: string | undefined;
   /** Start the tracing workers (default true). */
   tracingWorkers?: boolean;
+  /** Check-ins retention in days (default 21) and how often maintenance runs (default hourly). */
+  retentionDays?: number;
+  maintenanceEveryMs?: number;
   retry?: RetryPolicy;
   workerOptions?: { lockDuration?: number; stalledInterval?: number };
   /** Fault injection for tests: see TracingJobsOptions.beforeDelivery. */
@@ -74,6 +78,7 @@ export interface RunningSubgraph {
 export interface Hub {
   gatewayUrl: string;
   queues: QueueBackend;
+  maintenance: CheckinsMaintenanceJobs;
   tracing: TracingJobs;
   provinceRegistryFile: string;
   gateway: GatewayService;
@@ -94,6 +99,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let gatewayUrl = '';
   const graph = new GraphClient(() => gatewayUrl, options.secrets.jwt);
   let tracing: TracingJobs | undefined;
+  let stopMaintenance: (() => Promise<void>) | undefined;
   const tracingModule = createTracingModule({
     afterConfirm: (caseId) => {
       if (!tracing) throw new Error('the tracing queue is not ready');
@@ -149,6 +155,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
       ...(options.beforeTaskDelivery ? { beforeDelivery: options.beforeTaskDelivery } : {}),
     });
+    const maintenance = await startCheckinsMaintenance({
+      backend: queues,
+      db: nationalDb(started, 'checkins'),
+      logger: logger.child({ service: 'checkins-maintenance' }),
+      everyMs: options.maintenanceEveryMs ?? 3_600_000,
+      maintenance: { retentionDays: options.retentionDays ?? 21 },
+    });
+    stopMaintenance = () => maintenance.close();
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
@@ -183,6 +197,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     return {
       gatewayUrl,
       queues,
+      maintenance,
       tracing: jobs,
       provinceRegistryFile,
       gateway,
@@ -192,6 +207,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (target) await stopOne(target);
       },
       stop: async () => {
+        await maintenance.close();
         await jobs.close();
         await graph.close();
         await gateway.stop();
@@ -200,6 +216,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
     };
   } catch (error) {
+    await stopMaintenance?.();
     await tracing?.close();
     await graph.close();
     await Promise.allSettled(started.map(async (s) => { await s.service.stop(); await s.database.close(); }));

@@ -43,6 +43,7 @@ try {
     limits: env.gateway.limits,
     trustedDocumentsDir: env.gateway.trustedDocumentsDir,
     redisUrl: env.redisUrl,
+    retentionDays: env.retentionDays,
     logger,
   });
 } catch (error) {

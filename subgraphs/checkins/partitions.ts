@@ -15,9 +15,9 @@ export const DEFAULT_PARTITION = 'check_ins_default';
 
 /**
  * How long maintenance DDL waits for its lock before giving up (and leaving the work to the next
- * run). Attaching or dropping a partition needs a short exclusive lock (on the default partition,
- * or on check_ins itself to drop); waiting behind a long query would stall every query queued
- * behind the DDL, so it is better to fail fast and retry.
+ * run). Creating or dropping a partition holds check_ins exclusively for a few milliseconds;
+ * while the DDL waits behind a long query, every query queued behind it waits too, so it is
+ * better to give up soon and retry (partitions are made a week ahead, so a missed run is harmless).
  */
 const LOCK_TIMEOUT = '3s';
 
@@ -53,8 +53,8 @@ export interface DroppedCheckIns {
 // 42P07 duplicate_table; 23505 a concurrent CREATE won the race on the catalog's unique index;
 // 42P17 the range is already covered (another process attached it under the same name first).
 const RACE_CODES = new Set(['42P07', '23505', '42P17']);
-// 55P03 lock_not_available (lock_timeout); 40P01 deadlock; 23514 a row for this day reached the
-// default partition while we attached (the next run moves it).
+// 55P03 lock_not_available (lock_timeout); 40P01 deadlock; 23514 the default partition holds a
+// row of the day after all (the next run moves it).
 const RETRY_LATER_CODES = new Set(['55P03', '40P01', '23514']);
 
 export class CheckinPartitions {
@@ -78,10 +78,10 @@ export class CheckinPartitions {
    * Makes sure a partition exists for every UTC day from `from`'s day to `daysAhead` days later
    * (inclusive); returns the names of those it created. Safe to call concurrently.
    *
-   * A partition is created as a plain table and then attached, in one transaction: ATTACH
-   * PARTITION locks check_ins only in SHARE UPDATE EXCLUSIVE mode (reads and writes go on), where
-   * CREATE TABLE … PARTITION OF takes ACCESS EXCLUSIVE. Rows of that day that reached the default
-   * partition meanwhile are moved into the new partition first (ATTACH would refuse them).
+   * Each partition is made in one short transaction that holds check_ins exclusively: a plain
+   * table is created, the rows of that day that reached the default partition meanwhile are
+   * moved into it (attaching would refuse them), and it is attached. Partitions are made days
+   * ahead, so the exclusive moment normally touches no day anyone is writing.
    */
   async ensurePartitions(from: Date, daysAhead: number): Promise<string[]> {
     if (!Number.isInteger(daysAhead) || daysAhead < 0) throw new Error(`daysAhead must be a non-negative integer, got ${daysAhead}`);
@@ -110,10 +110,12 @@ export class CheckinPartitions {
     try {
       await this.db.transaction(async (tx) => {
         await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
-        // ATTACH takes this lock on check_ins anyway; taking it first makes concurrent creators
-        // queue here instead of deadlocking over the default partition (one deleting from it while
-        // the other attaches). Reads and writes of check_ins do not conflict with it.
-        await tx.execute(sql.raw(`lock table ${TABLE} in share update exclusive mode`));
+        // ACCESS EXCLUSIVE, as CREATE TABLE … PARTITION OF would take: ATTACH alone needs only
+        // SHARE UPDATE EXCLUSIVE, but then an INSERT that routed its row to the default partition
+        // before the ATTACH committed fails (23514, seen under concurrent writes). Writers wait
+        // for the lock instead (milliseconds; lock_timeout bounds it) and route afresh after.
+        // It also makes concurrent creators queue here rather than deadlock over the default partition.
+        await tx.execute(sql.raw(`lock table ${TABLE} in access exclusive mode`));
         // No IF NOT EXISTS: a concurrent creator must make us fail here (and roll back) rather
         // than attach a table the other transaction is attaching too.
         await tx.execute(sql`create table ${table} (like ${sql.identifier(TABLE)} including defaults including constraints)`);
@@ -132,7 +134,7 @@ export class CheckinPartitions {
     } catch (error) {
       const code = sqlState(error);
       if (RACE_CODES.has(code)) return false;
-      // A row of that day reached the default partition between our move and ATTACH, or a deadlock: once more.
+      // Should not happen under the exclusive lock, but is harmless to retry.
       if ((code === '23514' || code === '40P01') && attempt < 3) return this.createPartition(day, attempt + 1);
       if (RETRY_LATER_CODES.has(code)) return false;
       throw error;

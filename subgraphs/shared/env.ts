@@ -54,6 +54,7 @@ const schema = z
     TRUSTED_DOCUMENTS_DIR: z.string().default('config/trusted-documents'),
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(21),
     ...LIMIT_VARIABLES,
   });
 
@@ -65,6 +66,8 @@ export interface HubEnv {
   logLevel: RawEnv['LOG_LEVEL'];
   postgres: { url: string | undefined; prefix: string; embeddedDir: string; embeddedPort: number };
   redisUrl: string | undefined;
+  /** Check-ins (and so exposures) older than this are dropped by the maintenance job. */
+  retentionDays: number;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
   gateway: {
     port: number;
@@ -104,6 +107,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
     logLevel: env.LOG_LEVEL,
     postgres: { url: env.DATABASE_URL, prefix: env.DB_PREFIX, embeddedDir: env.EMBEDDED_PG_DIR, embeddedPort: env.EMBEDDED_PG_PORT },
     redisUrl: env.REDIS_URL,
+    retentionDays: env.RETENTION_DAYS,
     secrets: {
       jwt: env.JWT_SECRET ?? DEV_SECRETS.JWT_SECRET,
       internalToken: env.INTERNAL_TOKEN_SECRET ?? DEV_SECRETS.INTERNAL_TOKEN_SECRET,
