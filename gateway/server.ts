@@ -50,6 +50,10 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const fetcher = createSubgraphFetcher(options.subgraphTimeoutMs, agent);
   const urls = new Map<string, string>();
 
+  // @apollo/gateway 2.14 otherwise exports usage telemetry to Apollo's servers and probes cloud
+  // metadata addresses at start: off-machine traffic that a closed government network must not see.
+  // eslint-disable-next-line no-process-env -- read by @apollo/gateway itself; there is no option
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(options.supergraphPath, logger),
     buildService: ({ name, url }) => {

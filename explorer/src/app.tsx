@@ -161,7 +161,7 @@ function ExplorerWhenReady() {
   const Content = explorerInside.content;
   return ready ? <Content /> : <p className="hub-hint">Loading the editor…</p>;
 }
-const explorer: GraphiQLPlugin = explorerInside; void ExplorerWhenReady;
+const explorer: GraphiQLPlugin = { ...explorerInside, content: ExplorerWhenReady };
 const examples: GraphiQLPlugin = { title: 'Examples', icon: () => <StarIcon />, content: ExamplesPanel };
 
 function Explorer({ session, onSignOut }: { session: Session; onSignOut(): void }) {

@@ -83,6 +83,26 @@ describe('checkins partitions: creation ahead, retention, closing overdue visits
     expect(await placement('a1')).toEqual({ 1: 'check_ins_p20320510', 2: 'check_ins_p20320510', 3: DEFAULT_PARTITION });
   });
 
+  itWithPostgres('writes to a day whose partition is being created all succeed, and none is left in the default partition', async () => {
+    const from = utc('2034-02-01T00:00:00');
+    const others = [connect(database.url, tables, 2), connect(database.url, tables, 2)];
+    try {
+      // One writer inserting rows spread over the ten days while two processes make their partitions.
+      const writes = (async () => {
+        for (let n = 0; n < 300; n++) await insert('f1', [{ n, at: new Date(from.getTime() + (n % 10) * DAY + 3_600_000 + n * 1000) }]);
+      })();
+      const created = await Promise.all(others.map((o) => new CheckinPartitions(o.db).ensurePartitions(from, 9)));
+      await writes;
+      expect(created.flat()).toHaveLength(10);
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
+    expect(await partitions.ensurePartitions(from, 9)).toEqual([]);
+    const where = Object.values(await placement('f1'));
+    expect(where).toHaveLength(300);
+    expect(where.filter((part) => part === DEFAULT_PARTITION)).toEqual([]);
+  });
+
   itWithPostgres('dropOlderThan drops whole days before the cutoff and old rows of the default partition, nothing else', async () => {
     await partitions.ensurePartitions(utc('2018-01-01T00:00:00'), 4); // 1st … 5th January 2018, older than every other test's data but the maintenance test's (which runs later)
     await insert('d1', [
