@@ -59,18 +59,28 @@ export function busiestVenueIds(count = 1): string[] {
 }
 
 /**
- * People of no particular kind, spread over the id range (deterministic): with uniform visits
- * every person has about checkIns / people check-ins at venues of typical popularity.
+ * People of no particular kind, spread over the id range (deterministic). Visits are uniform over
+ * people, so each has about checkIns / people check-ins, at venues drawn from the same skewed
+ * popularity as everyone's (so a few of them were at a very busy place).
  */
 export function typicalPersonIds(count: number, people = 1_000_000): string[] {
   return Array.from({ length: count }, (_, i) => personId((Math.floor(people / 2) + i * 7919) % people));
 }
 
-/** People who visited the busiest venues (the worst cases for exposure search), one indexed query. */
-export async function peopleAtBusiestVenues(sql: postgres.Sql, count: number, venues = 1): Promise<string[]> {
+/**
+ * People who were at the busiest venue(s) shortly before `before` (default: a day ago, so that
+ * their visits lie well inside a window ending now): the worst cases for exposure search. One
+ * indexed query.
+ */
+export async function peopleAtBusiestVenues(
+  sql: postgres.Sql,
+  count: number,
+  { venues = 1, before = new Date(Date.now() - 86_400_000) }: { venues?: number; before?: Date } = {},
+): Promise<string[]> {
   const rows = await sql<Array<{ person_id: string }>>`
     select distinct person_id from (
-      select person_id from check_ins where venue_id = any(${busiestVenueIds(venues)}::uuid[])
+      select person_id from check_ins
+      where venue_id = any(${busiestVenueIds(venues)}::uuid[]) and checked_in_at < ${before.toISOString()}::timestamptz
       order by checked_in_at desc limit ${count * 4}
     ) recent limit ${count}`;
   return rows.map((r) => r.person_id);
