@@ -65,30 +65,26 @@ query FreeQuarantineBeds {
 `,
   },
   {
-    title: 'Check-ins and contacts at venues for one day',
+    title: "A venue's check-ins for one day",
     description:
-      "One person's QR check-ins (quét mã QR) for one day, and everyone whose visit to the same venue overlapped (tiếp xúc gần). " +
-      'Change the person and the day in the variables; times are in Viet Nam time (+07:00).',
-    query: /* GraphQL */ `# Lịch sử quét mã QR và tiếp xúc gần trong một ngày
-query CheckInsForADay($personId: ID!, $from: DateTime!, $to: DateTime!) {
-  person(id: $personId) {
-    fullName
+      'Every QR check-in (quét mã QR) at one venue during one day, with who it was and where they live. ' +
+      'Change the QR code and the day in the variables; times are in Viet Nam time (+07:00).',
+    query: /* GraphQL */ `# Lượt quét mã QR tại một địa điểm trong một ngày
+query VenueCheckInsForADay($qrCode: String!, $from: DateTime!, $to: DateTime!) {
+  venueByQr(qrCode: $qrCode) {
+    name
+    ward { name }
     checkIns(from: $from, to: $to) {
-      venue { name qrCode ward { name } }
       checkedInAt
       checkedOutAt
-    }
-    exposures(from: $from, to: $to) {
-      venue { name }
-      contact { fullName residenceProvince { name } }
-      overlapStart
-      overlapMinutes
+      closedAutomatically
+      person { fullName residenceProvince { name } }
     }
   }
 }
 `,
     variables: {
-      personId: '0b6f3c1e-0000-4000-8000-000000000001',
+      qrCode: 'VN-79-CBT-0001',
       from: `${vietnamDate(3)}T00:00:00+07:00`,
       to: `${vietnamDate(2)}T00:00:00+07:00`,
     },

@@ -17,6 +17,7 @@ const stamp = (at: Date | null): string => (at ? at.toISOString() : '');
  */
 export function createLoaders(repos: CheckinsRepositories) {
   const checkInsByWindow = new Map<string, DataLoader<string, CheckInDto[]>>();
+  const venueCheckInsByWindow = new Map<string, DataLoader<string, CheckInDto[]>>();
   const exposuresByQuery = new Map<string, DataLoader<string, ExposureDto[]>>();
   return {
     venue: oneByKey((ids: readonly string[]) => repos.venues.byIds(ids), (v) => v.id),
@@ -28,6 +29,16 @@ export function createLoaders(repos: CheckinsRepositories) {
       if (!loader) {
         loader = manyByKey((ids: readonly string[]) => repos.checkIns.forPeople(ids, window), (c) => c.personId);
         checkInsByWindow.set(key, loader);
+      }
+      return loader;
+    },
+    /** Check-ins per venue id for one window. */
+    venueCheckInsOf(window: TimeWindow): DataLoader<string, CheckInDto[]> {
+      const key = `${stamp(window.from)}|${stamp(window.to)}`;
+      let loader = venueCheckInsByWindow.get(key);
+      if (!loader) {
+        loader = manyByKey((ids: readonly string[]) => repos.checkIns.forVenues(ids, window), (c) => c.venueId);
+        venueCheckInsByWindow.set(key, loader);
       }
       return loader;
     },

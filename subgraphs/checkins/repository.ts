@@ -304,8 +304,17 @@ export class CheckInRepository {
    * `checked_in_at > from - maxStay` is implied by the overlap and keeps the index scan short.
    */
   async forPeople(personIds: readonly string[], window: TimeWindow, now = new Date()): Promise<CheckInDto[]> {
+    return this.overlapping(schema.checkIns.personId, personIds, window, now);
+  }
+
+  /** The same, per venue (a venue's visits in a window, e.g. one day), newest first. */
+  async forVenues(venueIds: readonly string[], window: TimeWindow, now = new Date()): Promise<CheckInDto[]> {
+    return this.overlapping(schema.checkIns.venueId, venueIds, window, now);
+  }
+
+  private async overlapping(owner: typeof schema.checkIns.personId | typeof schema.checkIns.venueId, ids: readonly string[], window: TimeWindow, now: Date): Promise<CheckInDto[]> {
     const t = schema.checkIns;
-    const conditions: SQL[] = [sql`${t.personId} = any(${uuidArray(personIds)})`];
+    const conditions: SQL[] = [sql`${owner} = any(${uuidArray(ids)})`];
     if (window.to) conditions.push(sql`${t.checkedInAt} < ${iso(window.to)}::timestamptz`);
     if (window.from) {
       const from = sql`${iso(window.from)}::timestamptz`;
@@ -316,7 +325,7 @@ export class CheckInRepository {
       .select()
       .from(t)
       .where(and(...conditions))
-      .orderBy(asc(t.personId), desc(t.checkedInAt), desc(t.id));
+      .orderBy(asc(owner), desc(t.checkedInAt), desc(t.id));
     return rows.map((row) => toCheckInDto(row, this.rule, now));
   }
 

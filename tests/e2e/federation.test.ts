@@ -144,3 +144,23 @@ async function checkInCount(hub: TestHub, personId: string): Promise<number> {
   const response = await hub.query(`query($id: ID!) { person(id: $id) { checkIns { id } } }`, { id: personId });
   return response.data.person.checkIns.length;
 }
+
+describe("a venue's check-ins for a day (the explorer's saved example)", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(() => hub?.stop());
+
+  itWithPostgres('lists the visits overlapping the window, newest first, with who it was', async () => {
+    const now = Date.now();
+    const response = await hub.query(
+      `query($qr: String!, $from: DateTime!, $to: DateTime!) { venueByQr(qrCode: $qr) { name checkIns(from: $from, to: $to) { checkedInAt person { fullName } } } }`,
+      { qr: DEMO_VENUES.benThanhMarket.qrCode, from: new Date(now - 4 * 86_400_000).toISOString(), to: new Date(now - 86_400_000).toISOString() },
+    );
+    expect(response.errors).toBeUndefined();
+    const visits = response.data.venueByQr.checkIns;
+    expect(visits.map((v: any) => v.person.fullName)).toEqual(['Võ Thành Long', 'Lê Minh Châu', 'Trần Thị Bình', 'Nguyễn Văn An']);
+    expect([...visits].map((v: any) => v.checkedInAt)).toEqual([...visits].map((v: any) => v.checkedInAt).sort().reverse());
+  });
+});

@@ -7,4 +7,6 @@ export const Venue = {
   ward: (v: VenueDto) => ({ code: v.wardCode }),
   province: (v: VenueDto) => ({ code: v.provinceCode }),
   registeredAt: (v: VenueDto) => v.createdAt,
+  checkIns: (v: VenueDto, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) =>
+    ctx.loaders.venueCheckInsOf(ctx.checkIns.window(args)).load(v.id),
 };
