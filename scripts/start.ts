@@ -67,6 +67,14 @@ Press Ctrl-C to stop.
 `);
 
 let stopping = false;
+// Ctrl-C reaches the embedded PostgreSQL too (same process group), so while we stop, the queue's
+// LISTEN connection may see "terminating connection due to administrator command" (57P01) before
+// its worker is closed. That is the shutdown we asked for, not a crash.
+process.on('uncaughtException', (error: Error & { code?: string }) => {
+  if (stopping && error.code === '57P01') return;
+  logger.fatal({ err: error }, 'uncaught exception');
+  process.exit(1);
+});
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
