@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { manyByKey, oneByKey } from '../shared/loaders.ts';
+import { manyByKey, oneByKey, perArguments } from '../shared/loaders.ts';
 import type { CheckInDto, CheckInRepository, ExposureDto, ExposureQuery, ExposureRepository, TimeWindow, VenueRepository } from './repository.ts';
 
 export interface CheckinsRepositories {
@@ -16,42 +16,24 @@ const stamp = (at: Date | null): string => (at ? at.toISOString() : '');
  * with the same window (e.g. all F1 contacts of a case) share one SQL statement.
  */
 export function createLoaders(repos: CheckinsRepositories) {
-  const checkInsByWindow = new Map<string, DataLoader<string, CheckInDto[]>>();
-  const venueCheckInsByWindow = new Map<string, DataLoader<string, CheckInDto[]>>();
-  const exposuresByQuery = new Map<string, DataLoader<string, ExposureDto[]>>();
+  const windowKey = (window: TimeWindow) => `${stamp(window.from)}|${stamp(window.to)}`;
   return {
     venue: oneByKey((ids: readonly string[]) => repos.venues.byIds(ids), (v) => v.id),
     venueByQr: oneByKey((codes: readonly string[]) => repos.venues.byQrCodes(codes), (v) => v.qrCode),
     /** Check-ins per person id (lower-case UUID) for one window. */
-    checkInsOf(window: TimeWindow): DataLoader<string, CheckInDto[]> {
-      const key = `${stamp(window.from)}|${stamp(window.to)}`;
-      let loader = checkInsByWindow.get(key);
-      if (!loader) {
-        loader = manyByKey((ids: readonly string[]) => repos.checkIns.forPeople(ids, window), (c) => c.personId);
-        checkInsByWindow.set(key, loader);
-      }
-      return loader;
-    },
+    checkInsOf: perArguments(windowKey, (window: TimeWindow): DataLoader<string, CheckInDto[]> =>
+      manyByKey((ids: readonly string[]) => repos.checkIns.forPeople(ids, window), (c) => c.personId),
+    ),
     /** Check-ins per venue id for one window. */
-    venueCheckInsOf(window: TimeWindow): DataLoader<string, CheckInDto[]> {
-      const key = `${stamp(window.from)}|${stamp(window.to)}`;
-      let loader = venueCheckInsByWindow.get(key);
-      if (!loader) {
-        loader = manyByKey((ids: readonly string[]) => repos.checkIns.forVenues(ids, window), (c) => c.venueId);
-        venueCheckInsByWindow.set(key, loader);
-      }
-      return loader;
-    },
-    /** Exposures per person id (lower-case UUID) for one (from, to, minOverlapMinutes) tuple. */
-    exposuresOf(query: ExposureQuery): DataLoader<string, ExposureDto[]> {
-      const key = `${stamp(query.from)}|${stamp(query.to)}|${query.minOverlapMinutes}`;
-      let loader = exposuresByQuery.get(key);
-      if (!loader) {
-        loader = manyByKey((ids: readonly string[]) => repos.exposures.forPeople(ids, query), (e) => e.personId);
-        exposuresByQuery.set(key, loader);
-      }
-      return loader;
-    },
+    venueCheckInsOf: perArguments(windowKey, (window: TimeWindow): DataLoader<string, CheckInDto[]> =>
+      manyByKey((ids: readonly string[]) => repos.checkIns.forVenues(ids, window), (c) => c.venueId),
+    ),
+    /** Exposures per person id (lower-case UUID) for one (from, to, minOverlapMinutes, excluded) tuple. */
+    exposuresOf: perArguments(
+      (query: ExposureQuery) => `${windowKey(query)}|${query.minOverlapMinutes}|${(query.excludeContacts ?? []).join(',')}`,
+      (query: ExposureQuery): DataLoader<string, ExposureDto[]> =>
+        manyByKey((ids: readonly string[]) => repos.exposures.forPeople(ids, query), (e) => e.personId),
+    ),
   };
 }
 

@@ -23,3 +23,20 @@ export function manyByKey<K, R>(load: (keys: readonly K[]) => Promise<R[]>, keyO
     return keys.map((key) => byKey.get(key) ?? []);
   });
 }
+
+/**
+ * One loader per distinct argument tuple within a request: fields with arguments (a time window,
+ * a minimum overlap) batch only with calls that have the same arguments.
+ */
+export function perArguments<A, L>(keyOf: (args: A) => string, make: (args: A) => L): (args: A) => L {
+  const loaders = new Map<string, L>();
+  return (args) => {
+    const key = keyOf(args);
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = make(args);
+      loaders.set(key, loader);
+    }
+    return loader;
+  };
+}
