@@ -259,6 +259,31 @@ describe('province subgraph (deployment for 79) over GraphQL', () => {
     expect(await taskCount()).toBe(before);
   });
 
+  itWithPostgres('acceptTracingTasks answers a batch in order and refuses the whole batch, writing nothing, when one input is malformed', async () => {
+    const BATCH = /* GraphQL */ `
+      mutation Batch($inputs: [AcceptTracingTaskInput!]!) {
+        acceptTracingTasks(province: "79", inputs: $inputs) {
+          __typename
+          ... on TracingTaskAccepted { created task { id } }
+          ... on InvalidTracingTask { field }
+        }
+      }`;
+    const before = await taskCount();
+    const [a, b] = [acceptInput(), acceptInput()];
+    const refused = await p79.run(BATCH, { inputs: [a, { ...b, wardCode: '2674' }] });
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors?.[0]?.extensions?.argument).toBe('inputs[1].wardCode');
+    expect(await taskCount()).toBe(before);
+
+    const accepted = await p79.run(BATCH, { inputs: [a, b, a, acceptInput({ dueAt: '2020-01-01T00:00:00Z' })] });
+    const answers = accepted.data?.acceptTracingTasks as Array<{ __typename: string; created?: boolean; task?: { id: string }; field?: string }>;
+    expect(answers.map((r) => r.__typename + (r.created === undefined ? '' : `:${r.created}`))).toEqual([
+      'TracingTaskAccepted:true', 'TracingTaskAccepted:true', 'TracingTaskAccepted:false', 'InvalidTracingTask',
+    ]);
+    expect(answers[2]?.task?.id).toBe(answers[0]?.task?.id);
+    expect(await taskCount()).toBe(before + 2);
+  });
+
   itWithPostgres('updateTracingTask follows the allowed transitions and refuses others without writing', async () => {
     const accepted = await p79.run(ACCEPT, { province: '79', input: acceptInput() });
     const taskId: string = accepted.data?.acceptTracingTask.task.id;

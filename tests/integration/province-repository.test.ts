@@ -97,6 +97,42 @@ describe('province repositories (deployment for 01)', () => {
     expect(next.kind === 'accepted' && next.task.assignedTracerId).toBe(a);
   });
 
+  itWithPostgres('accepts a batch in input order: new, repeated, conflicting and invalid contacts each get their own outcome', async () => {
+    const teamId = nextId('7ea11111');
+    const [a, b] = [nextId('7ace1111'), nextId('7ace1111')] as [string, string];
+    await database.db.insert(tables.tracerTeams).values({ id: teamId, name: 'Tổ truy vết lô' });
+    await database.db.insert(tables.tracerTeamWards).values({ teamId, wardCode: '99009' });
+    await database.db.insert(tables.tracers).values([
+      { id: a, teamId, fullName: 'Tracer A', phone: '0900000011' },
+      { id: b, teamId, fullName: 'Tracer B', phone: '0900000012' },
+    ]);
+    const stored = contact('99009');
+    const first = await repos.tracingTasks.accept(stored);
+    if (first.kind !== 'accepted') throw new Error('not accepted');
+    const before = await rows(tables.tracingTasks);
+
+    const [x, y, z] = [contact('99009'), contact('99009'), contact('99009')];
+    const outcomes = await repos.tracingTasks.acceptMany([
+      x,
+      stored, // already stored: a retry
+      { ...stored, personId: nextId('9e9e9e9e') }, // same contact, another person: the caller's bug
+      y,
+      { ...contact('99009'), dueAt: new Date('2020-01-01T00:00:00Z') },
+      x, // repeated within the batch
+      z,
+    ]);
+    expect(outcomes.map((o) => (o.kind === 'accepted' ? (o.created ? 'created' : 'repeat') : `invalid:${o.field}`))).toEqual([
+      'created', 'repeat', 'invalid:personId', 'created', 'invalid:dueAt', 'repeat', 'created',
+    ]);
+    const task = (i: number) => (outcomes[i]!.kind === 'accepted' ? outcomes[i]!.task : null);
+    expect(task(1)?.id).toBe(first.task.id);
+    expect(task(5)?.id).toBe(task(0)?.id);
+    expect(await rows(tables.tracingTasks)).toBe(before + 3);
+    // Balanced within the batch: A (the lower id) took the first task, so B, then A (tie), then B.
+    expect(first.task.assignedTracerId).toBe(a);
+    expect([task(0), task(3), task(6)].map((t) => t?.assignedTracerId)).toEqual([b, a, b]);
+  });
+
   itWithPostgres('lists tasks by status, earliest due first', async () => {
     const later = await repos.tracingTasks.accept({ ...contact('00004'), dueAt: new Date(Date.now() + 48 * 3600_000) });
     const sooner = await repos.tracingTasks.accept({ ...contact('00004'), dueAt: new Date(Date.now() + 3600_000) });

@@ -1,5 +1,5 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { tracers, tracingTaskNotes, tracingTasks } from '../db/schema.ts';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks } from '../db/schema.ts';
 import type { TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
 import { CLOCK_SKEW_MS } from '../../shared/validate.ts';
 import { canTransition } from '../transitions.ts';
@@ -67,42 +67,76 @@ export class TracingTasksRepository {
       .orderBy(asc(tracingTaskNotes.at), asc(tracingTaskNotes.id));
   }
 
-  /**
-   * Makes the task for a contact, or returns the one already made for it (the national tracing
-   * worker retries). A new task goes to the tracer with the fewest open tasks among the teams
-   * covering the ward; two concurrent calls may pick the same tracer, which only makes the
-   * balance a little uneven.
-   */
+  /** One contact's task: `acceptMany` with a batch of one. */
   async accept(input: AcceptTracingTaskInput, now = new Date()): Promise<AcceptOutcome> {
+    const [outcome] = await this.acceptMany([input], now);
+    return outcome!;
+  }
+
+  /**
+   * Makes the task for each contact, or returns the one already made for it (the national tracing
+   * worker retries), in one transaction with a fixed number of statements whatever the batch size:
+   * a busy case sends thousands of contacts at once. Outcomes come back in input order; a contact
+   * repeated within the batch is answered as a retry of its first occurrence.
+   *
+   * A new task goes to the tracer with the fewest open tasks among the teams covering the ward,
+   * counting the tasks handed out earlier in the same batch; two concurrent batches may pick the
+   * same tracer, which only makes the balance a little uneven.
+   */
+  async acceptMany(inputs: readonly AcceptTracingTaskInput[], now = new Date()): Promise<AcceptOutcome[]> {
+    if (inputs.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      const existing = await this.byContact(tx, input.contactId);
-      if (existing) return this.sameContact(existing, input);
+      const known = await this.byContacts(tx, inputs.map((i) => i.contactId));
+      const outcomes: Array<AcceptOutcome | undefined> = new Array(inputs.length);
+      const fresh = new Map<string, { input: AcceptTracingTaskInput; dueAt: Date }>();
+      const repeatsInBatch: number[] = [];
+      inputs.forEach((input, index) => {
+        const existing = known.get(input.contactId);
+        if (existing) return void (outcomes[index] = this.sameContact(existing, input));
+        if (fresh.has(input.contactId)) return void repeatsInBatch.push(index);
+        const dueAt = input.dueAt ?? new Date(now.getTime() + DEFAULT_DUE_MS);
+        if (dueAt.getTime() < now.getTime() - CLOCK_SKEW_MS) {
+          outcomes[index] = { kind: 'invalid', field: 'dueAt', message: `dueAt ${dueAt.toISOString()} is in the past; omit it for the default of 24 hours from now.` };
+          return;
+        }
+        fresh.set(input.contactId, { input, dueAt });
+      });
 
-      const dueAt = input.dueAt ?? new Date(now.getTime() + DEFAULT_DUE_MS);
-      if (dueAt.getTime() < now.getTime() - CLOCK_SKEW_MS) {
-        return { kind: 'invalid', field: 'dueAt', message: `dueAt ${dueAt.toISOString()} is in the past; omit it for the default of 24 hours from now.` };
+      if (fresh.size > 0) {
+        const pickTracer = await this.tracerPicker(tx, [...new Set([...fresh.values()].map((f) => f.input.wardCode))]);
+        const inserted = await tx
+          .insert(tracingTasks)
+          .values(
+            [...fresh.values()].map(({ input, dueAt }) => ({
+              contactId: input.contactId,
+              caseId: input.caseId,
+              personId: input.personId,
+              degree: input.degree,
+              wardCode: input.wardCode,
+              assignedTracerId: pickTracer(input.wardCode),
+              dueAt,
+            })),
+          )
+          .onConflictDoNothing({ target: tracingTasks.contactId })
+          .returning();
+        const created = new Map(inserted.map((row) => [row.contactId, row]));
+        // Contacts a concurrent call committed first: answer as a repeat would.
+        const lost = [...fresh.keys()].filter((id) => !created.has(id));
+        const winners = lost.length ? await this.byContacts(tx, lost) : new Map<string, TracingTaskRow>();
+        inputs.forEach((input, index) => {
+          if (outcomes[index] || !fresh.has(input.contactId) || fresh.get(input.contactId)!.input !== input) return;
+          const row = created.get(input.contactId);
+          if (row) return void (outcomes[index] = { kind: 'accepted', task: this.dto(row), created: true });
+          const winner = winners.get(input.contactId);
+          if (!winner) throw new Error(`tracing task for contact ${input.contactId} conflicted but cannot be read`);
+          outcomes[index] = this.sameContact(winner, input);
+        });
       }
-
-      const assignedTracerId = await this.leastBusyTracer(tx, input.wardCode);
-      const [row] = await tx
-        .insert(tracingTasks)
-        .values({
-          contactId: input.contactId,
-          caseId: input.caseId,
-          personId: input.personId,
-          degree: input.degree,
-          wardCode: input.wardCode,
-          assignedTracerId,
-          dueAt,
-        })
-        .onConflictDoNothing({ target: tracingTasks.contactId })
-        .returning();
-      if (row) return { kind: 'accepted', task: this.dto(row), created: true };
-
-      // A concurrent call for the same contact committed first: answer as a repeat would.
-      const winner = await this.byContact(tx, input.contactId);
-      if (!winner) throw new Error(`tracing task for contact ${input.contactId} conflicted but cannot be read`);
-      return this.sameContact(winner, input);
+      for (const index of repeatsInBatch) {
+        const first = outcomes[inputs.findIndex((i) => i.contactId === inputs[index]!.contactId)]!;
+        outcomes[index] = first.kind === 'accepted' ? this.sameContact(first.task, inputs[index]!) : first;
+      }
+      return outcomes.map((outcome) => outcome!);
     });
   }
 
@@ -149,9 +183,9 @@ export class TracingTasksRepository {
     });
   }
 
-  private async byContact(tx: ProvinceTx, contactId: string): Promise<TracingTaskRow | undefined> {
-    const [row] = await tx.select().from(tracingTasks).where(eq(tracingTasks.contactId, contactId));
-    return row;
+  private async byContacts(tx: ProvinceTx, contactIds: readonly string[]): Promise<Map<string, TracingTaskRow>> {
+    const rows = await tx.select().from(tracingTasks).where(inArray(tracingTasks.contactId, [...new Set(contactIds)]));
+    return new Map(rows.map((row) => [row.contactId, row]));
   }
 
   /** A repeat for a contact must describe the same contact; anything else is a caller's bug, not a retry. */
@@ -165,17 +199,31 @@ export class TracingTasksRepository {
     return { kind: 'accepted', task: this.dto(existing), created: false };
   }
 
-  /** The tracer with the fewest open tasks among the teams covering the ward; null when no team covers it. */
-  private async leastBusyTracer(tx: ProvinceTx, wardCode: string): Promise<string | null> {
-    const rows = await tx.execute<{ id: string }>(sql`
-      select t.id
-      from tracers t
-      join tracer_team_wards w on w.team_id = t.team_id and w.ward_code = ${wardCode}
-      left join tracing_tasks k on k.assigned_tracer_id = t.id and k.status <> 'CLOSED'
-      group by t.id
-      order by count(k.id), t.id
-      limit 1`);
-    return rows[0]?.id ?? null;
+  /**
+   * Chooses, per ward, the tracer with the fewest open tasks among the teams covering it (ties: the
+   * lowest id); each pick counts as one more open task. Null when no team covers the ward.
+   */
+  private async tracerPicker(tx: ProvinceTx, wardCodes: string[]): Promise<(wardCode: string) => string | null> {
+    const rows = await tx
+      .select({
+        wardCode: tracerTeamWards.wardCode,
+        tracerId: tracers.id,
+        open: sql<number>`(select count(*)::int from ${tracingTasks} k where k.assigned_tracer_id = ${tracers.id} and k.status <> 'CLOSED')`,
+      })
+      .from(tracers)
+      .innerJoin(tracerTeamWards, and(eq(tracerTeamWards.teamId, tracers.teamId), inArray(tracerTeamWards.wardCode, wardCodes)));
+    const openTasks = new Map(rows.map((r) => [r.tracerId, Number(r.open)]));
+    const candidates = new Map<string, string[]>();
+    for (const r of rows) candidates.set(r.wardCode, [...(candidates.get(r.wardCode) ?? []), r.tracerId]);
+    return (wardCode) => {
+      let best: string | null = null;
+      for (const id of candidates.get(wardCode) ?? []) {
+        const load = openTasks.get(id)!;
+        const bestLoad = best === null ? Infinity : openTasks.get(best)!;
+        if (load < bestLoad || (load === bestLoad && id < best!)) best = id;
+      }
+      if (best !== null) openTasks.set(best, openTasks.get(best)! + 1);
+      return best;
+    };
   }
 }
-

@@ -2,6 +2,7 @@ import { badInput } from '../../shared/errors.ts';
 import { requireUuid } from '../../shared/validate.ts';
 import type { TracingTaskDegree, TracingTaskStatus } from '../db/models.ts';
 import { requireOwnProvince, requireWardCode, type ProvinceContext } from './context.ts';
+import type { AcceptOutcome } from '../repositories/tracing-tasks.ts';
 
 /** Long enough for a phone call's summary; longer text belongs in the case file, not the graph. */
 export const MAX_NOTE_LENGTH = 2000;
@@ -22,10 +23,9 @@ export const Mutation = {
   acceptTracingTasks: async (_: unknown, { province, inputs }: { province: string; inputs: AcceptTracingTaskInput[] }, ctx: ProvinceContext) => {
     requireOwnProvince(ctx, province);
     if (inputs.length > 2_000) throw badInput('At most 2000 contacts per call.', 'inputs');
-    // One after another: each is a short transaction, and tracer assignment balances as it goes.
-    const results = [];
-    for (const input of inputs) results.push(await acceptOne(input, ctx));
-    return results;
+    // Every input is checked before anything is written: a malformed one refuses the whole call.
+    const checked = inputs.map((input, i) => checkedInput(input, `inputs[${i}]`));
+    return (await ctx.repos.tracingTasks.acceptMany(checked)).map(asResult);
   },
 
   assignTracer: async (_: unknown, args: { province: string; taskId: string; tracerId: string }, ctx: ProvinceContext) => {
@@ -85,16 +85,22 @@ export const Mutation = {
   },
 };
 
+function acceptOne(input: AcceptTracingTaskInput, ctx: ProvinceContext) {
+  return ctx.repos.tracingTasks.accept(checkedInput(input, 'input')).then(asResult);
+}
 
-async function acceptOne(input: AcceptTracingTaskInput, ctx: ProvinceContext) {
-  const outcome = await ctx.repos.tracingTasks.accept({
-    contactId: requireUuid(input.contactId, 'input.contactId'),
-    caseId: requireUuid(input.caseId, 'input.caseId'),
-    personId: requireUuid(input.personId, 'input.personId'),
+function checkedInput(input: AcceptTracingTaskInput, path: string): AcceptTracingTaskInput {
+  return {
+    contactId: requireUuid(input.contactId, `${path}.contactId`),
+    caseId: requireUuid(input.caseId, `${path}.caseId`),
+    personId: requireUuid(input.personId, `${path}.personId`),
     degree: input.degree,
-    wardCode: requireWardCode(input.wardCode, 'input.wardCode'),
+    wardCode: requireWardCode(input.wardCode, `${path}.wardCode`),
     dueAt: input.dueAt ?? null,
-  });
+  };
+}
+
+function asResult(outcome: AcceptOutcome) {
   switch (outcome.kind) {
     case 'accepted':
       return { __typename: 'TracingTaskAccepted', task: outcome.task, created: outcome.created };
