@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../subgraphs/shared/env.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
@@ -32,23 +32,33 @@ export interface Timing {
   p50: number;
   p95: number;
   mean: number;
+  /** Busy CPU time of the whole machine (every process: hub, shards, PostgreSQL) per call, ms. */
+  cpuPerCall: number;
+}
+
+/** Busy CPU milliseconds of the whole machine since boot, summed over cores. */
+function machineBusyMs(): number {
+  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
 
 /** Runs `fn` `warmup` times unmeasured, then `n` times sequentially; milliseconds per call. */
 export async function measure(fn: () => Promise<unknown>, n: number, warmup = Math.ceil(n / 10)): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
+  const busyBefore = machineBusyMs();
   for (let i = 0; i < n; i++) {
     const started = performance.now();
     await fn();
     samples.push(performance.now() - started);
   }
+  const cpuPerCall = (machineBusyMs() - busyBefore) / n;
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { n, p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return { n, p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length, cpuPerCall };
 }
 
-export const fmt = (t: Timing) => `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  (n=${t.n})`;
+export const fmt = (t: Timing) =>
+  `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  machine CPU ${t.cpuPerCall.toFixed(1)} ms/call  (n=${t.n})`;
 
 export async function machine(): Promise<string> {
   const os = await import('node:os');
