@@ -12,7 +12,7 @@ export const SCOPES = {
   'venues:read': 'Query.venue, Query.venueByQr',
   'venues:write': 'Mutation.registerVenue',
   'checkins:write': 'Mutation.checkIn, Mutation.checkOut, Mutation.recordCheckIns',
-  'exposures:read': 'Query.exposuresOf, Person.checkIns, Person.exposures',
+  'exposures:read': 'Query.exposuresOf, Query.firstContactsOf, Person.checkIns, Person.exposures, Venue.checkIns',
   'cases:read': 'Query.case, Query.cases, Query.contact, Person.cases, Person.contactStatus',
   'cases:write': 'Mutation.confirmCase',
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',

@@ -8,6 +8,7 @@ import type { VenueCategory } from './db/schema.ts';
 import { badInput } from '../shared/errors.ts';
 import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../shared/validate.ts';
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
+import { EVERY_ROW, type RowFilter } from './access.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
 
@@ -179,6 +180,23 @@ function effectiveOut(rule: ExposureRule, checkedInAt: SQL, checkedOutAt: SQL): 
   return sql`least(coalesce(${checkedOutAt}, ${checkedInAt} + ${max}), ${checkedInAt} + ${max})`;
 }
 
+/**
+ * A caller's row filter (access.ts) as an SQL predicate on a check-in's venue and person columns;
+ * undefined when it admits every row. NONE has no predicate: callers answer [] without a query.
+ * The venue's province is looked up in `venues` (a primary-key probe per venue), so the rows the
+ * caller may not read are never read out of the database.
+ */
+function visibleCheckIns(filter: Exclude<RowFilter, { kind: 'NONE' }>, venueId: SQLWrapper, personId: SQLWrapper): SQL | undefined {
+  switch (filter.kind) {
+    case 'ALL':
+      return undefined;
+    case 'VENUE_PROVINCES':
+      return sql`${venueId} in (select v.id from venues v where v.province_code = any(${textArray(filter.provinces)}))`;
+    case 'PERSON':
+      return sql`${personId} = ${filter.personId}::uuid`;
+  }
+}
+
 /** `column` within SAME_ID_WINDOW_MS of `at`. */
 function nearTo(column: SQLWrapper, at: Date): SQL[] {
   return [
@@ -302,19 +320,29 @@ export class CheckInRepository {
   /**
    * Check-ins of many people whose visit overlaps [from, to), newest first per person: ONE statement.
    * `checked_in_at > from - maxStay` is implied by the overlap and keeps the index scan short.
+   * Only the rows `visible` admits: the caller's filter (access.ts), which the loaders always pass.
    */
-  async forPeople(personIds: readonly string[], window: TimeWindow, now = new Date()): Promise<CheckInDto[]> {
-    return this.overlapping(schema.checkIns.personId, personIds, window, now);
+  async forPeople(personIds: readonly string[], window: TimeWindow, visible: RowFilter = EVERY_ROW, now = new Date()): Promise<CheckInDto[]> {
+    return this.overlapping(schema.checkIns.personId, personIds, window, visible, now);
   }
 
   /** The same, per venue (a venue's visits in a window, e.g. one day), newest first. */
-  async forVenues(venueIds: readonly string[], window: TimeWindow, now = new Date()): Promise<CheckInDto[]> {
-    return this.overlapping(schema.checkIns.venueId, venueIds, window, now);
+  async forVenues(venueIds: readonly string[], window: TimeWindow, visible: RowFilter = EVERY_ROW, now = new Date()): Promise<CheckInDto[]> {
+    return this.overlapping(schema.checkIns.venueId, venueIds, window, visible, now);
   }
 
-  private async overlapping(owner: typeof schema.checkIns.personId | typeof schema.checkIns.venueId, ids: readonly string[], window: TimeWindow, now: Date): Promise<CheckInDto[]> {
+  private async overlapping(
+    owner: typeof schema.checkIns.personId | typeof schema.checkIns.venueId,
+    ids: readonly string[],
+    window: TimeWindow,
+    visible: RowFilter,
+    now: Date,
+  ): Promise<CheckInDto[]> {
+    if (visible.kind === 'NONE' || ids.length === 0) return [];
     const t = schema.checkIns;
     const conditions: SQL[] = [sql`${owner} = any(${uuidArray(ids)})`];
+    const allowed = visibleCheckIns(visible, t.venueId, t.personId);
+    if (allowed) conditions.push(allowed);
     if (window.to) conditions.push(sql`${t.checkedInAt} < ${iso(window.to)}::timestamptz`);
     if (window.from) {
       const from = sql`${iso(window.from)}::timestamptz`;
@@ -702,27 +730,66 @@ export class ExposureRepository {
    * visit's check-in lies in (my in − maxStay, my out): a short range on check_ins_venue_checked_in_idx.
    * For the same reason it lies in (from − maxStay, to), which limits both sides to the window's
    * daily partitions at plan time.
+   *
+   * Only exposures at venues `visible` admits: the caller's filter (access.ts), which the
+   * resolvers always pass (the default serves the hub's benchmarks and repository tests).
    */
-  async forPeople(personIds: readonly string[], query: ExposureQuery, now = new Date()): Promise<ExposureDto[]> {
-    if (personIds.length === 0) return [];
-    const max = maxStayInterval(this.rule);
+  async forPeople(personIds: readonly string[], query: ExposureQuery, visible: RowFilter = EVERY_ROW, now = new Date()): Promise<ExposureDto[]> {
+    if (personIds.length === 0 || visible.kind === 'NONE') return [];
     const from = sql`coalesce(${iso(query.from)}::timestamptz, '-infinity'::timestamptz)`;
+    const subjects = sql`select c.*, ${from} as from_at from check_ins c where c.person_id = any(${uuidArray(personIds)})`;
+    return this.exposures(subjects, from, query, false, visible, now);
+  }
+
+  /**
+   * For every person met by any of `subjects`, the earliest close contact only (ties: the subject
+   * with the lower id), each subject's overlap counted from their own `from`: how tracing finds F2
+   * (an F1 can pass it on only after their own exposure) in one statement, without sending back
+   * every pair in a crowd. `query.from` is ignored; `query.to` bounds every subject. Only
+   * exposures at venues `visible` admits, as in forPeople.
+   */
+  async firstContactsOf(subjects: ReadonlyArray<{ personId: string; from: Date }>, query: ExposureQuery, visible: RowFilter = EVERY_ROW, now = new Date()): Promise<ExposureDto[]> {
+    if (subjects.length === 0 || visible.kind === 'NONE') return [];
+    const earliest = new Date(Math.min(...subjects.map((s) => s.from.getTime())));
+    const rows = sql`
+      select c.*, s.from_at
+      from unnest(${uuidArray(subjects.map((s) => s.personId))}, ${sql.param(subjects.map((s) => s.from.toISOString()))}::text[]::timestamptz[]) s(person_id, from_at)
+      join check_ins c on c.person_id = s.person_id and c.checked_in_at > s.from_at - ${maxStayInterval(this.rule)}`;
+    return this.exposures(rows, sql`${earliest.toISOString()}::timestamptz`, query, true, visible, now);
+  }
+
+  /**
+   * The exposure statement. `subjects` selects the asked-about people's check-ins with the instant
+   * their overlap counts from (`from_at`); `from` is a constant lower bound of every `from_at`.
+   * The caller's filter is a predicate on the subjects' own check-ins (`mine`): the other check-in
+   * of a pair is at the same venue, so it is in the same province.
+   */
+  private async exposures(
+    subjects: SQL,
+    from: SQL,
+    query: ExposureQuery,
+    earliestPerContact: boolean,
+    visible: Exclude<RowFilter, { kind: 'NONE' }>,
+    now: Date,
+  ): Promise<ExposureDto[]> {
+    const allowed = visibleCheckIns(visible, sql`c.venue_id`, sql`c.person_id`);
+    const max = maxStayInterval(this.rule);
     const to = sql`coalesce(${iso(query.to)}::timestamptz, 'infinity'::timestamptz)`;
-    const rows = await this.db.execute<ExposureSqlRow>(sql`
+    const matching = sql`
       with mine as (
-        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically,
+        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically, c.from_at,
                ${effectiveOut(this.rule, sql`c.checked_in_at`, sql`c.checked_out_at`)} as effective_out
-        from check_ins c
-        where c.person_id = any(${uuidArray(personIds)})
-          and c.checked_in_at < ${to}
-          and c.checked_in_at > ${from} - ${max}
+        from (${subjects}) c
+        where c.checked_in_at < ${to}
+          and c.checked_in_at > ${from} - ${max}${allowed ? sql`
+          and ${allowed}` : sql``}
       ),
       pairs as (
         select m.person_id, m.venue_id, m.id as check_in_id, m.checked_in_at, m.checked_out_at, m.closed_automatically,
                o.person_id as contact_person_id, o.id as contact_check_in_id,
                o.checked_in_at as contact_checked_in_at, o.checked_out_at as contact_checked_out_at,
                o.closed_automatically as contact_closed_automatically,
-               greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
+               greatest(m.checked_in_at, o.checked_in_at, m.from_at) as overlap_start,
                least(m.effective_out, ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}, ${to}) as overlap_end
         from mine m
         join check_ins o
@@ -739,8 +806,14 @@ export class ExposureRepository {
       select p.*, floor(extract(epoch from (p.overlap_end - p.overlap_start)) / 60)::int as overlap_minutes
       from pairs p
       where p.overlap_end > p.overlap_start
-        and p.overlap_end - p.overlap_start >= ${query.minOverlapMinutes}::int * interval '1 minute'
-      order by p.person_id, p.overlap_start, p.contact_check_in_id`);
+        and p.overlap_end - p.overlap_start >= ${query.minOverlapMinutes}::int * interval '1 minute'`;
+    const rows = await this.db.execute<ExposureSqlRow>(
+      earliestPerContact
+        ? sql`select * from (select distinct on (e.contact_person_id) * from (${matching}) e
+                             order by e.contact_person_id, e.overlap_start, e.person_id, e.contact_check_in_id, e.check_in_id) first
+              order by first.person_id, first.overlap_start, first.contact_check_in_id`
+        : sql`${matching} order by p.person_id, p.overlap_start, p.contact_check_in_id`,
+    );
     return rows.map((r) => ({
       personId: r.person_id,
       contactPersonId: r.contact_person_id,

@@ -4,6 +4,7 @@ import type { SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
+import { decide } from './access.ts';
 import { createLoaders } from './loaders.ts';
 import { CheckInRepository, ExposureRepository, VenueRepository, type CheckinsDb } from './repository.ts';
 import { resolvers, type CheckinsContext } from './resolvers/index.ts';
@@ -29,7 +30,10 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
     name: 'checkins',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({ identity, ...repos, loaders: createLoaders(repos) }),
+    createContext: (identity: Identity) => {
+      const access = decide(identity);
+      return { identity, access, ...repos, loaders: createLoaders(repos, access) };
+    },
   };
 }
 

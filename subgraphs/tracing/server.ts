@@ -5,7 +5,9 @@ import type { SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
+import { scopesOf } from './access.ts';
 import { createLoaders } from './loaders.ts';
+import { TracingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
 import { resolvers, type AfterConfirm, type PersonExists, type TracingContext } from './resolvers/index.ts';
 
@@ -30,7 +32,11 @@ export function tracingSubgraph(db: TracingDb, hooks: TracingHooks = {}): Subgra
     name: 'tracing',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos), afterConfirm: hooks.afterConfirm, personExists: hooks.personExists }),
+    createContext: (identity: Identity) => {
+      const access = scopesOf(identity);
+      const loaders = createLoaders(repos, access);
+      return { identity, access, repos, loaders, reader: new TracingReader(identity, loaders), afterConfirm: hooks.afterConfirm, personExists: hooks.personExists };
+    },
   };
 }
 

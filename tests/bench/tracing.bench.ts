@@ -3,7 +3,7 @@
  * popularity, 1M people (made by SQL inside PostgreSQL), measured in one run against baselines:
  * - F1 through the graph for a typical case vs the same exposure statement run directly (p50; target ≤ 3×);
  * - F1+F2 for a case at the busiest venue through the graph (two calls, as the worker does) vs one
- *   two-hop SQL statement (target ≤ 1.2× and under 1 s);
+ *   two-hop SQL statement giving the same F1 and F2 rows (target ≤ 1.2× and under 1 s);
  * - a whole run, confirmCase → every task delivered to its province (target under 1 s, typical case);
  * Usage: npm run bench -- tracing [checkIns]   (default 10,000,000)
  */
@@ -66,6 +66,7 @@ try {
     return body.data;
   };
   const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  const FIRST_CONTACTS = `query($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) { firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
   const repo = new ExposureRepository(drizzle(checkinsSql) as never, DEFAULT_EXPOSURE_RULE);
   const now = new Date();
   const from = new Date(now.getTime() - 3 * 86_400_000);
@@ -88,36 +89,52 @@ try {
 
   // 2. F1+F2 for a case at the busiest venue.
   const [busy] = await peopleAtBusiestVenues(checkinsSql, 1);
+  // The same answer the worker builds, as one statement: F1 with their earliest exposure, then F2
+  // (each F1 counted from their own exposure; never the case or an F1) with their earliest exposure.
+  const max = `interval '${DEFAULT_EXPOSURE_RULE.maxStayMinutes} minutes'`;
+  const out = (t: string) => `least(coalesce(${t}.checked_out_at, ${t}.checked_in_at + ${max}), ${t}.checked_in_at + ${max})`;
   const twoHopSql = `
     with f1 as (
-      select contact_person_id as person_id, min(overlap_start) as exposed_at
-      from (${exposureSql('$1::uuid[]', '$2::timestamptz', '$3::timestamptz')}) e group by contact_person_id
+      select distinct on (contact_person_id) contact_person_id as person_id, person_id as via, venue_id, overlap_start, overlap_end
+      from (${exposureSql('$1::uuid[]', '$2::timestamptz', '$3::timestamptz')}) e
+      order by contact_person_id, overlap_start
     ), f2 as (
-      select e.contact_person_id, e.person_id as via, e.overlap_start
-      from (${exposureSql('array(select person_id from f1)', '(select min(exposed_at) from f1)', '$3::timestamptz')}) e
-      join f1 on f1.person_id = e.person_id
-      where e.overlap_end - greatest(e.overlap_start, f1.exposed_at) >= interval '${MIN} minutes'
-        and e.contact_person_id <> $4::uuid and e.contact_person_id not in (select person_id from f1)
+      select distinct on (o.person_id) o.person_id, m.person_id as via, m.venue_id,
+             greatest(m.checked_in_at, o.checked_in_at, f1.overlap_start) as overlap_start,
+             least(${out('m')}, ${out('o')}, $3::timestamptz) as overlap_end
+      from f1
+      join check_ins m on m.person_id = f1.person_id and m.checked_in_at > f1.overlap_start - ${max} and m.checked_in_at < $3::timestamptz
+        and m.checked_in_at > $2::timestamptz - ${max}
+      join check_ins o on o.venue_id = m.venue_id and o.checked_in_at > m.checked_in_at - ${max} and o.checked_in_at < ${out('m')}
+        and o.checked_in_at > $2::timestamptz - ${max} and o.checked_in_at < $3::timestamptz
+      where m.checked_in_at < ${out('o')} and o.person_id <> $4::uuid and o.person_id not in (select person_id from f1)
+        and least(${out('m')}, ${out('o')}, $3::timestamptz) - greatest(m.checked_in_at, o.checked_in_at, f1.overlap_start) >= interval '${MIN} minutes'
+      order by o.person_id, 4, m.person_id
     )
-    select (select count(*) from f1) as f1, (select count(distinct contact_person_id) from f2) as f2`;
+    select 'F1' as degree, * from f1 union all select 'F2', * from f2`;
   const f0 = busy!;
   const sqlRuns: number[] = [];
   const graphRuns: number[] = [];
   let counts = { f1: 0, f2: 0, graphF1: 0, graphF2: 0 };
   for (let round = 0; round < 5; round++) {
     let t = performance.now();
-    const [row] = await checkinsSql.unsafe<Array<{ f1: string; f2: string }>>(twoHopSql, [[f0], from.toISOString(), now.toISOString(), f0]);
+    const rows = await checkinsSql.unsafe<Array<{ degree: string }>>(twoHopSql, [[f0], from.toISOString(), now.toISOString(), f0]);
     sqlRuns.push(performance.now() - t);
+    // As the worker does: F1 exposures, then each F1's first contacts from their own exposure on.
     t = performance.now();
     const f1 = (await gql(EXPOSURES, { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN })).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>;
-    const f1Ids = [...new Set(f1.map((e) => e.contact.id))];
-    const earliest = f1.reduce((m, e) => (e.overlapStart < m ? e.overlapStart : m), now.toISOString());
-    const f2 = f1Ids.length ? ((await gql(EXPOSURES, { ids: f1Ids, from: earliest, to: now.toISOString(), min: MIN, exclude: [f0, ...f1Ids] })).exposuresOf as unknown[]) : [];
+    const exposedAt = new Map<string, string>();
+    for (const e of f1) if (!(exposedAt.get(e.contact.id)! <= e.overlapStart)) exposedAt.set(e.contact.id, e.overlapStart);
+    const people = [...exposedAt].map(([personId, at]) => ({ personId, from: at }));
+    const f2 = people.length
+      ? ((await gql(FIRST_CONTACTS, { people, to: now.toISOString(), min: MIN, exclude: [f0, ...exposedAt.keys()] })).firstContactsOf as unknown[])
+      : [];
     graphRuns.push(performance.now() - t);
-    counts = { f1: Number(row!.f1), f2: Number(row!.f2), graphF1: f1Ids.length, graphF2: f2.length };
+    counts = { f1: rows.filter((r) => r.degree === 'F1').length, f2: rows.filter((r) => r.degree === 'F2').length, graphF1: exposedAt.size, graphF2: f2.length };
   }
+  if (counts.f1 !== counts.graphF1 || counts.f2 !== counts.graphF2) console.log(`  WARNING: the graph and SQL disagree: ${JSON.stringify(counts)}`);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  console.log(`\nF1+F2, case at the busiest venue (${counts.f1} F1, ${counts.f2} F2 by SQL; graph fetched ${counts.graphF1} F1 and ${counts.graphF2} F2 exposures):`);
+  console.log(`\nF1+F2, case at the busiest venue (${counts.f1} F1 and ${counts.f2} F2 rows by SQL; graph: ${counts.graphF1} F1, ${counts.graphF2} F2):`);
   console.log(`  one two-hop SQL statement : median ${median(sqlRuns).toFixed(1)} ms  (${sqlRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  graph, two batched calls  : median ${median(graphRuns).toFixed(1)} ms  (${graphRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  ratio graph/SQL: ${(median(graphRuns) / median(sqlRuns)).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
@@ -156,7 +173,7 @@ function exposureSql(ids: string, from: string, to: string): string {
   const max = `interval '${DEFAULT_EXPOSURE_RULE.maxStayMinutes} minutes'`;
   const out = (t: string) => `least(coalesce(${t}.checked_out_at, ${t}.checked_in_at + ${max}), ${t}.checked_in_at + ${max})`;
   return `
-    select m.person_id, o.person_id as contact_person_id,
+    select m.person_id, o.person_id as contact_person_id, m.venue_id,
            greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
            least(${out('m')}, ${out('o')}, ${to}) as overlap_end
     from check_ins m

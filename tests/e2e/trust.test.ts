@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { DEMO_CASE, DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
+import { DEMO_CASE, DEMO_PEOPLE, DEMO_VENUES } from '../../subgraphs/shared/demo.ts';
 import { INTERNAL_TOKEN_HEADER, signInternalToken, type Identity } from '../../subgraphs/shared/identity.ts';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../support/hub.ts';
 import { itWithPostgres } from '../support/services.ts';
 
 const { an: AN, binh: BINH, chau: CHAU, dung: DUNG } = DEMO_PEOPLE;
+const { benThanhMarket: BEN_THANH, hoanKiemRestaurant: HO_GUOM } = DEMO_VENUES;
+/** The home province of a demo person. */
+const homeOf = (id: string) => Object.values(DEMO_PEOPLE).find((p) => p.id === id)!.provinceCode;
 
 interface AuditRow {
   subject: string;
@@ -148,6 +151,162 @@ describe('trust: who reads whose personal data, and the audit of it', () => {
     expect(codes(response.errors)).toEqual(Array(outside).fill('FORBIDDEN'));
     const outcomes = Object.fromEntries((await auditOf(subject)).map((r) => [r.person_id, r.outcome]));
     expect(outcomes).toEqual(Object.fromEntries(contacts.map((c) => [c.person.id, home(c.person.id) === '79' ? 'ALLOWED' : 'DENIED'])));
+  });
+
+  // ---- jurisdiction where the data is: check-ins and exposures (checkins), cases and contacts (tracing) ----
+
+  /** Waits for the demo case's tracing run (as a national official): its contacts, with their home provinces, are then written. */
+  const demoTraced = () =>
+    expect
+      .poll(async () => (await hub.query(`query($id: ID!) { case(id: $id) { run { status } } }`, { id: DEMO_CASE.id })).data?.case?.run?.status, {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe('SUCCEEDED');
+
+  itWithPostgres("a province-79 official sees none of a 01 person's check-ins and exposures at venues in 01; a national official does", async () => {
+    // Châu (01) was at Chợ Bến Thành (79) with An, Bình and Long, and the next day at Nhà hàng Hồ Gươm (01) with Dũng.
+    const MOVEMENTS = /* GraphQL */ `
+      query Movements($chau: ID!, $hoGuom: ID!, $benThanh: ID!) {
+        exposuresOf(personIds: [$chau]) { venue { id } contact { id } checkIn { person { id checkIns { id venue { id } } exposures { venue { id } contact { id } } } } }
+        hoGuom: venue(id: $hoGuom) { name checkIns { id person { id } } }
+        benThanh: venue(id: $benThanh) { checkIns { person { id } } }
+      }`;
+    const variables = { chau: CHAU.id, hoGuom: HO_GUOM.id, benThanh: BEN_THANH.id };
+    const venuesOf = (rows: Array<{ venue: { id: string } }>) => [...new Set(rows.map((r) => r.venue.id))].sort();
+
+    const national = await hub.query(MOVEMENTS, variables);
+    expect(national.errors).toBeUndefined();
+    expect(venuesOf(national.data.exposuresOf)).toEqual([BEN_THANH.id, HO_GUOM.id].sort());
+    expect(national.data.exposuresOf.map((e: any) => e.contact.id)).toContain(DUNG.id);
+    const chauSeenByNational = national.data.exposuresOf[0].checkIn.person;
+    expect(venuesOf(chauSeenByNational.checkIns)).toEqual([BEN_THANH.id, HO_GUOM.id].sort());
+    expect(venuesOf(chauSeenByNational.exposures)).toEqual([BEN_THANH.id, HO_GUOM.id].sort());
+    expect(national.data.hoGuom.checkIns.map((c: any) => c.person.id).sort()).toEqual([CHAU.id, DUNG.id].sort());
+
+    const { token } = await caller({ role: 'province_official', provinces: ['79'] });
+    const official = await hub.query(MOVEMENTS, variables, { token });
+    expect(official.errors).toBeUndefined();
+    // Only what happened at the venue in 79: the same exposures there, nothing at Hồ Gươm.
+    expect(official.data.exposuresOf.length).toBeGreaterThan(0);
+    expect(venuesOf(official.data.exposuresOf)).toEqual([BEN_THANH.id]);
+    expect(official.data.exposuresOf.map((e: any) => e.contact.id)).not.toContain(DUNG.id);
+    expect(official.data.exposuresOf).toEqual(national.data.exposuresOf.filter((e: any) => e.venue.id === BEN_THANH.id).map((e: any) => ({ ...e, checkIn: expect.anything() })));
+    for (const exposure of official.data.exposuresOf) {
+      expect(exposure.checkIn.person.id).toBe(CHAU.id);
+      expect(venuesOf(exposure.checkIn.person.checkIns)).toEqual([BEN_THANH.id]);
+      expect(venuesOf(exposure.checkIn.person.exposures)).toEqual([BEN_THANH.id]);
+    }
+    // The venue itself is directory data; its visits in 01 are not the official's.
+    expect(official.data.hoGuom).toEqual({ name: HO_GUOM.name, checkIns: [] });
+    expect(official.data.benThanh.checkIns).toEqual(national.data.benThanh.checkIns);
+
+    // An official of 01 sees the Hồ Gươm visits, and not those in 79.
+    const of01 = await hub.query(MOVEMENTS, variables, { token: (await caller({ role: 'province_official', provinces: ['01'] })).token });
+    expect(venuesOf(of01.data.exposuresOf)).toEqual([HO_GUOM.id]);
+    expect(of01.data.hoGuom.checkIns).toEqual(national.data.hoGuom.checkIns);
+    expect(of01.data.benThanh.checkIns).toEqual([]);
+  });
+
+  itWithPostgres('a citizen (even holding exposures:read) sees their own check-ins only, and no exposures; a partner sees none', async () => {
+    const QUERY = `query($chau: ID!, $venue: ID!) { exposuresOf(personIds: [$chau]) { venue { id } } venue(id: $venue) { checkIns { person { id } } } }`;
+    const citizen = await hub.token({ subject: CHAU.id, role: 'citizen', scopes: ['exposures:read'] });
+    const own = await hub.query(QUERY, { chau: CHAU.id, venue: BEN_THANH.id }, { token: citizen });
+    expect(own.errors).toBeUndefined();
+    expect(own.data).toEqual({ exposuresOf: [], venue: { checkIns: [{ person: { id: CHAU.id } }] } });
+    const national = await hub.query(QUERY, { chau: CHAU.id, venue: BEN_THANH.id });
+    expect(national.data.venue.checkIns.length).toBeGreaterThan(1);
+    expect(national.data.exposuresOf.length).toBeGreaterThan(0);
+
+    // A partner never gets this far (no scope at the gateway); straight to the subgraph, it reads nothing either.
+    const checkins = hub.hub.subgraphs.find((s) => s.name === 'checkins' && !s.provinceCode)!;
+    const partner: Identity = { subject: 'partner-acme', role: 'partner', jurisdiction: [], scopes: ['exposures:read', 'venues:read', 'checkins:write'], purpose: null };
+    const response = await fetch(checkins.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_SECRETS.internalToken, partner) },
+      body: JSON.stringify({ query: QUERY, variables: { chau: CHAU.id, venue: BEN_THANH.id } }),
+    });
+    expect(((await response.json()) as any).data).toEqual({ exposuresOf: [], venue: { checkIns: [] } });
+  });
+
+  itWithPostgres('a province official of a province with no link to a case: case(id:) is null with FORBIDDEN, and cases leaves it out', async () => {
+    await demoTraced();
+    const CASES = `query($id: ID!) { case(id: $id) { id } cases(limit: 1000) { id } }`;
+    const national = await hub.query(CASES, { id: DEMO_CASE.id });
+    expect(national.data.case).toEqual({ id: DEMO_CASE.id });
+    expect(national.data.cases).toContainEqual({ id: DEMO_CASE.id });
+
+    // Province 31 (Hải Phòng): the case was confirmed in 79 and none of its contacts lives in 31.
+    const { token } = await caller({ role: 'province_official', provinces: ['31'] });
+    const response = await hub.query(CASES, { id: DEMO_CASE.id }, { token });
+    expect(response.data.case).toBeNull();
+    expect(response.errors).toEqual([expect.objectContaining({ path: ['case'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(response.errors![0]!.message).not.toMatch(/79|0b6f3c1e|Nguyễn/);
+    expect(response.data.cases).not.toContainEqual({ id: DEMO_CASE.id });
+
+    // Its contacts by id: FORBIDDEN too. An unknown id stays a plain null.
+    const contacts = (await hub.query(`query($id: ID!) { case(id: $id) { contacts { id } } }`, { id: DEMO_CASE.id })).data.case.contacts;
+    expect(contacts.length).toBeGreaterThan(0);
+    const contact = await hub.query(`query($id: ID!) { contact(id: $id) { id degree } }`, { id: contacts[0].id }, { token });
+    expect(contact.data.contact).toBeNull();
+    expect(codes(contact.errors)).toEqual(['FORBIDDEN']);
+    const unknown = await hub.query(`query($id: ID!) { case(id: $id) { id } }`, { id: randomUUID() }, { token });
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data.case).toBeNull();
+  });
+
+  itWithPostgres("an official of a contact's home province sees the case, but only their province's contacts", async () => {
+    await demoTraced();
+    const CASE = `query($id: ID!) { case(id: $id) { id province { code } contacts { id degree person { id } } } cases(limit: 1000) { id } }`;
+    const all: Array<{ id: string; degree: string; person: { id: string } }> = (await hub.query(CASE, { id: DEMO_CASE.id })).data.case.contacts;
+    expect(all.map((c) => c.person.id)).toEqual(expect.arrayContaining([BINH.id, CHAU.id, DUNG.id]));
+
+    for (const province of ['24', '01']) {
+      const { token } = await caller({ role: 'province_official', provinces: [province] });
+      const response = await hub.query(CASE, { id: DEMO_CASE.id }, { token });
+      expect(response.errors, province).toBeUndefined();
+      expect(response.data.case).toMatchObject({ id: DEMO_CASE.id, province: { code: '79' } });
+      expect(response.data.cases).toContainEqual({ id: DEMO_CASE.id });
+      const expected = all.filter((c) => homeOf(c.person.id) === province);
+      expect(expected.length, province).toBeGreaterThan(0);
+      expect(response.data.case.contacts, province).toEqual(expected);
+    }
+    // Province 24's one contact is Dũng (F2); they read his record, his status and his case, and not Châu's contact record.
+    const { token } = await caller({ role: 'province_official', provinces: ['24'] });
+    const dung = await hub.query(`query($id: ID!) { person(id: $id) { fullName contactStatus } }`, { id: DUNG.id }, { token });
+    expect(dung.errors).toBeUndefined();
+    expect(dung.data.person).toEqual({ fullName: DUNG.fullName, contactStatus: 'F2' });
+    const byId = (id: string) => hub.query(`query($id: ID!) { contact(id: $id) { id case { id } } }`, { id }, { token });
+    const dungContact = all.find((c) => c.person.id === DUNG.id)!;
+    expect((await byId(dungContact.id)).data.contact).toEqual({ id: dungContact.id, case: { id: DEMO_CASE.id } });
+    const chauContact = await byId(all.find((c) => c.person.id === CHAU.id)!.id);
+    expect(chauContact.data.contact).toBeNull();
+    expect(codes(chauContact.errors)).toEqual(['FORBIDDEN']);
+  });
+
+  itWithPostgres("an _entities call for a Case, straight to the tracing subgraph with another province's internal token: null, FORBIDDEN", async () => {
+    await demoTraced();
+    const tracing = hub.hub.subgraphs.find((s) => s.name === 'tracing' && !s.provinceCode)!;
+    const entities = async (jurisdiction: string[]) => {
+      const identity: Identity = { subject: `official-${jurisdiction.join('-')}-direct`, role: 'province_official', jurisdiction, scopes: [], purpose: null };
+      const response = await fetch(tracing.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternalToken(TEST_SECRETS.internalToken, identity) },
+        body: JSON.stringify({
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { id confirmedAt person { id } } } }`,
+          variables: { r: [{ __typename: 'Case', id: DEMO_CASE.id }, { __typename: 'Case', id: randomUUID() }] },
+        }),
+      });
+      return (await response.json()) as any;
+    };
+    const foreign = await entities(['31']);
+    expect(foreign.data._entities).toEqual([null, null]);
+    expect(foreign.errors).toEqual([expect.objectContaining({ path: ['_entities', 0], extensions: { code: 'FORBIDDEN' } })]);
+    expect(JSON.stringify(foreign)).not.toContain(AN.id);
+    // An official of a contact's home province gets it.
+    const linked = await entities(['01']);
+    expect(linked.errors).toBeUndefined();
+    expect(linked.data._entities).toEqual([{ id: DEMO_CASE.id, confirmedAt: expect.any(String), person: { id: AN.id } }, null]);
   });
 
   itWithPostgres("an _entities call for another province's person, straight to the subgraph with a valid internal token: null, FORBIDDEN", async () => {

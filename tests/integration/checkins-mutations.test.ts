@@ -11,6 +11,8 @@ import type { BaseContext } from '@apollo/server';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 
 const identity: Identity = { subject: 'scanner-partner', role: 'partner', jurisdiction: ['79'], scopes: ['checkins:write'], purpose: null };
+/** Partners write check-ins but read none back; reads in these tests are an official's of 79. */
+const official: Identity = { subject: 'official-79', role: 'province_official', jurisdiction: ['79'], scopes: [], purpose: null };
 
 interface GraphQLResult {
   data?: Record<string, any> | null;
@@ -64,8 +66,8 @@ describe('checkins mutations', () => {
   let definition: SubgraphDefinition<BaseContext>;
   let service: SubgraphService;
 
-  async function run(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult> {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
+  async function run(query: string, variables: Record<string, unknown> = {}, caller: Identity = identity): Promise<GraphQLResult> {
+    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(caller) });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as GraphQLResult;
   }
@@ -224,6 +226,7 @@ describe('checkins mutations', () => {
     const result = await run(
       /* GraphQL */ `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Person { checkIns { id checkedOutAt closedAutomatically } } } }`,
       { reps: [{ __typename: 'Person', id: OTHER_PERSON }] },
+      official,
     );
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities[0].checkIns).toEqual([

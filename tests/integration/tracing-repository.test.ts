@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { DEMO_CASE } from '../../subgraphs/shared/demo.ts';
 import * as tables from '../../subgraphs/tracing/db/schema.ts';
+import { NATIONWIDE } from '../../subgraphs/tracing/access.ts';
 import { createLoaders } from '../../subgraphs/tracing/loaders.ts';
 import {
   CaseIdConflictError,
@@ -163,7 +164,7 @@ describe('tracing repositories', () => {
     await repos.contacts.upsertContacts(caseA.id, [exposure(f1AndF2, 'F1')]);
 
     const spy = vi.spyOn(repos.contacts, 'contactStatusByPersonIds');
-    const loaders = createLoaders(repos);
+    const loaders = createLoaders(repos, NATIONWIDE);
     const people = [caseA.personId, f1, f2, f1AndF2, nobody, caseB.personId];
     const statuses = await Promise.all(people.map((id) => loaders.contactStatus.load(id)));
     expect(statuses).toEqual(['F0', 'F1', 'F2', 'F1', 'NONE', 'F0']);

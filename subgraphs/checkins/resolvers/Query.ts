@@ -14,7 +14,24 @@ export const Query = {
     if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
     const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    return ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded });
+    return ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures);
+  },
+  firstContactsOf: (
+    _: unknown,
+    { people, excludeContacts, to, minOverlapMinutes }: { people: Array<{ personId: string; from: Date }>; excludeContacts?: string[] | null; to?: Date | null; minOverlapMinutes?: number | null },
+    ctx: CheckinsContext,
+  ) => {
+    if (people.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'people');
+    if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
+    // A person named twice counts from the earlier instant.
+    const from = new Map<string, Date>();
+    people.forEach(({ personId, from: at }, i) => {
+      const id = requireUuid(personId, `people[${i}].personId`);
+      if (!from.has(id) || at < from.get(id)!) from.set(id, at);
+    });
+    const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
+    const query = { ...ctx.exposures.query({ to, minOverlapMinutes }), excludeContacts: excluded };
+    return ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures);
   },
 };
 

@@ -86,10 +86,19 @@ export const contacts = pgTable(
       .notNull()
       .references(() => contactRules.name),
     classifiedAt: timestamp('classified_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The province the contact lives in, as the tracing run found it when it placed the contact's
+     * tracing task (the declarations subgraph's residence province); null until then, or when the
+     * person has no known residence. Officials of this province may read the contact and its case
+     * (subgraphs/tracing/access.ts).
+     */
+    homeProvinceCode: varchar('home_province_code', { length: 2 }),
   },
   (t) => [
     unique('contacts_case_person_key').on(t.caseId, t.personId),
     index('contacts_person_idx').on(t.personId),
+    // The cases linked to a province through their contacts' homes (a province official's case list).
+    index('contacts_home_province_case_idx').on(t.homeProvinceCode, t.caseId),
     check('contacts_degree_check', sql`${t.degree} in (${quoted(CONTACT_DEGREES)})`),
     check('contacts_via_check', sql`(${t.degree} = 'F1') = (${t.viaPersonId} is null)`),
     check('contacts_overlap_check', sql`${t.overlapStart} <= ${t.overlapEnd} and ${t.overlapMinutes} >= 0`),

@@ -31,6 +31,18 @@ const EXPOSURES = /* GraphQL */ `
     }
   }`;
 
+const FIRST_CONTACTS = /* GraphQL */ `
+  query TracingFirstContacts($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) {
+    firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) {
+      checkIn { person { id } }
+      contact { id }
+      venue { id }
+      overlapStart
+      overlapEnd
+      overlapMinutes
+    }
+  }`;
+
 const RESIDENCES = /* GraphQL */ `
   query TracingResidences($ids: [ID!]!) {
     people(ids: $ids) { id residence { code } residenceProvince { code } }
@@ -73,20 +85,28 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   const backoffStrategy = cappedExponential(options.retry ?? DEFAULT_RETRY);
   const workers: Worker[] = [];
 
-  async function exposures(ids: string[], from: Date, to: Date, min: number, exclude: string[] = []): Promise<ExposureFact[]> {
+  type ExposureAnswer = { checkIn: { person: { id: string } }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number };
+  const toFact = (e: ExposureAnswer): ExposureFact => ({
+    subjectId: e.checkIn.person.id,
+    contactId: e.contact.id,
+    venueId: e.venue.id,
+    overlapStart: new Date(e.overlapStart),
+    overlapEnd: new Date(e.overlapEnd),
+    overlapMinutes: e.overlapMinutes,
+  });
+
+  async function exposures(ids: string[], from: Date, to: Date, min: number): Promise<ExposureFact[]> {
     if (ids.length === 0) return [];
-    const data = await graph.mustQuery<{ exposuresOf: Array<{ checkIn: { person: { id: string } }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number }> }>(
-      EXPOSURES,
-      { ids, from: from.toISOString(), to: to.toISOString(), min, exclude },
-    );
-    return data.exposuresOf.map((e) => ({
-      subjectId: e.checkIn.person.id,
-      contactId: e.contact.id,
-      venueId: e.venue.id,
-      overlapStart: new Date(e.overlapStart),
-      overlapEnd: new Date(e.overlapEnd),
-      overlapMinutes: e.overlapMinutes,
-    }));
+    const data = await graph.mustQuery<{ exposuresOf: ExposureAnswer[] }>(EXPOSURES, { ids, from: from.toISOString(), to: to.toISOString(), min });
+    return data.exposuresOf.map(toFact);
+  }
+
+  /** Each subject's contacts from that subject's own instant on: only the earliest exposure per contact comes back. */
+  async function firstContacts(subjects: Array<{ personId: string; from: Date }>, to: Date, min: number, exclude: string[]): Promise<ExposureFact[]> {
+    if (subjects.length === 0) return [];
+    const people = subjects.map((s) => ({ personId: s.personId, from: s.from.toISOString() }));
+    const data = await graph.mustQuery<{ firstContactsOf: ExposureAnswer[] }>(FIRST_CONTACTS, { people, to: to.toISOString(), min, exclude });
+    return data.firstContactsOf.map(toFact);
   }
 
   /** Sends each province its tasks in one call; returns the provinces that did and did not answer. */
@@ -130,10 +150,16 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     const now = new Date();
 
     const f1Exposures = await exposures([found.personId], found.infectiousFrom, found.infectiousTo, rule.minOverlapMinutes);
-    const f1People = [...new Set(f1Exposures.map((e) => e.contactId))].filter((id) => id !== found.personId);
-    const earliest = f1Exposures.reduce((min, e) => (e.overlapStart < min ? e.overlapStart : min), now);
+    // Each F1 from their own (earliest) exposure on: F2 counts only what an F1 met after being exposed.
+    const exposedAt = new Map<string, Date>();
+    for (const e of f1Exposures) {
+      if (e.contactId !== found.personId && !(exposedAt.get(e.contactId)! <= e.overlapStart)) exposedAt.set(e.contactId, e.overlapStart);
+    }
+    const f1People = [...exposedAt.keys()];
     // F2 never includes the case or an F1, so the subgraph need not send those pairs back.
-    const f2Exposures = rule.traceF2 ? await exposures(f1People, earliest, now, rule.minOverlapMinutes, [found.personId, ...f1People]) : [];
+    const f2Exposures = rule.traceF2
+      ? await firstContacts([...exposedAt].map(([personId, from]) => ({ personId, from })), now, rule.minOverlapMinutes, [found.personId, ...f1People])
+      : [];
     const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule);
     await repos.contacts.upsertContacts(caseId, classified);
 
@@ -158,10 +184,12 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
       ids: contacts.map((c) => c.personId),
     });
     let unplaced = 0;
+    const homes: Array<{ contactId: string; provinceCode: string }> = [];
     contacts.forEach((contact, i) => {
       const person = data.people[i];
       const province = person?.residenceProvince?.code;
       const ward = person?.residence?.code;
+      if (province) homes.push({ contactId: contact.id, provinceCode: province });
       if (!province || !ward) {
         unplaced++;
         return;
@@ -170,6 +198,8 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
       list.push({ contactId: contact.id, caseId, personId: contact.personId, degree: contact.degree, wardCode: ward });
       byProvince.set(province, list);
     });
+    // Officials of a contact's home province may read the contact and its case (access.ts): store it (idempotent).
+    await repos.contacts.recordHomeProvinces(caseId, homes);
     return { byProvince, unplaced };
   }
 

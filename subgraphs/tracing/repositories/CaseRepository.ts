@@ -2,6 +2,8 @@ import { and, asc, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { CaseRow, TracingDb } from '../db/models.ts';
 import { infectiousWindow } from '../rules.ts';
+import { NATIONWIDE, type CaseScope } from '../access.ts';
+import { visibleCases } from './visibility.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
 
 /** A confirmation that has passed validation (see validation.ts): ids and codes are well-formed. */
@@ -25,22 +27,32 @@ export interface CaseFilter {
 export class CaseRepository {
   constructor(private readonly db: TracingDb) {}
 
+  /**
+   * Cases by id, whoever asks: for the tracing worker, and for the reader (reader.ts), which
+   * decides each single read itself (a case that exists but is not visible is FORBIDDEN, not null).
+   */
   byIds(ids: readonly string[]): Promise<CaseRow[]> {
     return this.db.select().from(schema.cases).where(inArray(schema.cases.id, [...ids]));
   }
 
-  /** Every case of the given people, newest confirmation first. */
-  byPersonIds(personIds: readonly string[]): Promise<CaseRow[]> {
+  /**
+   * The cases of the given people that `visible` admits (the caller's scope, access.ts; the loaders
+   * always pass it), newest confirmation first.
+   */
+  async byPersonIds(personIds: readonly string[], visible: CaseScope = NATIONWIDE.cases): Promise<CaseRow[]> {
+    if (personIds.length === 0 || visible.kind === 'NONE') return [];
     return this.db
       .select()
       .from(schema.cases)
-      .where(inArray(schema.cases.personId, [...personIds]))
+      .where(and(inArray(schema.cases.personId, [...personIds]), visibleCases(visible)))
       .orderBy(desc(schema.cases.confirmedAt), asc(schema.cases.id));
   }
 
-  /** Cases confirmed in [from, to), optionally in one province, newest first. */
-  list(filter: CaseFilter): Promise<CaseRow[]> {
-    const conditions: SQL[] = [];
+  /** Cases confirmed in [from, to), optionally in one province, that `visible` admits, newest first. */
+  async list(filter: CaseFilter, visible: CaseScope = NATIONWIDE.cases): Promise<CaseRow[]> {
+    if (visible.kind === 'NONE') return [];
+    const allowed = visibleCases(visible);
+    const conditions: SQL[] = allowed ? [allowed] : [];
     if (filter.provinceCode) conditions.push(eq(schema.cases.provinceCode, filter.provinceCode));
     if (filter.from) conditions.push(gte(schema.cases.confirmedAt, filter.from));
     if (filter.to) conditions.push(lt(schema.cases.confirmedAt, filter.to));

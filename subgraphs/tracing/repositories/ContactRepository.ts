@@ -1,7 +1,9 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { ContactDegree } from '../db/schema.ts';
 import type { ContactRow, TracingDb } from '../db/models.ts';
+import { NATIONWIDE, type ContactScope, type TracingAccess } from '../access.ts';
+import { visibleCases, visibleContacts } from './visibility.ts';
 
 /** A contact as the tracing worker found it: one exposure (shared venue time) that qualified. */
 export interface ContactInput {
@@ -26,17 +28,50 @@ const DEGREE_ORDER: Record<ContactDegree, number> = { F1: 0, F2: 1 };
 export class ContactRepository {
   constructor(private readonly db: TracingDb) {}
 
+  /** Contacts by id, whoever asks: the reader (reader.ts) decides each single read itself. */
   byIds(ids: readonly string[]): Promise<ContactRow[]> {
     return this.db.select().from(schema.contacts).where(inArray(schema.contacts.id, [...ids]));
   }
 
-  /** Contacts of many cases, each case's ordered by degree (F1 first), then classification time. */
-  byCaseIds(caseIds: readonly string[]): Promise<ContactRow[]> {
+  /**
+   * Contacts of many cases that `visible` admits (the caller's scope, access.ts; the loaders always
+   * pass it, the default serves the tracing worker), each case's ordered by degree (F1 first), then
+   * classification time.
+   */
+  async byCaseIds(caseIds: readonly string[], visible: ContactScope = NATIONWIDE.contacts): Promise<ContactRow[]> {
+    if (caseIds.length === 0 || visible.kind === 'NONE') return [];
     return this.db
       .select()
       .from(schema.contacts)
-      .where(inArray(schema.contacts.caseId, [...caseIds]))
+      .where(and(inArray(schema.contacts.caseId, [...caseIds]), visibleContacts(visible)))
       .orderBy(asc(schema.contacts.caseId), asc(schema.contacts.degree), asc(schema.contacts.classifiedAt), asc(schema.contacts.id));
+  }
+
+  /** The distinct known home provinces of each case's contacts (what the policy needs to judge a case). */
+  async homeProvincesByCaseIds(caseIds: readonly string[]): Promise<Array<{ caseId: string; provinceCode: string }>> {
+    if (caseIds.length === 0) return [];
+    const rows = await this.db
+      .selectDistinct({ caseId: schema.contacts.caseId, provinceCode: schema.contacts.homeProvinceCode })
+      .from(schema.contacts)
+      .where(and(inArray(schema.contacts.caseId, [...caseIds]), isNotNull(schema.contacts.homeProvinceCode)));
+    return rows.flatMap((r) => (r.provinceCode ? [{ caseId: r.caseId, provinceCode: r.provinceCode }] : []));
+  }
+
+  /**
+   * Stores where each contact lives, as the tracing run learned it when placing their tracing
+   * tasks: ONE UPDATE for the whole case, which changes only rows whose value differs, so a re-run
+   * is a no-op. A contact whose residence is unknown now keeps what was stored before.
+   */
+  async recordHomeProvinces(caseId: string, homes: ReadonlyArray<{ contactId: string; provinceCode: string }>): Promise<number> {
+    if (homes.length === 0) return 0;
+    const updated = await this.db.execute<{ id: string }>(sql`
+      update ${schema.contacts} set home_province_code = h.province_code
+      from unnest(${sql.param(homes.map((h) => h.contactId))}::uuid[], ${sql.param(homes.map((h) => h.provinceCode))}::text[]) as h(contact_id, province_code)
+      where ${schema.contacts.id} = h.contact_id
+        and ${schema.contacts.caseId} = ${caseId}::uuid
+        and ${schema.contacts.homeProvinceCode} is distinct from h.province_code
+      returning ${schema.contacts.id}`);
+    return updated.length;
   }
 
   /**
@@ -89,18 +124,26 @@ export class ContactRepository {
 
   /**
    * The strongest status of each person, in ONE statement for the whole batch: rank 0 if the
-   * person is a case, 1 for any F1 row, 2 for any F2 row; people with no row are NONE.
+   * person is a case, 1 for any F1 row, 2 for any F2 row; people with no row are NONE. Only the
+   * cases and contacts `visible` admits count (the caller's scopes, access.ts; the loaders always
+   * pass them): an official's answer reflects only what lies within their jurisdiction.
    */
-  async contactStatusByPersonIds(personIds: readonly string[]): Promise<Map<string, PersonContactStatus>> {
+  async contactStatusByPersonIds(personIds: readonly string[], visible: TracingAccess = NATIONWIDE): Promise<Map<string, PersonContactStatus>> {
     const result = new Map<string, PersonContactStatus>();
     if (personIds.length === 0) return result;
     const ids = [...personIds];
+    const parts = [];
+    if (visible.cases.kind !== 'NONE') {
+      parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases} where ${and(inArray(schema.cases.personId, ids), visibleCases(visible.cases))}`);
+    }
+    if (visible.contacts.kind !== 'NONE') {
+      parts.push(sql`select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
+        from ${schema.contacts} where ${and(inArray(schema.contacts.personId, ids), visibleContacts(visible.contacts))}`);
+    }
+    if (parts.length === 0) return result;
     const rows = await this.db.execute<{ person_id: string; rank: number }>(sql`
       select person_id, min(rank)::int as rank from (
-        select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases} where ${inArray(schema.cases.personId, ids)}
-        union all
-        select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
-        from ${schema.contacts} where ${inArray(schema.contacts.personId, ids)}
+        ${sql.join(parts, sql` union all `)}
       ) ranked
       group by person_id`);
     const byRank: PersonContactStatus[] = ['F0', 'F1', 'F2'];

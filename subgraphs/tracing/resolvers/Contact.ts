@@ -3,9 +3,9 @@ import type { ContactRow } from '../db/models.ts';
 import type { TracingContext } from './context.ts';
 
 export const Contact = {
-  __resolveReference: (ref: { id: string }, ctx: TracingContext) => (isUuid(ref.id) ? ctx.loaders.contact.load(ref.id.toLowerCase()) : null),
+  __resolveReference: (ref: { id: string }, ctx: TracingContext) => (isUuid(ref.id) ? ctx.reader.contact(ref.id) : null),
   case: async (c: ContactRow, _: unknown, ctx: TracingContext) => {
-    const found = await ctx.loaders.case.load(c.caseId);
+    const found = await ctx.reader.case(c.caseId);
     if (!found) throw new Error(`contact ${c.id} names missing case ${c.caseId}`); // the foreign key forbids it
     return found;
   },

@@ -1,3 +1,5 @@
+import { hubError } from '../../shared/errors.ts';
+import { confirmRefusal } from '../access.ts';
 import type { CaseRow } from '../db/models.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from '../repositories/index.ts';
 import { validateConfirmCase, type ConfirmCaseInput } from '../validation.ts';
@@ -26,6 +28,10 @@ export const Mutation = {
   confirmCase: async (_: unknown, { input }: { input: ConfirmCaseInput }, ctx: TracingContext): Promise<ConfirmCaseResult> => {
     const checked = validateConfirmCase(input);
     if (!checked.ok) return { __typename: 'InvalidCase', message: checked.message, field: checked.field };
+    // Who may confirm where is authorisation, not a typing error: a FORBIDDEN error (the field
+    // answers null), like every refusal of the trust rules, before anything is looked up or written.
+    const refusal = confirmRefusal(ctx.identity, checked.command.provinceCode);
+    if (refusal) throw hubError('FORBIDDEN', refusal);
     const personId = checked.command.personId;
     if (ctx.personExists && !(await ctx.personExists(personId))) {
       return { __typename: 'CasePersonNotFound', message: `No person ${personId} is registered.`, personId };
@@ -38,7 +44,10 @@ export const Mutation = {
       if (error instanceof CaseIdConflictError) return { __typename: 'InvalidCase', message: error.message, field: 'id' };
       throw error;
     }
-    ctx.loaders.case.prime(confirmed.case.id, confirmed.case);
+    ctx.reader.prime(confirmed.case);
+    // A repeat answers with the case stored the first time; if that names another province than
+    // this call (the same id and person, confirmed elsewhere), the caller may not be allowed to read it.
+    if (!confirmed.created && confirmed.case.provinceCode !== checked.command.provinceCode) await ctx.reader.admitCase(confirmed.case);
     await onCaseConfirmed(ctx, confirmed);
     return { __typename: 'CaseConfirmed', case: confirmed.case, created: confirmed.created };
   },

@@ -1,9 +1,13 @@
 import { requireUuid } from '../../shared/validate.ts';
 import type { TracingContext } from './context.ts';
 
-/** Person belongs to the declarations subgraph; tracing only adds fields, so a reference needs no read. */
+/**
+ * Person belongs to the declarations subgraph; tracing only adds fields, so a reference needs no
+ * read (the declarations subgraph decides who may read the person). Both fields count only the
+ * cases and contacts the caller may see (filtered in SQL, loaders.ts).
+ */
 export const Person = {
   __resolveReference: (ref: { id: string }) => ({ id: requireUuid(ref.id, 'id') }),
-  cases: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.casesOfPerson.load(p.id),
-  contactStatus: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.contactStatus.load(p.id),
+  cases: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.casesOfPerson.load(p.id.toLowerCase()),
+  contactStatus: (p: { id: string }, _: unknown, ctx: TracingContext) => ctx.loaders.contactStatus.load(p.id.toLowerCase()),
 };

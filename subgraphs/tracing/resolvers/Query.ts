@@ -12,7 +12,7 @@ interface CasesArgs {
 }
 
 export const Query = {
-  case: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.loaders.case.load(requireUuid(id, 'id')),
+  case: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.reader.case(requireUuid(id, 'id')),
   cases: (_: unknown, args: CasesArgs, ctx: TracingContext) => {
     if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_CASES_LIMIT) {
       throw badInput(`limit must be between 1 and ${MAX_CASES_LIMIT}, got ${args.limit}`, 'limit');
@@ -23,8 +23,8 @@ export const Query = {
       from: args.from ?? undefined,
       to: args.to ?? undefined,
       limit: args.limit,
-    });
+    }, ctx.access.cases);
   },
-  contact: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.loaders.contact.load(requireUuid(id, 'id')),
+  contact: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.reader.contact(requireUuid(id, 'id')),
   contactRules: (_: unknown, __: unknown, ctx: TracingContext) => ctx.repos.rules.all(),
 };

@@ -1,5 +1,7 @@
 import type { Identity } from '../../shared/identity.ts';
+import type { TracingAccess } from '../access.ts';
 import type { TracingLoaders } from '../loaders.ts';
+import type { TracingReader } from '../reader.ts';
 import type { TracingRepositories } from '../repositories/index.ts';
 
 /**
@@ -13,8 +15,12 @@ export type PersonExists = (personId: string) => Promise<boolean>;
 
 export interface TracingContext {
   identity: Identity;
+  /** What the caller may read (access.ts `scopesOf`): lists pass these scopes to SQL. */
+  access: TracingAccess;
   repos: TracingRepositories;
   loaders: TracingLoaders;
+  /** Single reads of cases and contacts, decided by the policy (FORBIDDEN when not visible). */
+  reader: TracingReader;
   afterConfirm: AfterConfirm | undefined;
   personExists: PersonExists | undefined;
 }
