@@ -30,11 +30,13 @@ const MIN = DEFAULT_EXPOSURE_RULE.minOverlapMinutes;
 const server = await benchPostgres();
 // eslint-disable-next-line no-process-env -- the bench uses Redis when the hub would
 const redisUrl = process.env.REDIS_URL;
+// eslint-disable-next-line no-process-env -- LOG_LEVEL=info shows each tracing run's stages
+const logLevel = (process.env.LOG_LEVEL ?? 'warn') as 'warn';
 console.log(`machine: ${await machine()}; PostgreSQL: ${server.describe}; queues: ${redisUrl ? 'Redis' : 'PostgreSQL backend'}`);
 const hub = await startHub({
   postgresUrl: server.url, dbPrefix: prefix, secrets, ports: 'random', provinceCodes: ['01', '24', '79'], seedDemo: false,
   supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 30_000, provinceTimeoutMs: 10_000,
-  maxBodyBytes: 10_000_000, logger: createLogger('bench', 'warn'), redisUrl,
+  maxBodyBytes: 1_000_000, logger: createLogger('bench', logLevel), redisUrl,
 });
 try {
   const db = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.database.sql;
@@ -99,15 +101,18 @@ try {
       from (${exposureSql('$1::uuid[]', '$2::timestamptz', '$3::timestamptz')}) e
       order by contact_person_id, overlap_start
     ), f2 as (
+      -- As the checkins subgraph does: the F1s' check-ins by index (person_id = any), each F1 from
+      -- their own exposure, constant bounds for partition pruning, the case and F1s left out.
       select distinct on (o.person_id) o.person_id, m.person_id as via, m.venue_id,
              greatest(m.checked_in_at, o.checked_in_at, f1.overlap_start) as overlap_start,
              least(${out('m')}, ${out('o')}, $3::timestamptz) as overlap_end
-      from f1
-      join check_ins m on m.person_id = f1.person_id and m.checked_in_at > f1.overlap_start - ${max} and m.checked_in_at < $3::timestamptz
-        and m.checked_in_at > $2::timestamptz - ${max}
+      from check_ins m
+      join f1 on f1.person_id = m.person_id
       join check_ins o on o.venue_id = m.venue_id and o.checked_in_at > m.checked_in_at - ${max} and o.checked_in_at < ${out('m')}
         and o.checked_in_at > $2::timestamptz - ${max} and o.checked_in_at < $3::timestamptz
-      where m.checked_in_at < ${out('o')} and o.person_id <> $4::uuid and o.person_id not in (select person_id from f1)
+      where m.person_id = any(array(select person_id from f1))
+        and m.checked_in_at > f1.overlap_start - ${max} and m.checked_in_at < $3::timestamptz and m.checked_in_at > $2::timestamptz - ${max}
+        and m.checked_in_at < ${out('o')} and o.person_id <> $4::uuid and o.person_id <> all(array(select person_id from f1))
         and least(${out('m')}, ${out('o')}, $3::timestamptz) - greatest(m.checked_in_at, o.checked_in_at, f1.overlap_start) >= interval '${MIN} minutes'
       order by o.person_id, 4, m.person_id
     )
@@ -141,6 +146,7 @@ try {
 
   // 3. Whole runs: confirmCase → every task delivered.
   const runTimes: number[] = [];
+  const runParts: string[] = [];
   let lastRun: any;
   for (const person of typicalPersonIds(7, PEOPLE).slice(1)) {
     const t = performance.now();
@@ -149,15 +155,18 @@ try {
     });
     const caseId = confirmed.confirmCase.case.id;
     for (;;) {
-      lastRun = (await gql(`query($id: ID!) { case(id: $id) { run { status f1Count f2Count provincesNotified provincesPending } } }`, { id: caseId })).case.run;
+      lastRun = (await gql(`query($id: ID!) { case(id: $id) { run { status f1Count f2Count provincesNotified provincesPending queuedAt startedAt finishedAt } } }`, { id: caseId })).case.run;
       if (lastRun.status === 'SUCCEEDED' && lastRun.provincesPending.length === 0) break;
       if (lastRun.status === 'FAILED') throw new Error('run failed');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     runTimes.push(performance.now() - t);
+    const ms = (a: string, b: string) => new Date(b).getTime() - new Date(a).getTime();
+    runParts.push(`${lastRun.f1Count}/${lastRun.f2Count}: wait ${ms(lastRun.queuedAt, lastRun.startedAt)} + work ${ms(lastRun.startedAt, lastRun.finishedAt)} ms`);
   }
   console.log(`\nWhole run, confirmCase → all tasks delivered (typical cases; last: ${lastRun.f1Count} F1, ${lastRun.f2Count} F2, provinces ${lastRun.provincesNotified.join(' ')}):`);
   console.log(`  median ${median(runTimes).toFixed(0)} ms  (${runTimes.map((x) => x.toFixed(0)).join(', ')})  (target < 1000 ms)`);
+  console.log(`  per run (F1/F2: queue wait + worker time, as TracingRun records them): ${runParts.join('; ')}`);
 } finally {
   await hub.stop();
   const sql = postgres(server.url, { max: 1, onnotice: () => {} });

@@ -50,6 +50,13 @@ const RESIDENCES = /* GraphQL */ `
 
 type DeliveryInput = TaskDeliveryJob['inputs'][number];
 
+/** The checkins schema takes at most 5,000 people (and 5,000 to exclude) per look-up; kept well below the gateway's body limit. */
+const MAX_PEOPLE_PER_LOOKUP = 2_500;
+/** The province schema takes at most 2,000 inputs per `acceptTracingTasks`; a smaller slice keeps each shard transaction short. */
+const TASKS_PER_FIELD = 1_000;
+/** About 200 bytes of JSON per input: an operation stays near 400 kB, under the gateway's 1 MB default body limit. */
+const TASKS_PER_OPERATION = 2_000;
+
 export interface TracingJobsOptions {
   backend: QueueBackend;
   repos: TracingRepositories;
@@ -112,33 +119,48 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   /** Sends each province its tasks in one call; returns the provinces that did and did not answer. */
   async function deliver(byProvince: Map<string, DeliveryInput[]>): Promise<{ delivered: string[]; failed: string[] }> {
     if (byProvince.size === 0) return { delivered: [], failed: [] };
-    const provinces = [...byProvince.keys()];
-    // One operation, one root field per province: the gateway's province router sends each to its shard in parallel.
-    const variables: Record<string, unknown> = {};
-    const definitions: string[] = [];
-    const fields = provinces.map((code, i) => {
-      variables[`p${i}`] = code;
-      variables[`i${i}`] = byProvince.get(code);
-      definitions.push(`$p${i}: ID!, $i${i}: [AcceptTracingTaskInput!]!`);
-      return `t${i}: acceptTracingTasks(province: $p${i}, inputs: $i${i}) { __typename }`;
-    });
-    const result = await graph.query<Record<string, Array<{ __typename: string }> | null>>(
-      `mutation TracingTasks(${definitions.join(', ')}) { ${fields.join(' ')} }`,
-      variables,
-    );
-    const delivered: string[] = [];
-    const failed: string[] = [];
-    provinces.forEach((code, i) => {
-      const answer = result.data?.[`t${i}`];
-      if (answer && answer.every((r) => r.__typename === 'TracingTaskAccepted')) delivered.push(code);
-      else {
-        failed.push(code);
-        const error = result.errors.find((e) => e.path?.[0] === `t${i}`);
-        logger.warn({ province: code, error: error?.message ?? answer?.find((r) => r.__typename !== 'TracingTaskAccepted')?.__typename }, 'tracing tasks not delivered; will retry');
+    // Root fields of at most TASKS_PER_FIELD inputs, at most TASKS_PER_OPERATION per operation (the
+    // request stays well under the gateway's body limit): the gateway's province router sends each
+    // operation's fields to their shards in parallel, and the operations go in parallel too.
+    const chunks: Array<{ province: string; inputs: DeliveryInput[] }> = [];
+    for (const [province, inputs] of byProvince) {
+      for (let i = 0; i < inputs.length; i += TASKS_PER_FIELD) chunks.push({ province, inputs: inputs.slice(i, i + TASKS_PER_FIELD) });
+    }
+    const operations: Array<typeof chunks> = [];
+    let size = Infinity;
+    for (const chunk of chunks) {
+      if (size + chunk.inputs.length > TASKS_PER_OPERATION) {
+        operations.push([]);
+        size = 0;
       }
-    });
-    return { delivered, failed };
+      operations.at(-1)!.push(chunk);
+      size += chunk.inputs.length;
+    }
+    const failed = new Set<string>();
+    await Promise.all(operations.map(async (operation) => {
+      const variables: Record<string, unknown> = {};
+      const definitions: string[] = [];
+      const fields = operation.map(({ province, inputs }, i) => {
+        variables[`p${i}`] = province;
+        variables[`i${i}`] = inputs;
+        definitions.push(`$p${i}: ID!, $i${i}: [AcceptTracingTaskInput!]!`);
+        return `t${i}: acceptTracingTasks(province: $p${i}, inputs: $i${i}) { __typename }`;
+      });
+      const result = await graph.query<Record<string, Array<{ __typename: string }> | null>>(
+        `mutation TracingTasks(${definitions.join(', ')}) { ${fields.join(' ')} }`,
+        variables,
+      );
+      operation.forEach(({ province }, i) => {
+        const answer = result.data?.[`t${i}`];
+        if (answer && answer.every((r) => r.__typename === 'TracingTaskAccepted')) return;
+        failed.add(province);
+        const error = result.errors.find((e) => e.path?.[0] === `t${i}`);
+        logger.warn({ province, error: error?.message ?? answer?.find((r) => r.__typename !== 'TracingTaskAccepted')?.__typename }, 'tracing tasks not delivered; will retry');
+      });
+    }));
+    return { delivered: [...byProvince.keys()].filter((code) => !failed.has(code)), failed: [...failed] };
   }
+
 
   async function processRun(job: Job<TracingRunJob>): Promise<{ f1Count: number; f2Count: number }> {
     const { caseId } = job.data;
@@ -148,6 +170,13 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     if (!rule) throw new UnrecoverableError(`contact rule ${found.ruleName} does not exist`);
     await repos.runs.markRunning(caseId);
     const now = new Date();
+    // Where a run's time goes, for the log line at the end (ms since the start of each step).
+    const stages: Record<string, number> = {};
+    let mark = performance.now();
+    const stage = (name: string) => {
+      stages[name] = Math.round(performance.now() - mark);
+      mark = performance.now();
+    };
 
     const f1Exposures = await exposures([found.personId], found.infectiousFrom, found.infectiousTo, rule.minOverlapMinutes);
     // Each F1 from their own (earliest) exposure on: F2 counts only what an F1 met after being exposed.
@@ -156,24 +185,32 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
       if (e.contactId !== found.personId && !(exposedAt.get(e.contactId)! <= e.overlapStart)) exposedAt.set(e.contactId, e.overlapStart);
     }
     const f1People = [...exposedAt.keys()];
-    // F2 never includes the case or an F1, so the subgraph need not send those pairs back.
-    const f2Exposures = rule.traceF2
-      ? await firstContacts([...exposedAt].map(([personId, from]) => ({ personId, from })), now, rule.minOverlapMinutes, [found.personId, ...f1People])
-      : [];
+    // F2 never includes the case or an F1, so the subgraph need not send those pairs back (when
+    // there are too many to list, classifyContacts leaves them out instead).
+    const subjects = [...exposedAt].map(([personId, from]) => ({ personId, from }));
+    const exclude = f1People.length < MAX_PEOPLE_PER_LOOKUP ? [found.personId, ...f1People] : [];
+    const f2Exposures: ExposureFact[] = [];
+    for (let i = 0; rule.traceF2 && i < subjects.length; i += MAX_PEOPLE_PER_LOOKUP) {
+      f2Exposures.push(...(await firstContacts(subjects.slice(i, i + MAX_PEOPLE_PER_LOOKUP), now, rule.minOverlapMinutes, exclude)));
+    }
+    stage('exposures');
     const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule);
     await repos.contacts.upsertContacts(caseId, classified);
+    stage('contacts');
 
     // Tasks for every contact of the case (also those written by an earlier, interrupted attempt).
     const contacts = await repos.contacts.byCaseIds([caseId]);
     const { byProvince, unplaced } = await placeContacts(contacts, caseId);
+    stage('homes');
     await options.beforeDelivery?.(caseId);
     const { delivered, failed } = await deliver(byProvince);
+    stage('delivery');
     for (const province of failed) {
       await deliveryQueue.add('deliver', { caseId, province, inputs: byProvince.get(province) ?? [] }, { jobId: taskDeliveryJobId(caseId, province) });
     }
     const counts = await repos.contacts.countsByCase(caseId);
     await repos.runs.markSucceeded(caseId, counts, delivered, new Date(), { provincesPending: failed, unplacedCount: unplaced });
-    logger.info({ caseId, ...counts, delivered, pending: failed, unplaced, ms: Date.now() - now.getTime() }, 'tracing run finished');
+    logger.info({ caseId, ...counts, delivered, pending: failed, unplaced, ms: Date.now() - now.getTime(), stages }, 'tracing run finished');
     return counts;
   }
 
