@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from './limits/graphql.ts';
 import { LIMIT_DEFAULTS, type HubEnv } from '../subgraphs/shared/env.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
@@ -111,7 +112,8 @@ export function gatewayHardening(options: HardeningOptions): GatewayHardening {
   };
 
   return {
-    plugins: [plugin],
+    // No cache-control hints: answers depend on the caller and are never cached over HTTP.
+    plugins: [plugin, ApolloServerPluginCacheControlDisabled()],
     validationRules: [operationShapeRule(limits)],
     // graphql-js leaves suggestions out of validation messages; Apollo's own plugin strips any left.
     validationOptions: { hideSuggestions: production },

@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ErrorCodes } from './errors.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
@@ -59,7 +59,9 @@ export async function buildSubgraphService<TContext extends BaseContext>(
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     // Traces are for Apollo's hosted studio, which the hub does not report to.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
+    // No HTTP caching of graph answers (health data; every answer depends on the caller), so no
+    // cache-control hints: the plugin would otherwise wrap every field resolver to collect them.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...(definition.plugins ?? [])],
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });
   await apollo.start();
