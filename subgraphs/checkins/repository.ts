@@ -9,6 +9,7 @@ import { badInput } from '../shared/errors.ts';
 import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../shared/validate.ts';
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
+import { textArray, uuidArray } from '../shared/sql.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
 
@@ -159,8 +160,6 @@ function rowProblem(row: CheckInRecordInput, now: Date): { code: CheckInRejectio
 const iso = (at: Date | null): string | null => (at ? at.toISOString() : null);
 
 /** An array bound as ONE parameter (drizzle would otherwise expand it into a list of parameters). */
-const uuidArray = (ids: readonly string[]): SQL => sql`${sql.param([...ids])}::uuid[]`;
-const textArray = (values: readonly string[]): SQL => sql`${sql.param([...values])}::text[]`;
 
 /**
  * The rule's maximum stay as an SQL interval literal. It is configuration, not caller input, and
@@ -775,6 +774,11 @@ export class ExposureRepository {
     const allowed = visibleCheckIns(visible, sql`c.venue_id`, sql`c.person_id`);
     const max = maxStayInterval(this.rule);
     const to = sql`coalesce(${iso(query.to)}::timestamptz, 'infinity'::timestamptz)`;
+    // An anti-join on the pairs that qualify, which PostgreSQL hashes: as a `<> all(…)` filter on
+    // every candidate visit it was compared with each excluded id (F2 of a crowd: 5x slower).
+    const excluded = query.excludeContacts?.length
+      ? sql` and not exists (select 1 from unnest(${uuidArray(query.excludeContacts)}) x(id) where x.id = p.contact_person_id)`
+      : sql``;
     const matching = sql`
       with mine as (
         select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically, c.from_at,
@@ -796,7 +800,7 @@ export class ExposureRepository {
           on o.venue_id = m.venue_id
          and o.checked_in_at > m.checked_in_at - ${max}
          and o.checked_in_at < m.effective_out
-         and o.person_id <> m.person_id${query.excludeContacts?.length ? sql` and o.person_id <> all(${uuidArray(query.excludeContacts)})` : sql``}
+         and o.person_id <> m.person_id
          -- Implied by the above and by the overlap lying in [from, to), and constant: they let the
          -- planner prune check_ins' daily partitions for o as it does for mine.
          and o.checked_in_at > ${from} - ${max}
@@ -805,7 +809,7 @@ export class ExposureRepository {
       )
       select p.*, floor(extract(epoch from (p.overlap_end - p.overlap_start)) / 60)::int as overlap_minutes
       from pairs p
-      where p.overlap_end > p.overlap_start
+      where p.overlap_end > p.overlap_start${excluded}
         and p.overlap_end - p.overlap_start >= ${query.minOverlapMinutes}::int * interval '1 minute'`;
     const rows = await this.db.execute<ExposureSqlRow>(
       earliestPerContact

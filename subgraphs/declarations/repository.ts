@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './db/schema.ts';
 import type { AuditRecordRow, BreakGlassGrantRow, HealthDeclarationRow, NewAuditRecordRow, PersonRow } from './db/models.ts';
 import { isUuid } from '../shared/validate.ts';
+import { anyUuid } from '../shared/sql.ts';
 
 export type DeclarationsDb = PostgresJsDatabase<typeof schema>;
 
@@ -47,7 +48,7 @@ export class PeopleRepository {
   byIds(ids: readonly string[]): Promise<PersonDto[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return Promise.resolve([]);
-    return this.db.select(personColumns).from(schema.people).where(inArray(schema.people.id, valid));
+    return this.db.select(personColumns).from(schema.people).where(anyUuid(schema.people.id, valid));
   }
 
   /**
@@ -120,7 +121,7 @@ export class HealthDeclarationsRepository {
     return this.db
       .select()
       .from(schema.healthDeclarations)
-      .where(inArray(schema.healthDeclarations.personId, valid))
+      .where(anyUuid(schema.healthDeclarations.personId, valid))
       .orderBy(desc(schema.healthDeclarations.declaredAt), desc(schema.healthDeclarations.id));
   }
 
@@ -188,7 +189,7 @@ export class BreakGlassRepository {
     return this.db
       .select()
       .from(g)
-      .where(and(eq(g.officialSubject, officialSubject), inArray(g.personId, [...personIds]), gt(g.expiresAt, now)))
+      .where(and(eq(g.officialSubject, officialSubject), anyUuid(g.personId, personIds), gt(g.expiresAt, now)))
       .orderBy(desc(g.expiresAt));
   }
 

@@ -112,7 +112,7 @@ try {
         and o.checked_in_at > $2::timestamptz - ${max} and o.checked_in_at < $3::timestamptz
       where m.person_id = any(array(select person_id from f1))
         and m.checked_in_at > f1.overlap_start - ${max} and m.checked_in_at < $3::timestamptz and m.checked_in_at > $2::timestamptz - ${max}
-        and m.checked_in_at < ${out('o')} and o.person_id <> $4::uuid and o.person_id <> all(array(select person_id from f1))
+        and m.checked_in_at < ${out('o')} and o.person_id <> $4::uuid and not exists (select 1 from f1 x where x.person_id = o.person_id)
         and least(${out('m')}, ${out('o')}, $3::timestamptz) - greatest(m.checked_in_at, o.checked_in_at, f1.overlap_start) >= interval '${MIN} minutes'
       order by o.person_id, 4, m.person_id
     )

@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks } from '../db/schema.ts';
 import type { TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
 import { CLOCK_SKEW_MS } from '../../shared/validate.ts';
 import { canTransition } from '../transitions.ts';
 import type { ProvinceDb, ProvinceTx } from './db.ts';
+import { anyText, anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
 
 export interface TracingTaskDto extends TracingTaskRow {
   provinceCode: string;
@@ -45,7 +46,7 @@ export class TracingTasksRepository {
   }
 
   async byIds(ids: readonly string[]): Promise<TracingTaskDto[]> {
-    const rows = await this.db.select().from(tracingTasks).where(inArray(tracingTasks.id, [...ids]));
+    const rows = await this.db.select().from(tracingTasks).where(anyUuid(tracingTasks.id, ids));
     return rows.map((row) => this.dto(row));
   }
 
@@ -63,7 +64,7 @@ export class TracingTasksRepository {
     return this.db
       .select()
       .from(tracingTaskNotes)
-      .where(inArray(tracingTaskNotes.taskId, [...taskIds]))
+      .where(anyUuid(tracingTaskNotes.taskId, taskIds))
       .orderBy(asc(tracingTaskNotes.at), asc(tracingTaskNotes.id));
   }
 
@@ -104,19 +105,17 @@ export class TracingTasksRepository {
 
       if (fresh.size > 0) {
         const pickTracer = await this.tracerPicker(tx, [...new Set([...fresh.values()].map((f) => f.input.wardCode))]);
+        // One row of arrays (a constant-size statement), however many contacts the batch has.
+        const rows = [...fresh.values()].map(({ input, dueAt }) => ({ ...input, dueAt, tracerId: pickTracer(input.wardCode) }));
         const inserted = await tx
           .insert(tracingTasks)
-          .values(
-            [...fresh.values()].map(({ input, dueAt }) => ({
-              contactId: input.contactId,
-              caseId: input.caseId,
-              personId: input.personId,
-              degree: input.degree,
-              wardCode: input.wardCode,
-              assignedTracerId: pickTracer(input.wardCode),
-              dueAt,
-            })),
-          )
+          .select(sql`
+            select gen_random_uuid(), u.contact_id, u.case_id, u.person_id, u.degree, u.ward_code, u.tracer_id, 'NEW', u.due_at, now(), now()
+            from unnest(${uuidArray(rows.map((r) => r.contactId))}, ${uuidArray(rows.map((r) => r.caseId))}, ${uuidArray(rows.map((r) => r.personId))},
+                        ${textArray(rows.map((r) => r.degree))}, ${textArray(rows.map((r) => r.wardCode))}, ${sql.param(rows.map((r) => r.tracerId))}::uuid[],
+                        ${textArray(rows.map((r) => r.dueAt.toISOString()))}::timestamptz[])
+                 with ordinality as u(contact_id, case_id, person_id, degree, ward_code, tracer_id, due_at, n)
+            order by u.n`)
           .onConflictDoNothing({ target: tracingTasks.contactId })
           .returning();
         const created = new Map(inserted.map((row) => [row.contactId, row]));
@@ -184,7 +183,7 @@ export class TracingTasksRepository {
   }
 
   private async byContacts(tx: ProvinceTx, contactIds: readonly string[]): Promise<Map<string, TracingTaskRow>> {
-    const rows = await tx.select().from(tracingTasks).where(inArray(tracingTasks.contactId, [...new Set(contactIds)]));
+    const rows = await tx.select().from(tracingTasks).where(anyUuid(tracingTasks.contactId, [...new Set(contactIds)]));
     return new Map(rows.map((row) => [row.contactId, row]));
   }
 
@@ -211,7 +210,7 @@ export class TracingTasksRepository {
         open: sql<number>`(select count(*)::int from ${tracingTasks} k where k.assigned_tracer_id = ${tracers.id} and k.status <> 'CLOSED')`,
       })
       .from(tracers)
-      .innerJoin(tracerTeamWards, and(eq(tracerTeamWards.teamId, tracers.teamId), inArray(tracerTeamWards.wardCode, wardCodes)));
+      .innerJoin(tracerTeamWards, and(eq(tracerTeamWards.teamId, tracers.teamId), anyText(tracerTeamWards.wardCode, wardCodes)));
     const openTasks = new Map(rows.map((r) => [r.tracerId, Number(r.open)]));
     const candidates = new Map<string, string[]>();
     for (const r of rows) candidates.set(r.wardCode, [...(candidates.get(r.wardCode) ?? []), r.tracerId]);

@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { CaseRow, TracingDb } from '../db/models.ts';
 import { infectiousWindow } from '../rules.ts';
 import { NATIONWIDE, type CaseScope } from '../access.ts';
 import { visibleCases } from './visibility.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
+import { anyUuid } from '../../shared/sql.ts';
 
 /** A confirmation that has passed validation (see validation.ts): ids and codes are well-formed. */
 export interface ConfirmCaseCommand {
@@ -32,7 +33,7 @@ export class CaseRepository {
    * decides each single read itself (a case that exists but is not visible is FORBIDDEN, not null).
    */
   byIds(ids: readonly string[]): Promise<CaseRow[]> {
-    return this.db.select().from(schema.cases).where(inArray(schema.cases.id, [...ids]));
+    return this.db.select().from(schema.cases).where(anyUuid(schema.cases.id, ids));
   }
 
   /**
@@ -44,7 +45,7 @@ export class CaseRepository {
     return this.db
       .select()
       .from(schema.cases)
-      .where(and(inArray(schema.cases.personId, [...personIds]), visibleCases(visible)))
+      .where(and(anyUuid(schema.cases.personId, personIds), visibleCases(visible)))
       .orderBy(desc(schema.cases.confirmedAt), asc(schema.cases.id));
   }
 

@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { ContactDegree } from '../db/schema.ts';
 import type { ContactRow, TracingDb } from '../db/models.ts';
 import { NATIONWIDE, type ContactScope, type TracingAccess } from '../access.ts';
 import { visibleCases, visibleContacts } from './visibility.ts';
+import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
 
 /** A contact as the tracing worker found it: one exposure (shared venue time) that qualified. */
 export interface ContactInput {
@@ -30,7 +31,7 @@ export class ContactRepository {
 
   /** Contacts by id, whoever asks: the reader (reader.ts) decides each single read itself. */
   byIds(ids: readonly string[]): Promise<ContactRow[]> {
-    return this.db.select().from(schema.contacts).where(inArray(schema.contacts.id, [...ids]));
+    return this.db.select().from(schema.contacts).where(anyUuid(schema.contacts.id, ids));
   }
 
   /**
@@ -43,7 +44,7 @@ export class ContactRepository {
     return this.db
       .select()
       .from(schema.contacts)
-      .where(and(inArray(schema.contacts.caseId, [...caseIds]), visibleContacts(visible)))
+      .where(and(anyUuid(schema.contacts.caseId, caseIds), visibleContacts(visible)))
       .orderBy(asc(schema.contacts.caseId), asc(schema.contacts.degree), asc(schema.contacts.classifiedAt), asc(schema.contacts.id));
   }
 
@@ -53,7 +54,7 @@ export class ContactRepository {
     const rows = await this.db
       .selectDistinct({ caseId: schema.contacts.caseId, provinceCode: schema.contacts.homeProvinceCode })
       .from(schema.contacts)
-      .where(and(inArray(schema.contacts.caseId, [...caseIds]), isNotNull(schema.contacts.homeProvinceCode)));
+      .where(and(anyUuid(schema.contacts.caseId, caseIds), isNotNull(schema.contacts.homeProvinceCode)));
     return rows.flatMap((r) => (r.provinceCode ? [{ caseId: r.caseId, provinceCode: r.provinceCode }] : []));
   }
 
@@ -103,9 +104,19 @@ export class ContactRepository {
         ruleName: row.ruleName ?? owner.ruleName,
       }));
     if (values.length === 0) return [];
+    // A crowd's contacts as one row of arrays (a constant-size statement), not thousands of bound rows.
+    const column = <K extends keyof (typeof values)[number]>(key: K) => values.map((v) => v[key]);
+    const times = (key: 'overlapStart' | 'overlapEnd') => textArray(values.map((v) => v[key].toISOString()));
     return this.db
       .insert(schema.contacts)
-      .values(values)
+      .select(sql`
+        select gen_random_uuid(), ${caseId}::uuid, u.person_id, u.degree, u.via_person_id, u.venue_id,
+               u.overlap_start, u.overlap_end, u.overlap_minutes, u.rule_name, now(), null::varchar
+        from unnest(${uuidArray(column('personId'))}, ${textArray(column('degree'))}, ${sql.param(column('viaPersonId'))}::uuid[],
+                    ${uuidArray(column('venueId'))}, ${times('overlapStart')}::timestamptz[], ${times('overlapEnd')}::timestamptz[],
+                    ${sql.param(column('overlapMinutes'))}::int[], ${textArray(column('ruleName'))})
+             with ordinality as u(person_id, degree, via_person_id, venue_id, overlap_start, overlap_end, overlap_minutes, rule_name, n)
+        order by u.n`)
       .onConflictDoNothing({ target: [schema.contacts.caseId, schema.contacts.personId] })
       .returning();
   }
@@ -134,11 +145,11 @@ export class ContactRepository {
     const ids = [...personIds];
     const parts = [];
     if (visible.cases.kind !== 'NONE') {
-      parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases} where ${and(inArray(schema.cases.personId, ids), visibleCases(visible.cases))}`);
+      parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases} where ${and(anyUuid(schema.cases.personId, ids), visibleCases(visible.cases))}`);
     }
     if (visible.contacts.kind !== 'NONE') {
       parts.push(sql`select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
-        from ${schema.contacts} where ${and(inArray(schema.contacts.personId, ids), visibleContacts(visible.contacts))}`);
+        from ${schema.contacts} where ${and(anyUuid(schema.contacts.personId, ids), visibleContacts(visible.contacts))}`);
     }
     if (parts.length === 0) return result;
     const rows = await this.db.execute<{ person_id: string; rank: number }>(sql`

@@ -1,6 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { TracingDb, TracingRunRow } from '../db/models.ts';
+import { anyUuid } from '../../shared/sql.ts';
 
 /**
  * Tracing runs (one per case, id = case id). The status changes are for the tracing worker:
@@ -10,7 +11,7 @@ export class TracingRunRepository {
   constructor(private readonly db: TracingDb) {}
 
   byIds(ids: readonly string[]): Promise<TracingRunRow[]> {
-    return this.db.select().from(schema.tracingRuns).where(inArray(schema.tracingRuns.id, [...ids]));
+    return this.db.select().from(schema.tracingRuns).where(anyUuid(schema.tracingRuns.id, ids));
   }
 
   /** The worker picked the job up (again, after a crash or a retry): clears a previous outcome. */
