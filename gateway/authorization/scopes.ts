@@ -18,7 +18,7 @@ export const SCOPES = {
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
   'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
-  'audit:read': "a person's audit trail",
+  'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status)',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

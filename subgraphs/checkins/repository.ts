@@ -753,7 +753,9 @@ export class ExposureRepository {
     const rows = sql`
       select c.*, s.from_at
       from unnest(${uuidArray(subjects.map((s) => s.personId))}, ${sql.param(subjects.map((s) => s.from.toISOString()))}::text[]::timestamptz[]) s(person_id, from_at)
-      join check_ins c on c.person_id = s.person_id and c.checked_in_at > s.from_at - ${maxStayInterval(this.rule)}`;
+      join check_ins c on c.person_id = s.person_id and c.checked_in_at > s.from_at - ${maxStayInterval(this.rule)}
+      -- Redundant with the join, and what lets the planner find the check-ins by the person index.
+      where c.person_id = any(${uuidArray(subjects.map((s) => s.personId))})`;
     return this.exposures(rows, sql`${earliest.toISOString()}::timestamptz`, query, true, visible, now);
   }
 
@@ -780,7 +782,10 @@ export class ExposureRepository {
       ? sql` and not exists (select 1 from unnest(${uuidArray(query.excludeContacts)}) x(id) where x.id = p.contact_person_id)`
       : sql``;
     const matching = sql`
-      with mine as (
+      -- Materialised: the asked-about visits are few and found first. Inlined, the planner could
+      -- misjudge a crowd's (F2 of a busy market at 10M check-ins) and scan every visit in the
+      -- window to probe back into them: 19 s instead of 2 s, measured.
+      with mine as materialized (
         select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically, c.from_at,
                ${effectiveOut(this.rule, sql`c.checked_in_at`, sql`c.checked_out_at`)} as effective_out
         from (${subjects}) c

@@ -1,4 +1,5 @@
 import type { Identity } from '../shared/identity.ts';
+import type { AuditOutcome } from '../shared/audit-table.ts';
 
 /**
  * Who may see which of a person's fields: the one place the declarations subgraph decides it.
@@ -35,8 +36,7 @@ export const PEOPLE_READ_SCOPE = 'people:read';
 /** The scope an official needs to read a person's audit trail. */
 export const AUDIT_READ_SCOPE = 'audit:read';
 
-export const AUDIT_OUTCOMES = ['ALLOWED', 'MASKED', 'DENIED'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export { AUDIT_OUTCOMES, type AuditOutcome } from '../shared/audit-table.ts';
 
 /** What the policy needs to know about a person. */
 export interface PersonFacts {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './db/schema.ts';
-import type { AuditRecordRow, BreakGlassGrantRow, HealthDeclarationRow, NewAuditRecordRow, PersonRow } from './db/models.ts';
+import type { BreakGlassGrantRow, HealthDeclarationRow, PersonRow } from './db/models.ts';
 import { isUuid } from '../shared/validate.ts';
 import { anyUuid } from '../shared/sql.ts';
 
@@ -201,36 +201,5 @@ export class BreakGlassRepository {
   }
 }
 
-export type AuditRecordDto = AuditRecordRow;
-export type NewAuditRecord = Omit<NewAuditRecordRow, 'id'>;
-
-// postgres.js binds at most 65,535 parameters per statement; an audit row takes 12.
-const AUDIT_ROWS_PER_STATEMENT = 5_000;
-
-/** The audit trail of reads of personal data. */
-export class AuditRepository {
-  constructor(private readonly db: DeclarationsDb) {}
-
-  /**
-   * Writes a request's records: one INSERT (several in one transaction only beyond 5,000 people),
-   * so either all of the request's records are stored or none is.
-   */
-  async append(records: readonly NewAuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    if (records.length <= AUDIT_ROWS_PER_STATEMENT) {
-      await this.db.insert(schema.auditRecords).values([...records]);
-      return;
-    }
-    await this.db.transaction(async (tx) => {
-      for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_STATEMENT) {
-        await tx.insert(schema.auditRecords).values(records.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
-      }
-    });
-  }
-
-  /** A person's audit trail, newest first. */
-  ofPerson(personId: string, limit: number): Promise<AuditRecordDto[]> {
-    const a = schema.auditRecords;
-    return this.db.select().from(a).where(eq(a.personId, personId)).orderBy(desc(a.at), desc(a.id)).limit(limit);
-  }
-}
+/** The audit trail of reads of personal data: the shared repository over the shared `audit_records` table. */
+export { AuditRepository, type AuditRecordDto, type NewAuditRecord } from '../shared/audit.ts';

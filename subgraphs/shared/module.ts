@@ -12,7 +12,8 @@ export interface SubgraphConfig {
   provinceCode?: string;
   /**
    * Declarations: apply the access policy (jurisdiction, masking, break-the-glass) and write audit
-   * records. Default true; false only for the benchmark's baseline, never in a deployment.
+   * records; tracing: write audit records (its jurisdiction filter always applies). Default true;
+   * false only for the trust benchmark's baseline, never in a deployment.
    */
   trust?: boolean;
   logger: Logger;

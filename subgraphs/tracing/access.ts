@@ -31,6 +31,11 @@ import { isUuid } from '../shared/validate.ts';
  * `Person.contactStatus` counts only what the caller may see. A tracing run is reached only
  * through its case (`Case.run`), so it follows the case. Confirming a case is a write: a province
  * official may confirm one only for a province of their jurisdiction (`confirmRefusal`).
+ *
+ * Every read of a case or contact, and of `Person.cases` / `Person.contactStatus`, is audited
+ * (audit.ts, reader.ts). `healthAuditTrail` (who read a person's health status) is for national
+ * officials, and for province officials to whom at least one case or contact of the person is
+ * visible by the rules above, holding the scope `audit:read` (`mayReadHealthAuditTrail`).
  */
 
 export type CaseScope =
@@ -161,4 +166,18 @@ export function decideContact(identity: Identity, facts: ContactFacts): Decision
 export function confirmRefusal(identity: Identity, provinceCode: string): string | null {
   if (identity.role !== 'province_official' || identity.jurisdiction === 'all' || identity.jurisdiction.includes(provinceCode)) return null;
   return 'You may confirm cases only for a province of your jurisdiction.';
+}
+
+/** The scope an official needs to read a person's audit trail (here: of reads of their health status). */
+export const AUDIT_READ_SCOPE = 'audit:read';
+
+/**
+ * `healthAuditTrail`: national officials, and province officials who may see at least one of the
+ * person's cases or contacts (`personVisible`: the person's contact status under the caller's
+ * scopes is not NONE), holding `audit:read`. Tracers, citizens, partners and services: never.
+ */
+export function mayReadHealthAuditTrail(identity: Identity, personVisible: boolean): boolean {
+  if (!identity.scopes.includes(AUDIT_READ_SCOPE)) return false;
+  if (identity.role === 'national_official') return true;
+  return identity.role === 'province_official' && personVisible;
 }

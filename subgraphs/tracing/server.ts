@@ -1,11 +1,13 @@
 import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { TracingDb } from './db/models.ts';
-import type { SubgraphModule } from '../shared/module.ts';
+import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { AuditRepository, auditPlugin } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { scopesOf } from './access.ts';
+import { HealthAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
 import { TracingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
@@ -26,17 +28,33 @@ export interface TracingHooks {
 }
 
 /** The tracing subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
-export function tracingSubgraph(db: TracingDb, hooks: TracingHooks = {}): SubgraphDefinition<TracingContext> {
+export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'logger' | 'trust'>, hooks: TracingHooks = {}, now: () => Date = () => new Date()): SubgraphDefinition<TracingContext> {
   const repos = createRepositories(db);
+  const auditRecords = new AuditRepository(db);
+  // Switched off only for the benchmark's baseline: no audit (jurisdiction still applies).
+  const trust = config.trust !== false;
   return {
     name: 'tracing',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => {
+    createContext: (identity: Identity): TracingContext => {
       const access = scopesOf(identity);
       const loaders = createLoaders(repos, access);
-      return { identity, access, repos, loaders, reader: new TracingReader(identity, loaders), afterConfirm: hooks.afterConfirm, personExists: hooks.personExists };
+      const audit = trust ? new HealthAuditTrail() : null;
+      return {
+        identity,
+        access,
+        repos,
+        loaders,
+        reader: new TracingReader({ identity, access, repos, loaders, audit }),
+        audit,
+        auditRecords,
+        afterConfirm: hooks.afterConfirm,
+        personExists: hooks.personExists,
+      };
     },
+    // Reads of health status are written to the tracing database's audit_records before the response leaves.
+    plugins: trust ? [auditPlugin<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })] : [],
   };
 }
 
@@ -45,7 +63,7 @@ export function createTracingModule(hooks: TracingHooks = {}): SubgraphModule<ty
   return {
     name: 'tracing',
     tables,
-    build: (db) => tracingSubgraph(db, hooks) as unknown as SubgraphDefinition<BaseContext>,
+    build: (db, config) => tracingSubgraph(db, config, hooks) as unknown as SubgraphDefinition<BaseContext>,
   };
 }
 

@@ -114,7 +114,8 @@ describe.skipIf(!runs)('the explorer in Chromium', () => {
     await expect.poll(() => textOf(editor), { timeout: 10_000 }).toContain('quarantineFacilities(withFreeBeds: true)');
     const answer = page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes('FreeQuarantineBeds'));
     await page.locator('.graphiql-execute-button').click();
-    const body = (await (await answer).json()) as { data: { provinces: Array<{ code: string; quarantineFacilities: Array<{ freeBeds: number }> | null }> } };
+    const body = (await (await answer).json()) as { data: { provinces: Array<{ code: string; quarantineFacilities: Array<{ freeBeds: number }> | null }> }; errors?: unknown };
+    expect(body.data, JSON.stringify(body).slice(0, 500)).toBeTruthy();
     const hcmc = body.data.provinces.find((p) => p.code === '79');
     expect(hcmc?.quarantineFacilities?.length).toBeGreaterThan(0);
     expect(hcmc?.quarantineFacilities?.every((f) => f.freeBeds > 0)).toBe(true);

@@ -41,8 +41,8 @@ function trustedDocumentsFor(clients: string[]): string {
 const codes = (errors: Array<{ extensions?: Record<string, unknown> }> | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
 /**
- * Jurisdiction, masking, break-the-glass and audit of personal data (the declarations subgraph),
- * through the gateway, as each kind of caller.
+ * Jurisdiction, masking, break-the-glass and audit of personal data (the declarations subgraph)
+ * and of health status (the tracing subgraph), through the gateway, as each kind of caller.
  */
 describe('trust: who reads whose personal data, and the audit of it', () => {
   let hub: TestHub;
@@ -494,6 +494,86 @@ describe('trust: who reads whose personal data, and the audit of it', () => {
     expect(dump).not.toMatch(/FEVER|COUGH|Đà Lạt/);
     const columns = (await sql<{ column_name: string }[]>`select column_name from information_schema.columns where table_name = 'audit_records'`).map((c) => c.column_name);
     expect(columns.filter((c) => /name|phone|national|birth|symptom/.test(c))).toEqual(['operation_name']);
+  });
+
+  // ---- the audit of reads of health status (the tracing subgraph's own audit_records) ----
+
+  describe('health status (tracing): reads of cases and contact status are audited', () => {
+    let tracingSql: postgres.Sql;
+    beforeAll(() => {
+      tracingSql = hub.hub.subgraphs.find((s) => s.name === 'tracing' && !s.provinceCode)!.database.sql;
+    });
+    const HEALTH_TRAIL = `query HealthTrail($id: ID!) { healthAuditTrail(personId: $id, limit: 1000) { subject role jurisdiction personId fields operationName purpose at outcome } }`;
+    const healthTrailOf = async (personId: string, subject: string) => {
+      const national = await hub.token({ role: 'national_official', scopes: ['audit:read'] });
+      const response = await hub.query(HEALTH_TRAIL, { id: personId }, { token: national });
+      expect(response.errors).toBeUndefined();
+      return (response.data.healthAuditTrail as Array<Record<string, unknown>>).filter((r) => r.subject === subject);
+    };
+
+    itWithPostgres('a province official reading a case: an ALLOWED record in healthAuditTrail, not in auditTrail', async () => {
+      const { subject, token } = await caller({ role: 'province_official', provinces: ['79'], purpose: 'case-follow-up', scopes: ['audit:read'] });
+      const response = await hub.query(`query CaseOfAn($id: ID!) { case(id: $id) { confirmedAt person { id } } }`, { id: DEMO_CASE.id }, { token });
+      expect(response.errors).toBeUndefined();
+      expect(response.data.case.person).toEqual({ id: AN.id });
+      expect(await healthTrailOf(AN.id, subject)).toEqual([
+        {
+          subject,
+          role: 'province_official',
+          jurisdiction: ['79'],
+          personId: AN.id,
+          fields: ['case'],
+          operationName: 'CaseOfAn',
+          purpose: 'case-follow-up',
+          at: expect.any(String),
+          outcome: 'ALLOWED',
+        },
+      ]);
+      // The same official (of An's case's province, with audit:read) may read it too; the identity trail has no such read.
+      const own = await hub.query(HEALTH_TRAIL, { id: AN.id }, { token });
+      expect(own.errors).toBeUndefined();
+      expect(own.data.healthAuditTrail.filter((r: any) => r.subject === subject)).toHaveLength(1);
+      expect(await auditOf(subject)).toEqual([]);
+      // Ids and field names only: no names, no statuses, no case dates.
+      const dump = JSON.stringify(await tracingSql`select * from audit_records`);
+      for (const p of Object.values(DEMO_PEOPLE)) expect(dump).not.toContain(p.fullName);
+      expect(dump).not.toMatch(/"F[012]"/);
+      expect(dump).not.toContain(response.data.case.confirmedAt.slice(0, 19));
+    });
+
+    itWithPostgres('a refused case(id:) is a DENIED record; officials who may not see the person may not read their trail', async () => {
+      await demoTraced();
+      const { subject, token } = await caller({ role: 'province_official', provinces: ['31'], scopes: ['audit:read'] });
+      const response = await hub.query(`query PeekCase($id: ID!) { case(id: $id) { id } }`, { id: DEMO_CASE.id }, { token });
+      expect(response.data.case).toBeNull();
+      expect(codes(response.errors)).toEqual(['FORBIDDEN']);
+      expect(await healthTrailOf(AN.id, subject)).toEqual([
+        expect.objectContaining({ role: 'province_official', jurisdiction: ['31'], personId: AN.id, fields: ['case'], operationName: 'PeekCase', outcome: 'DENIED' }),
+      ]);
+      // Province 31 sees none of An's cases or contacts: the trail is not theirs to read.
+      const refused = await hub.query(HEALTH_TRAIL, { id: AN.id }, { token });
+      expect(refused.data).toBeNull();
+      expect(codes(refused.errors)).toEqual(['FORBIDDEN']);
+    });
+
+    itWithPostgres('a tracing audit write that fails returns no health data, only an error', async () => {
+      await demoTraced();
+      await tracingSql`alter table audit_records rename to audit_records_away`;
+      try {
+        const response = await hub.query(`query($id: ID!) { case(id: $id) { confirmedAt contacts { degree person { id } } } }`, { id: DEMO_CASE.id });
+        expect(response.data?.case ?? null).toBeNull();
+        expect(codes(response.errors)).toContain('AUDIT_UNAVAILABLE');
+        expect(JSON.stringify(response)).not.toContain(BINH.id);
+        const status = await hub.query(`query($id: ID!) { person(id: $id) { contactStatus cases { id } } }`, { id: AN.id });
+        expect(codes(status.errors)).toContain('AUDIT_UNAVAILABLE');
+        expect(JSON.stringify(status)).not.toContain('F0');
+        expect(JSON.stringify(status)).not.toContain(DEMO_CASE.id);
+      } finally {
+        await tracingSql`alter table audit_records_away rename to audit_records`;
+      }
+      const after = await hub.query(`query($id: ID!) { person(id: $id) { contactStatus } }`, { id: AN.id });
+      expect(after.data.person).toEqual({ contactStatus: 'F0' });
+    });
   });
 
   itWithPostgres('an audit write that fails returns no data, only an error', async () => {

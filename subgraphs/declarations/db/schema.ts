@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { AUDIT_OUTCOMES } from '../access.ts';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 
 /** Kinds of health declaration (khai báo y tế); the SDL enum `HealthDeclarationKind` has the same values. */
 export const DECLARATION_KINDS = ['ENTRY', 'DOMESTIC_TRAVEL', 'SYMPTOMS', 'ROUTINE'] as const;
@@ -92,36 +91,7 @@ export const breakGlassGrants = pgTable(
 );
 
 /**
- * One row per person per request that read (or was refused) a person's data: who, in which role
- * and jurisdiction, which fields, under which operation and purpose, when, and the outcome. Never
- * the personal data itself: no names, phones, national IDs or health status, only the person's id
- * and field names. No foreign key to people: an audit insert must stay one cheap statement.
+ * The audit trail of reads of identity data: the `audit_records` table shared by every subgraph
+ * that audits reads of a person (subgraphs/shared/audit-table.ts), here in the declarations database.
  */
-export const auditRecords = pgTable(
-  'audit_records',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    /** The caller's token subject. */
-    subject: text('subject').notNull(),
-    role: text('role').notNull(),
-    /** Province codes the caller acted for, or `{all}`. */
-    jurisdiction: text('jurisdiction').array().notNull(),
-    personId: uuid('person_id').notNull(),
-    /** The Person fields the operation asked for (field names only). */
-    fields: text('fields').array().notNull(),
-    /** Of those, the ones the caller was not allowed to see (answered null). */
-    maskedFields: text('masked_fields').array().notNull(),
-    /** The client's operation name (the gateway's `__declarations__N` suffix removed); null when anonymous. */
-    operationName: text('operation_name'),
-    purpose: text('purpose'),
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    outcome: text('outcome', { enum: AUDIT_OUTCOMES }).notNull(),
-    /** The stated reason, for a break-the-glass opening and every read under its grant. */
-    reason: text('reason'),
-    breakGlassGrantId: uuid('break_glass_grant_id'),
-  },
-  (t) => [
-    index('audit_records_person_id_at_idx').on(t.personId, t.at),
-    check('audit_records_outcome_check', sql`${t.outcome} in (${quoted(AUDIT_OUTCOMES)})`),
-  ],
-);
+export { auditRecords } from '../../shared/audit-table.ts';

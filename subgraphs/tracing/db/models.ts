@@ -11,3 +11,4 @@ export type ContactRow = typeof schema.contacts.$inferSelect;
 export type NewContactRow = typeof schema.contacts.$inferInsert;
 export type TracingRunRow = typeof schema.tracingRuns.$inferSelect;
 export type NewTracingRunRow = typeof schema.tracingRuns.$inferInsert;
+export type AuditRecordRow = typeof schema.auditRecords.$inferSelect;

@@ -131,3 +131,10 @@ export const tracingRuns = pgTable(
     check('tracing_runs_counts_check', sql`${t.f1Count} >= 0 and ${t.f2Count} >= 0`),
   ],
 );
+
+/**
+ * The audit trail of reads of health status (cases, contacts, contact status): the `audit_records`
+ * table shared by every subgraph that audits reads of a person (subgraphs/shared/audit-table.ts),
+ * here in the tracing database. Written by subgraphs/tracing/audit.ts through the shared plugin.
+ */
+export { auditRecords } from '../../shared/audit-table.ts';

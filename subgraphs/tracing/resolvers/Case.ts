@@ -14,10 +14,7 @@ export const Case = {
     return rule;
   },
   // Only the contacts the caller may see (filtered in SQL): all of them in the case's province, else those living in the caller's.
-  contacts: async (c: CaseRow, { degree }: { degree?: ContactDegree | null }, ctx: TracingContext) => {
-    const contacts = await ctx.loaders.contactsOfCase.load(c.id);
-    return degree ? contacts.filter((contact) => contact.degree === degree) : contacts;
-  },
+  contacts: (c: CaseRow, { degree }: { degree?: ContactDegree | null }, ctx: TracingContext) => ctx.reader.contactsOf(c.id, degree),
   // The run follows its case: it is reached only through a case the caller may read.
   run: (c: CaseRow, _: unknown, ctx: TracingContext) => ctx.loaders.run.load(c.id),
 };

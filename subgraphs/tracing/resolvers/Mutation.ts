@@ -24,6 +24,11 @@ export async function onCaseConfirmed(ctx: TracingContext, confirmed: { case: Ca
   if (confirmed.created || run?.status === 'QUEUED') await ctx.afterConfirm(confirmed.case.id);
 }
 
+/** The answer of `confirmCase`: the case it shows is a read of the person's case, audited like any other (reader.ts). */
+export const CaseConfirmed = {
+  case: (result: { case: CaseRow }, _: unknown, ctx: TracingContext) => ctx.reader.answered(result.case),
+};
+
 export const Mutation = {
   confirmCase: async (_: unknown, { input }: { input: ConfirmCaseInput }, ctx: TracingContext): Promise<ConfirmCaseResult> => {
     const checked = validateConfirmCase(input);

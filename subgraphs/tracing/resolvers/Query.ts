@@ -1,8 +1,15 @@
-import { badInput } from '../../shared/errors.ts';
+import { badInput, hubError } from '../../shared/errors.ts';
 import { requireProvinceCode, requireUuid } from '../../shared/validate.ts';
+import { mayReadHealthAuditTrail } from '../access.ts';
 import type { TracingContext } from './context.ts';
 
 export const MAX_CASES_LIMIT = 1000;
+export const MAX_AUDIT_LIMIT = 1000;
+
+function requireAuditLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) throw badInput(`limit must be from 1 to ${MAX_AUDIT_LIMIT}.`, 'limit');
+  return limit;
+}
 
 interface CasesArgs {
   province?: string | null;
@@ -18,13 +25,24 @@ export const Query = {
       throw badInput(`limit must be between 1 and ${MAX_CASES_LIMIT}, got ${args.limit}`, 'limit');
     }
     if (args.from && args.to && args.from.getTime() > args.to.getTime()) throw badInput('from must not be after to', 'from');
-    return ctx.repos.cases.list({
+    return ctx.reader.cases({
       provinceCode: args.province == null ? undefined : requireProvinceCode(args.province),
       from: args.from ?? undefined,
       to: args.to ?? undefined,
       limit: args.limit,
-    }, ctx.access.cases);
+    });
   },
   contact: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.reader.contact(requireUuid(id, 'id')),
   contactRules: (_: unknown, __: unknown, ctx: TracingContext) => ctx.repos.rules.all(),
+
+  healthAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: TracingContext) => {
+    const personId = requireUuid(args.personId, 'personId').toLowerCase();
+    const limit = requireAuditLimit(args.limit);
+    // Only a province official's answer depends on what they may see of the person (not itself audited: nothing of it is returned).
+    const visible = ctx.identity.role === 'province_official' && (await ctx.loaders.contactStatus.load(personId)) !== 'NONE';
+    if (!mayReadHealthAuditTrail(ctx.identity, visible)) {
+      throw hubError('FORBIDDEN', "A person's health audit trail is for national officials and officials who may see one of the person's cases or contacts, with the scope audit:read.");
+    }
+    return ctx.auditRecords.ofPerson(personId, limit);
+  },
 };

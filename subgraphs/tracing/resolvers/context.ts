@@ -1,5 +1,7 @@
 import type { Identity } from '../../shared/identity.ts';
+import type { AuditRepository } from '../../shared/audit.ts';
 import type { TracingAccess } from '../access.ts';
+import type { HealthAuditTrail } from '../audit.ts';
 import type { TracingLoaders } from '../loaders.ts';
 import type { TracingReader } from '../reader.ts';
 import type { TracingRepositories } from '../repositories/index.ts';
@@ -19,8 +21,12 @@ export interface TracingContext {
   access: TracingAccess;
   repos: TracingRepositories;
   loaders: TracingLoaders;
-  /** Single reads of cases and contacts, decided by the policy (FORBIDDEN when not visible). */
+  /** Every read of health status: single reads decided by the policy (FORBIDDEN when not visible), lists, and their audit (reader.ts). */
   reader: TracingReader;
+  /** This request's audit records, written before the response leaves (shared/audit.ts); null when audit is off. */
+  audit: HealthAuditTrail | null;
+  /** The tracing database's audit trail (`healthAuditTrail`). */
+  auditRecords: AuditRepository;
   afterConfirm: AfterConfirm | undefined;
   personExists: PersonExists | undefined;
 }

@@ -3,7 +3,7 @@ import type { Resolvers } from '../../shared/subgraph.ts';
 import { Case } from './Case.ts';
 import { Contact } from './Contact.ts';
 import type { TracingContext } from './context.ts';
-import { Mutation } from './Mutation.ts';
+import { CaseConfirmed, Mutation } from './Mutation.ts';
 import { Person } from './Person.ts';
 import { Query } from './Query.ts';
 import { TracingRun } from './TracingRun.ts';
@@ -14,6 +14,7 @@ export const resolvers: Resolvers<TracingContext> = {
   DateTime,
   Query,
   Mutation,
+  CaseConfirmed,
   Case,
   Contact,
   TracingRun,

@@ -1,0 +1,271 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { desc, eq } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { auditRecords, type AuditOutcome } from './audit-table.ts';
+import type { Identity } from './identity.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Audit of reads of a person's data, shared by the subgraphs that hold such data (declarations:
+ * identity data; tracing: health status). Each request collects one record per person it read
+ * (or was refused) in an `AuditTrail`; the `auditPlugin` writes them (through the `AuditWriter`,
+ * in one INSERT into the subgraph's `audit_records` table) before the response leaves the
+ * subgraph, and when that fails, answers an error and no data. Records hold ids and field names,
+ * never the personal data itself. A subgraph brings its own list of audited field names and its
+ * own database; everything else is here.
+ */
+
+export type { AuditOutcome } from './audit-table.ts';
+
+export type AuditRecordDto = typeof auditRecords.$inferSelect;
+export type NewAuditRecord = Omit<typeof auditRecords.$inferInsert, 'id'>;
+
+/** A break-the-glass grant a read happened under (declarations only). */
+export interface AuditGrant {
+  id: string;
+  reason: string;
+}
+
+const SEVERITY: Record<AuditOutcome, number> = { ALLOWED: 0, MASKED: 1, DENIED: 2 };
+
+interface Pending<F extends string> {
+  personId: string;
+  fields: Set<F>;
+  masked: Set<F>;
+  outcome: AuditOutcome;
+  reason: string | null;
+  grantId: string | null;
+}
+
+/**
+ * The records of one request, one per person: reads of the same person merge (fields united, the
+ * strictest outcome kept). `fieldOrder` is the subgraph's list of audited field names; a record's
+ * fields are written in that order.
+ */
+export class AuditTrail<F extends string = string> {
+  private readonly pending = new Map<string, Pending<F>>();
+
+  constructor(private readonly fieldOrder: readonly F[]) {}
+
+  record(personId: string, outcome: AuditOutcome, fields: readonly F[], masked: readonly F[] = [], grant: AuditGrant | null = null): void {
+    const entry = this.pending.get(personId);
+    if (!entry) {
+      this.pending.set(personId, {
+        personId,
+        fields: new Set(fields),
+        masked: new Set(masked),
+        outcome,
+        reason: grant?.reason ?? null,
+        grantId: grant?.id ?? null,
+      });
+      return;
+    }
+    for (const f of fields) entry.fields.add(f);
+    for (const f of masked) entry.masked.add(f);
+    if (SEVERITY[outcome] > SEVERITY[entry.outcome]) entry.outcome = outcome;
+    if (grant) {
+      entry.reason = grant.reason;
+      entry.grantId = grant.id;
+    }
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** The request's records as rows, and the trail emptied (a record is written once). */
+  drain(meta: { identity: Identity; operationName: string | null; at: Date }): NewAuditRecord[] {
+    const { identity } = meta;
+    const jurisdiction = identity.jurisdiction === 'all' ? ['all'] : [...identity.jurisdiction];
+    const ordered = (set: Set<F>) => this.fieldOrder.filter((f) => set.has(f));
+    const rows = [...this.pending.values()].map((p) => ({
+      subject: identity.subject,
+      role: identity.role,
+      jurisdiction,
+      personId: p.personId,
+      fields: ordered(p.fields),
+      maskedFields: ordered(p.masked),
+      operationName: meta.operationName,
+      purpose: identity.purpose,
+      at: meta.at,
+      outcome: p.outcome,
+      reason: p.reason,
+      breakGlassGrantId: p.grantId,
+    }));
+    this.pending.clear();
+    return rows;
+  }
+}
+
+/**
+ * Reads which of `fields` a resolver's selection asks for on `typeName` (field names only,
+ * sub-selections ignored): fields directly on the selection, in inline fragments and named
+ * fragments on the type (or without a type condition). Works for `_entities` too, whose selection
+ * is `... on <Type> { … }`. Cached per field node, so 1,000 entity references cost one walk.
+ */
+export function fieldSelector<F extends string>(typeName: string, fields: readonly F[]): (info: GraphQLResolveInfo) => F[] {
+  const known: ReadonlySet<string> = new Set(fields);
+  const isField = (name: string): name is F => known.has(name);
+  const cache = new WeakMap<readonly FieldNode[], F[]>();
+  return (info) => {
+    const cached = cache.get(info.fieldNodes);
+    if (cached) return cached;
+    const found = new Set<F>();
+    const visit = (set: SelectionSetNode | undefined) => {
+      for (const selection of set?.selections ?? []) {
+        if (selection.kind === Kind.FIELD) {
+          if (isField(selection.name.value)) found.add(selection.name.value);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (!selection.typeCondition || selection.typeCondition.name.value === typeName) visit(selection.selectionSet);
+        } else {
+          const fragment = info.fragments[selection.name.value];
+          if (fragment?.typeCondition.name.value === typeName) visit(fragment.selectionSet);
+        }
+      }
+    };
+    for (const node of info.fieldNodes) visit(node.selectionSet);
+    const result = fields.filter((f) => found.has(f));
+    cache.set(info.fieldNodes, result);
+    return result;
+  };
+}
+
+/**
+ * The client's operation name. The gateway names each subgraph fetch `<client name>__<subgraph>__<n>`
+ * (e.g. `PersonOverview__declarations__0`); the client part is what an auditor recognises.
+ */
+export function clientOperationName(name: string | null | undefined, subgraph: string): string | null {
+  if (!name) return null;
+  const suffix = new RegExp(`__${subgraph.replace(/[^A-Za-z0-9_]/g, '')}__\\d+$`);
+  return name.replace(suffix, '') || null;
+}
+
+/** Where a subgraph's audit records go (an `AuditRepository`, or a stand-in in tests). */
+export interface AuditSink {
+  append(records: readonly NewAuditRecord[]): Promise<void>;
+}
+
+// postgres.js binds at most 65,535 parameters per statement; an audit row takes 12.
+const AUDIT_ROWS_PER_STATEMENT = 5_000;
+
+/** The `audit_records` table of one subgraph's database. */
+export class AuditRepository implements AuditSink {
+  // Any subgraph schema that re-exports `auditRecords` (the repository only touches that table).
+  constructor(private readonly db: PostgresJsDatabase<Record<string, unknown>>) {}
+
+  /**
+   * Writes a request's records: one INSERT (several in one transaction only beyond 5,000 people),
+   * so either all of the request's records are stored or none is.
+   */
+  async append(records: readonly NewAuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (records.length <= AUDIT_ROWS_PER_STATEMENT) {
+      await this.db.insert(auditRecords).values([...records]);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_STATEMENT) {
+        await tx.insert(auditRecords).values(records.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
+      }
+    });
+  }
+
+  /** A person's audit trail, newest first. */
+  ofPerson(personId: string, limit: number): Promise<AuditRecordDto[]> {
+    const a = auditRecords;
+    return this.db.select().from(a).where(eq(a.personId, personId)).orderBy(desc(a.at), desc(a.id)).limit(limit);
+  }
+}
+
+interface QueuedWrite {
+  rows: NewAuditRecord[];
+  done: () => void;
+  failed: (error: unknown) => void;
+}
+
+/**
+ * Group commit for audit records. Every request's records go into exactly one INSERT, and the
+ * request waits for that INSERT to commit before it answers; requests that finish while an
+ * INSERT is in flight share the next one. Under load this turns one commit (one WAL flush) per
+ * request into one per batch. If a batch fails, every request in it answers without data.
+ */
+export class AuditWriter {
+  private queue: QueuedWrite[] = [];
+  private flushing = false;
+
+  constructor(private readonly repository: AuditSink) {}
+
+  write(rows: NewAuditRecord[]): Promise<void> {
+    return new Promise((done, failed) => {
+      this.queue.push({ rows, done, failed });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          await this.repository.append(batch.flatMap((w) => w.rows));
+          for (const w of batch) w.done();
+        } catch (error) {
+          for (const w of batch) w.failed(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+export const AUDIT_UNAVAILABLE_MESSAGE = 'The audit record of this read could not be written, so no data is returned. Try again later.';
+
+export interface AuditedContext extends BaseContext {
+  identity: Identity;
+  /** Null when audit is switched off (the benchmark's baseline). */
+  audit: AuditTrail<string> | null;
+}
+
+export interface AuditPluginOptions {
+  /** The subgraph's name, as the gateway puts it into its fetches' operation names. */
+  subgraph: string;
+  repository: AuditSink;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * Writes each request's audit records before its response leaves the subgraph. If the write
+ * fails, the response is replaced by one AUDIT_UNAVAILABLE error and no data: personal data is
+ * never returned without its audit record.
+ */
+export function auditPlugin<TContext extends AuditedContext>(options: AuditPluginOptions): ApolloServerPlugin<TContext> {
+  const { subgraph, now, logger } = options;
+  const writer = new AuditWriter(options.repository);
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response, operationName }) {
+          const trail = contextValue.audit;
+          if (!trail || trail.size === 0) return;
+          const rows = trail.drain({ identity: contextValue.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
+          try {
+            await writer.write(rows);
+          } catch (error) {
+            logger.error({ err: error, records: rows.length }, 'audit write failed: response withheld');
+            if (response.body.kind === 'single') {
+              response.body.singleResult = { errors: [{ message: AUDIT_UNAVAILABLE_MESSAGE, extensions: { code: 'AUDIT_UNAVAILABLE' } }] };
+            } else {
+              // Incremental delivery is not enabled on subgraphs; refuse rather than stream unaudited data.
+              throw error;
+            }
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { parse, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type OperationDefinitionNode, Kind } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { AuditTrail, auditPlugin, clientOperationName, fieldSelector, type AuditSink, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
+import { createLogger } from '../../subgraphs/shared/logger.ts';
+import { mayReadHealthAuditTrail } from '../../subgraphs/tracing/access.ts';
+import { HEALTH_STATUS_FIELDS, HealthAuditTrail } from '../../subgraphs/tracing/audit.ts';
+
+const who = (patch: Partial<Identity>): Identity => ({ subject: 'u', role: 'citizen', jurisdiction: [], scopes: [], purpose: null, ...patch });
+
+describe('the shared audit trail', () => {
+  it("merges a person's reads in a request into one record, in the subgraph's field order, the strictest outcome kept", () => {
+    const trail = new HealthAuditTrail();
+    trail.record('p1', 'ALLOWED', ['contactStatus']);
+    trail.record('p1', 'DENIED', ['case']);
+    trail.record('p1', 'ALLOWED', ['cases', 'case']);
+    trail.record('p2', 'ALLOWED', ['contact']);
+    const identity = who({ role: 'service', subject: 'tracing-worker', jurisdiction: 'all', purpose: 'contact-tracing' });
+    const at = new Date();
+    const base = { subject: 'tracing-worker', role: 'service', jurisdiction: ['all'], maskedFields: [], operationName: 'TraceCase', purpose: 'contact-tracing', at, reason: null, breakGlassGrantId: null };
+    expect(trail.drain({ identity, operationName: 'TraceCase', at })).toEqual([
+      { ...base, personId: 'p1', fields: ['case', 'cases', 'contactStatus'], outcome: 'DENIED' },
+      { ...base, personId: 'p2', fields: ['contact'], outcome: 'ALLOWED' },
+    ]);
+    expect(trail.size).toBe(0);
+    expect(HEALTH_STATUS_FIELDS).toEqual(['case', 'contact', 'cases', 'contactStatus']);
+  });
+
+  it('keeps a denial once recorded, and a grant once given', () => {
+    const trail = new AuditTrail(['a', 'b'] as const);
+    trail.record('p', 'DENIED', ['b']);
+    trail.record('p', 'MASKED', ['a'], ['a'], { id: 'g', reason: 'why' });
+    trail.record('p', 'ALLOWED', []);
+    const [row] = trail.drain({ identity: who({ jurisdiction: ['79'] }), operationName: null, at: new Date(0) });
+    expect(row).toMatchObject({ fields: ['a', 'b'], maskedFields: ['a'], outcome: 'DENIED', reason: 'why', breakGlassGrantId: 'g', jurisdiction: ['79'] });
+  });
+
+  it("strips only the named subgraph's gateway suffix from operation names", () => {
+    expect(clientOperationName('CaseOverview__tracing__3', 'tracing')).toBe('CaseOverview');
+    expect(clientOperationName('CaseOverview__declarations__0', 'tracing')).toBe('CaseOverview__declarations__0');
+    expect(clientOperationName('', 'tracing')).toBeNull();
+    expect(clientOperationName(null, 'tracing')).toBeNull();
+  });
+
+  it("reads a type's audited fields from a selection, for any type", () => {
+    const document = parse(/* GraphQL */ `
+      query { person { id cases { id } ... on Person { contactStatus } ...F } }
+      fragment F on Venue { cases }
+    `);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const info = { fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments } as unknown as GraphQLResolveInfo;
+    expect(fieldSelector('Person', ['contactStatus', 'cases'] as const)(info)).toEqual(['contactStatus', 'cases']);
+    expect(fieldSelector('Person', ['contact'] as const)(info)).toEqual([]);
+  });
+
+  it('the plugin writes the records before the response leaves, and withholds the data when the write fails', async () => {
+    const written: NewAuditRecord[][] = [];
+    let fail = false;
+    const sink: AuditSink = {
+      append: async (rows) => {
+        if (fail) throw new Error('audit table gone');
+        written.push([...rows]);
+      },
+    };
+    const plugin = auditPlugin({ subgraph: 'tracing', repository: sink, now: () => new Date(0), logger: createLogger('test', 'silent') });
+    const respond = async () => {
+      const audit = new HealthAuditTrail();
+      audit.record('p1', 'ALLOWED', ['case']);
+      const response = { body: { kind: 'single' as const, singleResult: { data: { case: { id: 'c1' } } } as Record<string, unknown> } };
+      const hooks = await plugin.requestDidStart!({} as never);
+      await hooks!.willSendResponse!({ contextValue: { identity: who({ subject: 's' }), audit }, response, operationName: 'Case__tracing__0' } as never);
+      return response.body.singleResult;
+    };
+    expect(await respond()).toEqual({ data: { case: { id: 'c1' } } });
+    expect(written).toEqual([[expect.objectContaining({ subject: 's', personId: 'p1', fields: ['case'], operationName: 'Case', outcome: 'ALLOWED' })]]);
+    fail = true;
+    expect(await respond()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'AUDIT_UNAVAILABLE' } })] });
+    expect(written).toHaveLength(1);
+    // The plugin's writer recovers after a failed batch.
+    fail = false;
+    expect(await respond()).toEqual({ data: { case: { id: 'c1' } } });
+  });
+});
+
+describe('who may read a health audit trail', () => {
+  it('national officials, and province officials who may see a case or contact of the person, with audit:read', () => {
+    expect(mayReadHealthAuditTrail(who({ role: 'national_official', jurisdiction: 'all', scopes: ['audit:read'] }), false)).toBe(true);
+    expect(mayReadHealthAuditTrail(who({ role: 'national_official', jurisdiction: 'all' }), true)).toBe(false);
+    expect(mayReadHealthAuditTrail(who({ role: 'province_official', jurisdiction: ['01'], scopes: ['audit:read'] }), true)).toBe(true);
+    expect(mayReadHealthAuditTrail(who({ role: 'province_official', jurisdiction: ['79'], scopes: ['audit:read'] }), false)).toBe(false);
+    expect(mayReadHealthAuditTrail(who({ role: 'province_official', jurisdiction: ['01'] }), true)).toBe(false);
+    expect(mayReadHealthAuditTrail(who({ role: 'tracer', jurisdiction: ['01'], scopes: ['audit:read'] }), true)).toBe(false);
+    expect(mayReadHealthAuditTrail(who({ role: 'service', jurisdiction: 'all', scopes: ['audit:read'] }), true)).toBe(false);
+    expect(mayReadHealthAuditTrail(who({ role: 'citizen', scopes: ['audit:read'] }), true)).toBe(false);
+  });
+});
