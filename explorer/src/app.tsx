@@ -214,13 +214,17 @@ function Explorer({ session, onSignOut }: { session: Session; onSignOut(): void 
 }
 
 function ExamplesPanel() {
-  const { addTab } = useGraphiQLActions();
+  const { addTab, setOperationName } = useGraphiQLActions();
   const queryEditor = useGraphiQL((state) => state.queryEditor);
   const variableEditor = useGraphiQL((state) => state.variableEditor);
   const open = (example: Example) => {
     addTab();
     queryEditor?.setValue(example.query);
     variableEditor?.setValue(variablesText(example));
+    // The operation name otherwise follows the editor only after a debounce: run at once, and the
+    // request named the previous tab's operation ("Unknown operation named …").
+    const name = /\b(?:query|mutation)\s+(\w+)/.exec(example.query)?.[1];
+    if (name) setOperationName(name);
   };
   return (
     <div className="hub-examples">

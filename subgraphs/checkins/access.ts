@@ -22,6 +22,12 @@ import { isUuid } from '../shared/validate.ts';
  * results that return the row just written are not reads and are not filtered. Venues themselves
  * (`venue`, `venueByQr`, `Venue` references) are public directory data, gated by `venues:read` only;
  * a `Person` reference is only an id here (the declarations subgraph decides who may read people).
+ *
+ * Every check-in and exposure returned is audited (audit.ts: one record per person per request,
+ * always ALLOWED, since nothing here is refused row by row). `movementAuditTrail` (who read a
+ * person's movements) is for national officials, and province officials for whom at least one of
+ * the person's check-ins is visible by the rules above, holding the scope `audit:read`
+ * (`mayReadMovementAuditTrail`).
  */
 
 /** The rows a caller may read, as the repositories turn it into an SQL predicate. */
@@ -85,4 +91,18 @@ export function admits(filter: RowFilter, row: CheckInFacts): boolean {
     case 'NONE':
       return false;
   }
+}
+
+/** The scope an official needs to read a person's audit trail (here: of reads of their check-ins and exposures). */
+export const AUDIT_READ_SCOPE = 'audit:read';
+
+/**
+ * `movementAuditTrail`: national officials, and province officials who may see at least one of the
+ * person's check-ins (`personVisible`: one check-in at a venue of their jurisdiction, by the
+ * caller's `checkIns` filter), holding `audit:read`. Tracers, citizens, partners and services: never.
+ */
+export function mayReadMovementAuditTrail(identity: Identity, personVisible: boolean): boolean {
+  if (!identity.scopes.includes(AUDIT_READ_SCOPE)) return false;
+  if (identity.role === 'national_official') return true;
+  return identity.role === 'province_official' && personVisible;
 }

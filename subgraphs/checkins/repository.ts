@@ -330,6 +330,21 @@ export class CheckInRepository {
     return this.overlapping(schema.checkIns.venueId, venueIds, window, visible, now);
   }
 
+  /**
+   * Whether the person has at least one check-in `visible` admits (whose trail a province official
+   * may read, `movementAuditTrail`): one probe of check_ins_person_checked_in_idx per partition,
+   * stopping at the first row.
+   */
+  async anyVisible(personId: string, visible: RowFilter): Promise<boolean> {
+    if (visible.kind === 'NONE') return false;
+    const t = schema.checkIns;
+    const conditions: SQL[] = [eq(t.personId, personId)];
+    const allowed = visibleCheckIns(visible, t.venueId, t.personId);
+    if (allowed) conditions.push(allowed);
+    const rows = await this.db.select({ one: sql<number>`1` }).from(t).where(and(...conditions)).limit(1);
+    return rows.length > 0;
+  }
+
   private async overlapping(
     owner: typeof schema.checkIns.personId | typeof schema.checkIns.venueId,
     ids: readonly string[],

@@ -1,10 +1,13 @@
 import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { SubgraphModule } from '../shared/module.ts';
+import { AuditRepository, auditPlugin } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { decide } from './access.ts';
+import { MovementAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
 import { CheckInRepository, ExposureRepository, VenueRepository, type CheckinsDb } from './repository.ts';
 import { resolvers, type CheckinsContext } from './resolvers/index.ts';
@@ -16,6 +19,16 @@ export const typeDefs = loadSchemaFile(schemaFile('checkins'));
 export interface CheckinsOptions {
   /** The exposure rule in force (maximum stay, default minimum overlap); DEFAULT_EXPOSURE_RULE when left out. */
   rule?: ExposureRule;
+  /**
+   * Write audit records of reads of check-ins and exposures (audit.ts). Default true; false only for
+   * the trust benchmark's baseline (`SubgraphConfig.trust`), never in a deployment. The
+   * jurisdiction filter applies either way.
+   */
+  trust?: boolean;
+  /** Where a failed audit write is reported; a silent logger when left out (tests). */
+  logger?: Logger;
+  /** The clock of audit records. */
+  now?: () => Date;
 }
 
 /** The checkins subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
@@ -26,21 +39,27 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
     checkIns: new CheckInRepository(db, rule),
     exposures: new ExposureRepository(db, rule),
   };
+  const auditRecords = new AuditRepository(db);
+  const trust = options.trust !== false;
+  const logger = options.logger ?? createLogger('checkins', 'silent');
   return {
     name: 'checkins',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => {
+    createContext: (identity: Identity): CheckinsContext => {
       const access = decide(identity);
-      return { identity, access, ...repos, loaders: createLoaders(repos, access) };
+      return { identity, access, ...repos, loaders: createLoaders(repos, access), audit: trust ? new MovementAuditTrail() : null, auditRecords };
     },
+    // Reads of check-ins and exposures are written to the checkins database's audit_records before the response leaves.
+    plugins: trust ? [auditPlugin<CheckinsContext>({ subgraph: 'checkins', repository: auditRecords, now: options.now ?? (() => new Date()), logger })] : [],
   };
 }
 
 export const checkinsModule: SubgraphModule<typeof tables> = {
   name: 'checkins',
   tables,
-  build: (db) => checkinsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+  build: (db, config) =>
+    checkinsSubgraph(db, { logger: config.logger, ...(config.trust === false ? { trust: false } : {}) }) as unknown as SubgraphDefinition<BaseContext>,
   // Daily partitions for today and the week ahead, so writes land in them from the first start
   // (the maintenance job keeps it so; without them rows go to check_ins_default, which also works).
   prepare: async (db) => {

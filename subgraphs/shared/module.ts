@@ -12,7 +12,7 @@ export interface SubgraphConfig {
   provinceCode?: string;
   /**
    * Declarations: apply the access policy (jurisdiction, masking, break-the-glass) and write audit
-   * records; tracing: write audit records (its jurisdiction filter always applies). Default true;
+   * records; tracing and checkins: write audit records (their jurisdiction filters always apply). Default true;
    * false only for the trust benchmark's baseline, never in a deployment.
    */
   trust?: boolean;

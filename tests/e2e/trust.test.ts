@@ -42,7 +42,8 @@ const codes = (errors: Array<{ extensions?: Record<string, unknown> }> | undefin
 
 /**
  * Jurisdiction, masking, break-the-glass and audit of personal data (the declarations subgraph)
- * and of health status (the tracing subgraph), through the gateway, as each kind of caller.
+ * and of health status (the tracing subgraph) and movements (the checkins subgraph), through the
+ * gateway, as each kind of caller.
  */
 describe('trust: who reads whose personal data, and the audit of it', () => {
   let hub: TestHub;
@@ -574,6 +575,53 @@ describe('trust: who reads whose personal data, and the audit of it', () => {
       const after = await hub.query(`query($id: ID!) { person(id: $id) { contactStatus } }`, { id: AN.id });
       expect(after.data.person).toEqual({ contactStatus: 'F0' });
     });
+  });
+
+  // ---- the audit of reads of movements (the checkins subgraph's own audit_records) ----
+
+  itWithPostgres("a province-79 official reading a 79 person's checkIns: an ALLOWED record in movementAuditTrail, no personal data stored", async () => {
+    const { subject, token } = await caller({ role: 'province_official', provinces: ['79'], purpose: 'case-follow-up', scopes: ['audit:read'] });
+    const response = await hub.query(`query AnMovements($id: ID!) { person(id: $id) { checkIns { checkedInAt venue { id name } } } }`, { id: AN.id }, { token });
+    expect(response.errors).toBeUndefined();
+    const checkIns: Array<{ checkedInAt: string; venue: { id: string; name: string } }> = response.data.person.checkIns;
+    expect(checkIns.map((c) => c.venue.id)).toEqual([BEN_THANH.id]);
+
+    const TRAIL = `query MovementTrail($id: ID!) { movementAuditTrail(personId: $id, limit: 1000) { subject role jurisdiction personId fields operationName purpose at outcome } }`;
+    const national = await hub.query(TRAIL, { id: AN.id }, { token: await hub.token({ role: 'national_official', scopes: ['audit:read'] }) });
+    expect(national.errors).toBeUndefined();
+    const record = {
+      subject,
+      role: 'province_official',
+      jurisdiction: ['79'],
+      personId: AN.id,
+      fields: ['checkIns'],
+      operationName: 'AnMovements',
+      purpose: 'case-follow-up',
+      at: expect.any(String),
+      outcome: 'ALLOWED',
+    };
+    expect(national.data.movementAuditTrail.filter((r: any) => r.subject === subject)).toEqual([record]);
+    // The official may read An's trail too (An checked in at a venue in 79); the other trails have no such read.
+    const own = await hub.query(TRAIL, { id: AN.id }, { token });
+    expect(own.errors).toBeUndefined();
+    expect(own.data.movementAuditTrail.filter((r: any) => r.subject === subject)).toEqual([record]);
+    expect((await auditOf(subject)).filter((r) => r.fields.includes('checkIns'))).toEqual([]);
+
+    // Ids and field names only: no names, venues or times.
+    const checkinsSql = hub.hub.subgraphs.find((s) => s.name === 'checkins' && !s.provinceCode)!.database.sql;
+    const rows = await checkinsSql`select * from audit_records`;
+    expect(rows.length).toBeGreaterThan(0);
+    const dump = JSON.stringify(rows);
+    for (const p of Object.values(DEMO_PEOPLE)) {
+      expect(dump).not.toContain(p.fullName);
+      expect(dump).not.toContain(p.phone);
+    }
+    for (const v of Object.values(DEMO_VENUES)) {
+      expect(dump).not.toContain(v.id);
+      expect(dump).not.toContain(v.name);
+      expect(dump).not.toContain(v.qrCode);
+    }
+    expect(dump).not.toContain(checkIns[0]!.checkedInAt.slice(0, 19));
   });
 
   itWithPostgres('an audit write that fails returns no data, only an error', async () => {

@@ -62,3 +62,10 @@ export const checkIns = pgTable(
     check('check_ins_checked_out_after_in', sql`${t.checkedOutAt} is null or ${t.checkedOutAt} >= ${t.checkedInAt}`),
   ],
 );
+
+/**
+ * The audit trail of reads of people's movements (check-ins, exposures): the `audit_records` table
+ * shared by every subgraph that audits reads of a person (subgraphs/shared/audit-table.ts), here in
+ * the checkins database. Written by subgraphs/checkins/audit.ts through the shared plugin.
+ */
+export { auditRecords } from '../../shared/audit-table.ts';

@@ -8,8 +8,13 @@ interface PersonRef {
 export const Person = {
   // The declarations service owns people; here a person is just an id (lower-cased, as stored).
   __resolveReference: (ref: PersonRef) => ({ id: requireUuid(ref.id, 'id') }),
-  checkIns: (p: PersonRef, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) =>
-    ctx.loaders.checkInsOf(ctx.checkIns.window(args)).load(p.id.toLowerCase()),
-  exposures: (p: PersonRef, args: { from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null }, ctx: CheckinsContext) =>
-    ctx.loaders.exposuresOf(ctx.exposures.query(args)).load(p.id.toLowerCase()),
+  // Each returned row is a read of its person (and an exposure's, of its contact too): audit.ts.
+  checkIns: async (p: PersonRef, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) => {
+    const rows = await ctx.loaders.checkInsOf(ctx.checkIns.window(args)).load(p.id.toLowerCase());
+    return ctx.audit ? ctx.audit.checkInsRead(rows) : rows;
+  },
+  exposures: async (p: PersonRef, args: { from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null }, ctx: CheckinsContext) => {
+    const rows = await ctx.loaders.exposuresOf(ctx.exposures.query(args)).load(p.id.toLowerCase());
+    return ctx.audit ? ctx.audit.exposuresRead(rows) : rows;
+  },
 };

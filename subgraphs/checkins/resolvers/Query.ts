@@ -1,6 +1,16 @@
-import { badInput } from '../../shared/errors.ts';
+import { badInput, hubError } from '../../shared/errors.ts';
 import { requireUuid } from '../../shared/validate.ts';
+import { mayReadMovementAuditTrail } from '../access.ts';
+import type { ExposureDto } from '../repository.ts';
 import type { CheckinsContext } from './context.ts';
+
+export const MAX_AUDIT_LIMIT = 1000;
+
+/** Every subject and contact of the returned exposures is read (audit.ts). */
+const audited = async (rows: Promise<ExposureDto[]>, ctx: CheckinsContext): Promise<ExposureDto[]> => {
+  const found = await rows;
+  return ctx.audit ? ctx.audit.exposuresRead(found) : found;
+};
 
 export const Query = {
   venue: (_: unknown, { id }: { id: string }, ctx: CheckinsContext) => ctx.loaders.venue.load(requireUuid(id, 'id')),
@@ -14,7 +24,7 @@ export const Query = {
     if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
     const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    return ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures);
+    return audited(ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures), ctx);
   },
   firstContactsOf: (
     _: unknown,
@@ -31,7 +41,18 @@ export const Query = {
     });
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
     const query = { ...ctx.exposures.query({ to, minOverlapMinutes }), excludeContacts: excluded };
-    return ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures);
+    return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx);
+  },
+  movementAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: CheckinsContext) => {
+    const personId = requireUuid(args.personId, 'personId').toLowerCase();
+    if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_AUDIT_LIMIT) throw badInput(`limit must be from 1 to ${MAX_AUDIT_LIMIT}.`, 'limit');
+    // Only a province official's answer depends on what they may see of the person: one existence
+    // probe, not itself audited (nothing of the check-ins is returned).
+    const visible = ctx.identity.role === 'province_official' && (await ctx.checkIns.anyVisible(personId, ctx.access.checkIns));
+    if (!mayReadMovementAuditTrail(ctx.identity, visible)) {
+      throw hubError('FORBIDDEN', "A person's movement audit trail is for national officials and officials who may see one of the person's check-ins, with the scope audit:read.");
+    }
+    return ctx.auditRecords.ofPerson(personId, args.limit);
   },
 };
 

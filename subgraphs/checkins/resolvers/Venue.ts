@@ -7,6 +7,9 @@ export const Venue = {
   ward: (v: VenueDto) => ({ code: v.wardCode }),
   province: (v: VenueDto) => ({ code: v.provinceCode }),
   registeredAt: (v: VenueDto) => v.createdAt,
-  checkIns: (v: VenueDto, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) =>
-    ctx.loaders.venueCheckInsOf(ctx.checkIns.window(args)).load(v.id),
+  // Each returned visit is a read of its person's check-ins (audit.ts).
+  checkIns: async (v: VenueDto, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) => {
+    const rows = await ctx.loaders.venueCheckInsOf(ctx.checkIns.window(args)).load(v.id);
+    return ctx.audit ? ctx.audit.checkInsRead(rows) : rows;
+  },
 };

@@ -1,5 +1,7 @@
+import type { AuditRepository } from '../../shared/audit.ts';
 import type { Identity } from '../../shared/identity.ts';
 import type { CheckinsAccess } from '../access.ts';
+import type { MovementAuditTrail } from '../audit.ts';
 import type { CheckinsLoaders } from '../loaders.ts';
 import type { CheckInRepository, ExposureRepository, VenueRepository } from '../repository.ts';
 
@@ -11,4 +13,8 @@ export interface CheckinsContext {
   checkIns: CheckInRepository;
   exposures: ExposureRepository;
   loaders: CheckinsLoaders;
+  /** This request's audit records (audit.ts), written before the response leaves (shared/audit.ts); null when audit is off. */
+  audit: MovementAuditTrail | null;
+  /** The checkins database's audit trail (`movementAuditTrail`). */
+  auditRecords: AuditRepository;
 }
