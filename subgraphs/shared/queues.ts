@@ -62,3 +62,13 @@ export async function createQueueBackend(options: QueueBackendOptions): Promise<
     close: async () => {},
   };
 }
+
+/**
+ * Logs a queue worker's connection error. PostgreSQL going away (shutdown, 57P01/57P03: on Ctrl-C
+ * the embedded server stops with the hub) is expected while stopping and retried by the worker
+ * otherwise, so it is a warning; anything else is an error.
+ */
+export function logWorkerError(logger: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void }, error: Error & { code?: string }, queue: string): void {
+  if (error.code === '57P01' || error.code === '57P03') logger.warn({ queue, code: error.code }, 'queue database is shutting down');
+  else logger.error({ err: error, queue }, 'worker error');
+}

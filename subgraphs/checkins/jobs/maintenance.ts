@@ -1,6 +1,6 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from '../../shared/logger.ts';
-import type { QueueBackend } from '../../shared/queues.ts';
+import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
 import type { CheckinsDb } from '../repository.ts';
 import { runCheckinsMaintenance, type CheckinsMaintenanceOptions } from '../partitions.ts';
 
@@ -38,7 +38,7 @@ export async function startCheckinsMaintenance(options: {
     return result;
   });
   worker.on('failed', (job, error) => logger.error({ job: job?.id, err: error }, 'check-ins maintenance failed'));
-  worker.on('error', (error) => logger.error({ err: error }, 'check-ins maintenance worker error'));
+  worker.on('error', (error) => logWorkerError(logger, error, 'checkins-maintenance'));
   // The scheduler's first job runs at once, so partitions exist before the first check-in arrives.
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'maintain', data: {} });
   return {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { Logger } from '../../shared/logger.ts';
-import type { QueueBackend } from '../../shared/queues.ts';
+import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
 import type { ContactRow } from '../db/models.ts';
 import type { TracingRepositories } from '../repositories/index.ts';
 import { classifyContacts, type ExposureFact } from './classify.ts';
@@ -273,7 +273,7 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
       for (const worker of [run, delivery] as Worker[]) {
         worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: worker.name, attempts: job?.attemptsMade, err: error }, 'job attempt failed'));
         worker.on('stalled', (jobId) => logger.warn({ job: jobId, queue: worker.name }, 'job stalled; it will run again'));
-        worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+        worker.on('error', (error) => logWorkerError(logger, error, worker.name));
         workers.push(worker);
       }
     },
