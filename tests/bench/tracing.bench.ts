@@ -129,8 +129,7 @@ try {
     // As the worker does: F1 exposures, then each F1's first contacts from their own exposure on.
     t = performance.now();
     const f1 = (await gql(EXPOSURES, { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN })).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>;
-    const exposedAt = new Map<string, string>();
-    for (const e of f1) if (!(exposedAt.get(e.contact.id)! <= e.overlapStart)) exposedAt.set(e.contact.id, e.overlapStart);
+    const exposedAt = earliestByContact(f1.map((e) => [e.contact.id, e.overlapStart] as const));
     const people = [...exposedAt].map(([personId, at]) => ({ personId, from: at }));
     const f2 = people.length
       ? ((await gql(FIRST_CONTACTS, { people, to: now.toISOString(), min: MIN, exclude: [f0, ...exposedAt.keys()] })).firstContactsOf as unknown[])
@@ -139,8 +138,7 @@ try {
     // The same two look-ups on the subgraph's repository (no HTTP, no GraphQL): what the graph adds.
     t = performance.now();
     const f1Rows = await repo.forPeople([f0], repo.query({ from, to: now, minOverlapMinutes: MIN }));
-    const firstExposure = new Map<string, Date>();
-    for (const e of f1Rows) if (!(firstExposure.get(e.contactPersonId)! <= e.overlapStart)) firstExposure.set(e.contactPersonId, e.overlapStart);
+    const firstExposure = earliestByContact(f1Rows.map((e) => [e.contactPersonId, e.overlapStart] as const));
     await repo.firstContactsOf([...firstExposure].map(([personId, at]) => ({ personId, from: at })), { ...repo.query({ to: now, minOverlapMinutes: MIN }), excludeContacts: [f0, ...firstExposure.keys()] });
     repoRuns.push(performance.now() - t);
     counts = { f1: rows.filter((r) => r.degree === 'F1').length, f2: rows.filter((r) => r.degree === 'F2').length, graphF1: exposedAt.size, graphF2: f2.length };
@@ -184,6 +182,13 @@ try {
   }
   await sql.end();
   await server.stop();
+}
+
+/** Each F1's earliest exposure (what the worker counts their own contacts from). */
+function earliestByContact<T extends string | Date>(exposures: ReadonlyArray<readonly [string, T]>): Map<string, T> {
+  const earliest = new Map<string, T>();
+  for (const [contact, at] of exposures) if (!(earliest.get(contact)! <= at)) earliest.set(contact, at);
+  return earliest;
 }
 
 /** The exposure statement (as in ExposureRepository.forPeople) for the two-hop baseline. */

@@ -8,25 +8,12 @@ import { DEMO_CASE, DEMO_PEOPLE, DEMO_VENUES } from '../../subgraphs/shared/demo
 import { INTERNAL_TOKEN_HEADER, signInternalToken, type Identity } from '../../subgraphs/shared/identity.ts';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../support/hub.ts';
 import { itWithPostgres } from '../support/services.ts';
+import type { AuditRow } from '../support/subgraph.ts';
 
 const { an: AN, binh: BINH, chau: CHAU, dung: DUNG } = DEMO_PEOPLE;
 const { benThanhMarket: BEN_THANH, hoanKiemRestaurant: HO_GUOM } = DEMO_VENUES;
 /** The home province of a demo person. */
 const homeOf = (id: string) => Object.values(DEMO_PEOPLE).find((p) => p.id === id)!.provinceCode;
-
-interface AuditRow {
-  subject: string;
-  role: string;
-  jurisdiction: string[];
-  person_id: string;
-  fields: string[];
-  masked_fields: string[];
-  operation_name: string | null;
-  purpose: string | null;
-  outcome: string;
-  reason: string | null;
-  break_glass_grant_id: string | null;
-}
 
 // Partners run registered operations only (gateway/trusted-documents.ts): this file registers its own.
 const PARTNER_PERSON = /* GraphQL */ `query PartnerPerson($id: ID!) { person(id: $id) { id fullName birthYear phone residence { code } residenceProvince { code name } declarations { kind } registeredAt } }`;

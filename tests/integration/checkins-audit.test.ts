@@ -11,30 +11,13 @@ import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+import { callers, codes, executeAs, type AuditRow } from '../support/subgraph.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 const { an: AN, binh: BINH, chau: CHAU, dung: DUNG, ha: HA, long: LONG } = DEMO_PEOPLE;
 const { benThanhMarket: BEN_THANH, hoanKiemRestaurant: HO_GUOM } = DEMO_VENUES;
 
-interface Result {
-  data?: Record<string, any> | null;
-  errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
-}
-interface AuditRow {
-  subject: string;
-  role: string;
-  jurisdiction: string[];
-  person_id: string;
-  fields: string[];
-  masked_fields: string[];
-  operation_name: string | null;
-  purpose: string | null;
-  outcome: string;
-  reason: string | null;
-  break_glass_grant_id: string | null;
-}
 
-const codes = (result: Result) => (result.errors ?? []).map((e) => e.extensions?.code);
 const reps = (...ids: string[]) => ids.map((id) => ({ __typename: 'Person', id }));
 
 /**
@@ -46,22 +29,11 @@ describe('checkins subgraph: every read of check-ins and exposures is audited', 
   let database: TestDatabase<typeof checkinsModule.tables>;
   let definition: SubgraphDefinition<BaseContext>;
   let service: SubgraphService;
-  let seq = 0;
   /** Each test reads as its own caller, so its audit records are its own. */
-  const as = (role: Identity['role'], patch: Partial<Identity> = {}): Identity => ({
-    subject: `${role}-${++seq}-${randomUUID().slice(0, 8)}`,
-    role,
-    jurisdiction: role === 'national_official' || role === 'service' ? 'all' : [],
-    scopes: [],
-    purpose: null,
-    ...patch,
-  });
+  const as = callers();
 
-  async function run(identity: Identity, query: string, variables: Record<string, unknown> = {}, on = definition, through = service): Promise<Result> {
-    const response = await through.apollo.executeOperation({ query, variables }, { contextValue: on.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
-  }
+  const run = (identity: Identity, query: string, variables: Record<string, unknown> = {}, on = definition, through = service) =>
+    executeAs(through, on, identity, query, variables);
   const auditOf = (subject: string) => database.sql<AuditRow[]>`select * from audit_records where subject = ${subject} order by id`;
   /** person → fields, for comparing a request's records whatever their order. */
   const byPerson = (rows: AuditRow[]) => Object.fromEntries(rows.map((r) => [r.person_id, r.fields]));

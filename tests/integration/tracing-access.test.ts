@@ -8,18 +8,13 @@ import { createRepositories, type ContactInput, type TracingRepositories } from 
 import { DEFAULT_CONTACT_RULE } from '../../subgraphs/tracing/rules.ts';
 import { tracingModule } from '../../subgraphs/tracing/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+import { codes, executeAs, type Result } from '../support/subgraph.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 const HOUR = 60 * 60_000;
 
-interface Result {
-  data?: Record<string, any> | null;
-  errors?: ReadonlyArray<{ message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> }>;
-}
-
 const NATIONAL: Identity = { subject: 'national', role: 'national_official', jurisdiction: 'all', scopes: [], purpose: null };
 const official = (...provinces: string[]): Identity => ({ subject: `official-${provinces.join('-')}`, role: 'province_official', jurisdiction: provinces, scopes: [], purpose: null });
-const codes = (result: Result) => (result.errors ?? []).map((e) => e.extensions?.code);
 /** Each error's path and code, in path order (errors come in the order their fields settled). */
 const refusals = (result: Result) =>
   (result.errors ?? []).map((e) => [e.path, e.extensions?.code] as const).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
@@ -39,11 +34,7 @@ describe('tracing subgraph: who sees which cases and contacts', () => {
   const K = { id: randomUUID(), personId: randomUUID() };
   const people = { in79: randomUUID(), in01: randomUUID(), in24: randomUUID(), unplaced: randomUUID() };
 
-  async function run(identity: Identity, query: string, variables: Record<string, unknown> = {}): Promise<Result> {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
-  }
+  const run = (identity: Identity, query: string, variables: Record<string, unknown> = {}) => executeAs(service, definition, identity, query, variables);
   const contact = (personId: string, degree: 'F1' | 'F2', via: string | null = null): ContactInput => ({
     personId,
     degree,

@@ -8,27 +8,12 @@ import { createRepositories, type ContactInput, type TracingRepositories } from 
 import { DEFAULT_CONTACT_RULE } from '../../subgraphs/tracing/rules.ts';
 import { tracingModule } from '../../subgraphs/tracing/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+import { callers, codes, executeAs, type AuditRow } from '../support/subgraph.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 const HOUR = 60 * 60_000;
 
-interface Result {
-  data?: Record<string, any> | null;
-  errors?: ReadonlyArray<{ message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> }>;
-}
-interface AuditRow {
-  subject: string;
-  role: string;
-  jurisdiction: string[];
-  person_id: string;
-  fields: string[];
-  masked_fields: string[];
-  operation_name: string | null;
-  purpose: string | null;
-  outcome: string;
-}
 
-const codes = (result: Result) => (result.errors ?? []).map((e) => e.extensions?.code);
 
 /**
  * The audit of reads of health status in the tracing subgraph (reader.ts, audit.ts), over GraphQL,
@@ -42,22 +27,11 @@ describe('tracing subgraph: every read of health status is audited', () => {
   const H = { id: randomUUID(), personId: randomUUID() };
   const K = { id: randomUUID(), personId: randomUUID() };
   const people = { in79: randomUUID(), in01: randomUUID() };
-  let seq = 0;
   /** Each test reads as its own caller, so its audit records are its own. */
-  const as = (role: Identity['role'], patch: Partial<Identity> = {}): Identity => ({
-    subject: `${role}-${++seq}`,
-    role,
-    jurisdiction: role === 'national_official' || role === 'service' ? 'all' : [],
-    scopes: [],
-    purpose: null,
-    ...patch,
-  });
+  const as = callers();
 
-  async function run(identity: Identity, query: string, variables: Record<string, unknown> = {}, on = definition, through = service): Promise<Result> {
-    const response = await through.apollo.executeOperation({ query, variables }, { contextValue: on.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
-  }
+  const run = (identity: Identity, query: string, variables: Record<string, unknown> = {}, on = definition, through = service) =>
+    executeAs(through, on, identity, query, variables);
   const auditOf = (subject: string) => database.sql<AuditRow[]>`select * from audit_records where subject = ${subject} order by id`;
   const contact = (personId: string): ContactInput => ({
     personId,

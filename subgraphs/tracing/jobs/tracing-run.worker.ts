@@ -19,28 +19,17 @@ import {
   type TracingRunJob,
 } from './tracing-run.queue.ts';
 
+/** What the worker reads of an exposure (both look-ups below answer `Exposure`s). */
+const EXPOSURE_FIELDS = 'checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes';
+
 const EXPOSURES = /* GraphQL */ `
   query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) {
-    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) {
-      checkIn { person { id } }
-      contact { id }
-      venue { id }
-      overlapStart
-      overlapEnd
-      overlapMinutes
-    }
+    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_FIELDS} }
   }`;
 
 const FIRST_CONTACTS = /* GraphQL */ `
   query TracingFirstContacts($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) {
-    firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) {
-      checkIn { person { id } }
-      contact { id }
-      venue { id }
-      overlapStart
-      overlapEnd
-      overlapMinutes
-    }
+    firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_FIELDS} }
   }`;
 
 const RESIDENCES = /* GraphQL */ `
