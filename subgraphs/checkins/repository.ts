@@ -10,6 +10,7 @@ import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../share
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
 import { textArray, uuidArray } from '../shared/sql.ts';
+import { candidateRanges, earliestContacts, type Visit } from './first-contacts.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
 
@@ -716,6 +717,20 @@ interface ExposureSqlRow extends Record<string, unknown> {
   overlap_minutes: number;
 }
 
+/** A check-in with its times as milliseconds since the epoch (numbers: parsing 40,000 timestamps as text cost more than the rest). */
+interface VisitSqlRow extends Record<string, unknown> {
+  id: string;
+  person_id: string;
+  venue_id: string;
+  in_ms: number;
+  out_ms: number | null;
+  closed_automatically: boolean;
+}
+
+const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
+const visitColumns = (t: SQL) =>
+  sql`${t}.id, ${t}.person_id, ${t}.venue_id, ${epochMs(sql`${t}.checked_in_at`)} as in_ms, ${epochMs(sql`${t}.checked_out_at`)} as out_ms, ${t}.closed_automatically`;
+
 /** Close contacts at venues (tiếp xúc gần), found from overlapping check-ins under one exposure rule. */
 export class ExposureRepository {
   readonly rule: ExposureRule;
@@ -752,26 +767,79 @@ export class ExposureRepository {
     if (personIds.length === 0 || visible.kind === 'NONE') return [];
     const from = sql`coalesce(${iso(query.from)}::timestamptz, '-infinity'::timestamptz)`;
     const subjects = sql`select c.*, ${from} as from_at from check_ins c where c.person_id = any(${uuidArray(personIds)})`;
-    return this.exposures(subjects, from, query, false, visible, now);
+    return this.exposures(subjects, from, query, visible, now);
   }
 
   /**
    * For every person met by any of `subjects`, the earliest close contact only (ties: the subject
    * with the lower id), each subject's overlap counted from their own `from`: how tracing finds F2
-   * (an F1 can pass it on only after their own exposure) in one statement, without sending back
-   * every pair in a crowd. `query.from` is ignored; `query.to` bounds every subject. Only
-   * exposures at venues `visible` admits, as in forPeople.
+   * (an F1 can pass it on only after their own exposure) without sending back every pair in a
+   * crowd. `query.from` is ignored; `query.to` bounds every subject. Only exposures at venues
+   * `visible` admits, as in forPeople.
+   *
+   * Two indexed reads and a pass in memory (first-contacts.ts explains why): the subjects' visits
+   * by the person index; then, per venue, every other visit in the merged time ranges those
+   * visits could overlap, by the venue index, without the excluded people.
    */
   async firstContactsOf(subjects: ReadonlyArray<{ personId: string; from: Date }>, query: ExposureQuery, visible: RowFilter = EVERY_ROW, now = new Date()): Promise<ExposureDto[]> {
     if (subjects.length === 0 || visible.kind === 'NONE') return [];
+    const max = maxStayInterval(this.rule);
     const earliest = new Date(Math.min(...subjects.map((s) => s.from.getTime())));
-    const rows = sql`
-      select c.*, s.from_at
-      from unnest(${uuidArray(subjects.map((s) => s.personId))}, ${sql.param(subjects.map((s) => s.from.toISOString()))}::text[]::timestamptz[]) s(person_id, from_at)
-      join check_ins c on c.person_id = s.person_id and c.checked_in_at > s.from_at - ${maxStayInterval(this.rule)}
-      -- Redundant with the join, and what lets the planner find the check-ins by the person index.
-      where c.person_id = any(${uuidArray(subjects.map((s) => s.personId))})`;
-    return this.exposures(rows, sql`${earliest.toISOString()}::timestamptz`, query, true, visible, now);
+    const to = sql`coalesce(${iso(query.to)}::timestamptz, 'infinity'::timestamptz)`;
+    const allowed = visibleCheckIns(visible, sql`c.venue_id`, sql`c.person_id`);
+    const ids = subjects.map((s) => s.personId);
+    const mine = await this.db.execute<VisitSqlRow & { from_ms: number }>(sql`
+      select ${visitColumns(sql`c`)}, ${epochMs(sql`s.from_at`)} as from_ms
+      from unnest(${uuidArray(ids)}, ${sql.param(subjects.map((s) => s.from.toISOString()))}::text[]::timestamptz[]) s(person_id, from_at)
+      join check_ins c on c.person_id = s.person_id and c.checked_in_at > s.from_at - ${max}
+      -- Redundant with the join, and what lets the planner find the check-ins by the person index
+      -- and prune the daily partitions.
+      where c.person_id = any(${uuidArray(ids)})
+        and c.checked_in_at > ${earliest.toISOString()}::timestamptz - ${max}
+        and c.checked_in_at < ${to}${allowed ? sql`
+        and ${allowed}` : sql``}`);
+    const subjectVisits = mine.map((r) => ({ ...this.visit(r), fromMs: r.from_ms }));
+    const toMs = query.to?.getTime() ?? Infinity;
+    const minOverlapMs = query.minOverlapMinutes * 60_000;
+    const ranges = candidateRanges(subjectVisits, toMs, minOverlapMs, maxStayMs(this.rule));
+    if (ranges.length === 0) return [];
+
+    // The other visit is at the same venue, so in the same province: `visible` needs no second test.
+    const excluded = query.excludeContacts?.length
+      ? sql` and not exists (select 1 from unnest(${uuidArray(query.excludeContacts)}) x(id) where x.id = o.person_id)`
+      : sql``;
+    const others = await this.db.execute<VisitSqlRow>(sql`
+      select ${visitColumns(sql`o`)}
+      from unnest(${uuidArray(ranges.map((r) => r.venueId))},
+                  ${sql.param(ranges.map((r) => new Date(r.afterMs).toISOString()))}::text[]::timestamptz[],
+                  ${sql.param(ranges.map((r) => new Date(r.beforeMs).toISOString()))}::text[]::timestamptz[]) w(venue_id, after_at, before_at)
+      join check_ins o on o.venue_id = w.venue_id and o.checked_in_at > w.after_at and o.checked_in_at < w.before_at
+      -- Constant bounds of every range: the planner prunes the daily partitions with them.
+      where o.checked_in_at > ${new Date(Math.min(...ranges.map((r) => r.afterMs))).toISOString()}::timestamptz
+        and o.checked_in_at < ${new Date(Math.max(...ranges.map((r) => r.beforeMs))).toISOString()}::timestamptz${excluded}`);
+    const contacts = earliestContacts(subjectVisits, others.map((r) => this.visit(r)), { toMs, minOverlapMs, maxStayMs: maxStayMs(this.rule) });
+    return contacts.map((c) => ({
+      personId: c.subject.personId,
+      contactPersonId: c.contact.personId,
+      venueId: c.subject.venueId,
+      overlapStart: new Date(c.startMs),
+      overlapEnd: new Date(c.endMs),
+      overlapMinutes: Math.floor((c.endMs - c.startMs) / 60_000),
+      checkIn: this.checkInDto(c.subject.row, now),
+      contactCheckIn: this.checkInDto(c.contact.row, now),
+    }));
+  }
+
+  /** A check-in with its effective end: its check-out, or check-in + maximum stay, whichever is earlier. */
+  private visit(row: VisitSqlRow): Visit & { row: VisitSqlRow } {
+    const latest = row.in_ms + maxStayMs(this.rule);
+    const outMs = row.out_ms === null ? latest : Math.min(row.out_ms, latest);
+    return { id: row.id, personId: row.person_id, venueId: row.venue_id, inMs: row.in_ms, outMs, row };
+  }
+
+  private checkInDto(r: VisitSqlRow, now: Date): CheckInDto {
+    const checkIn = { id: r.id, personId: r.person_id, venueId: r.venue_id, closedAutomatically: r.closed_automatically };
+    return toCheckInDto({ ...checkIn, checkedInAt: new Date(r.in_ms), checkedOutAt: r.out_ms === null ? null : new Date(r.out_ms) }, this.rule, now);
   }
 
   /**
@@ -784,7 +852,6 @@ export class ExposureRepository {
     subjects: SQL,
     from: SQL,
     query: ExposureQuery,
-    earliestPerContact: boolean,
     visible: Exclude<RowFilter, { kind: 'NONE' }>,
     now: Date,
   ): Promise<ExposureDto[]> {
@@ -831,13 +898,7 @@ export class ExposureRepository {
       from pairs p
       where p.overlap_end > p.overlap_start${excluded}
         and p.overlap_end - p.overlap_start >= ${query.minOverlapMinutes}::int * interval '1 minute'`;
-    const rows = await this.db.execute<ExposureSqlRow>(
-      earliestPerContact
-        ? sql`select * from (select distinct on (e.contact_person_id) * from (${matching}) e
-                             order by e.contact_person_id, e.overlap_start, e.person_id, e.contact_check_in_id, e.check_in_id) first
-              order by first.person_id, first.overlap_start, first.contact_check_in_id`
-        : sql`${matching} order by p.person_id, p.overlap_start, p.contact_check_in_id`,
-    );
+    const rows = await this.db.execute<ExposureSqlRow>(sql`${matching} order by p.person_id, p.overlap_start, p.contact_check_in_id`);
     return rows.map((r) => ({
       personId: r.person_id,
       contactPersonId: r.contact_person_id,

@@ -3,11 +3,11 @@ import {
   AuditTrail as SharedAuditTrail,
   auditPlugin as sharedAuditPlugin,
   clientOperationName as sharedClientOperationName,
-  fieldSelector,
   type AuditedContext,
   type AuditSink,
 } from '../shared/audit.ts';
 import type { Logger } from '../shared/logger.ts';
+import { fieldSelector } from '../shared/selection.ts';
 import { PERSON_FIELDS, type PersonField } from './access.ts';
 
 /**

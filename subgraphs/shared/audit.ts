@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { auditRecords, type AuditOutcome } from './audit-table.ts';
 import type { Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
@@ -99,39 +98,6 @@ export class AuditTrail<F extends string = string> {
 }
 
 /**
- * Reads which of `fields` a resolver's selection asks for on `typeName` (field names only,
- * sub-selections ignored): fields directly on the selection, in inline fragments and named
- * fragments on the type (or without a type condition). Works for `_entities` too, whose selection
- * is `... on <Type> { … }`. Cached per field node, so 1,000 entity references cost one walk.
- */
-export function fieldSelector<F extends string>(typeName: string, fields: readonly F[]): (info: GraphQLResolveInfo) => F[] {
-  const known: ReadonlySet<string> = new Set(fields);
-  const isField = (name: string): name is F => known.has(name);
-  const cache = new WeakMap<readonly FieldNode[], F[]>();
-  return (info) => {
-    const cached = cache.get(info.fieldNodes);
-    if (cached) return cached;
-    const found = new Set<F>();
-    const visit = (set: SelectionSetNode | undefined) => {
-      for (const selection of set?.selections ?? []) {
-        if (selection.kind === Kind.FIELD) {
-          if (isField(selection.name.value)) found.add(selection.name.value);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          if (!selection.typeCondition || selection.typeCondition.name.value === typeName) visit(selection.selectionSet);
-        } else {
-          const fragment = info.fragments[selection.name.value];
-          if (fragment?.typeCondition.name.value === typeName) visit(fragment.selectionSet);
-        }
-      }
-    };
-    for (const node of info.fieldNodes) visit(node.selectionSet);
-    const result = fields.filter((f) => found.has(f));
-    cache.set(info.fieldNodes, result);
-    return result;
-  };
-}
-
-/**
  * The client's operation name. The gateway names each subgraph fetch `<client name>__<subgraph>__<n>`
  * (e.g. `PersonOverview__declarations__0`); the client part is what an auditor recognises.
  */
@@ -146,29 +112,50 @@ export interface AuditSink {
   append(records: readonly NewAuditRecord[]): Promise<void>;
 }
 
-// postgres.js binds at most 65,535 parameters per statement; an audit row takes 12.
-const AUDIT_ROWS_PER_STATEMENT = 5_000;
-
 /** The `audit_records` table of one subgraph's database. */
 export class AuditRepository implements AuditSink {
   // Any subgraph schema that re-exports `auditRecords` (the repository only touches that table).
   constructor(private readonly db: PostgresJsDatabase<Record<string, unknown>>) {}
 
   /**
-   * Writes a request's records: one INSERT (several in one transaction only beyond 5,000 people),
-   * so either all of the request's records are stored or none is.
+   * Writes a request's records (or a group commit's) in ONE statement, so either all of them are
+   * stored or none is. What varies per person travels as arrays, the request's own details (who,
+   * when, which operation) once per request: drizzle's multi-row `values()` builds a parameter per
+   * cell, and for a crowd's exposures (12,500 people) building that statement took over a second of
+   * the subgraph's CPU; one JSON document per row still took twice as long as the arrays (measured).
    */
   async append(records: readonly NewAuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    if (records.length <= AUDIT_ROWS_PER_STATEMENT) {
-      await this.db.insert(auditRecords).values([...records]);
-      return;
-    }
-    await this.db.transaction(async (tx) => {
-      for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_STATEMENT) {
-        await tx.insert(auditRecords).values(records.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
+    const requests: NewAuditRecord[] = [];
+    const requestIndex = new Map<string, number>();
+    const requestOf = (r: NewAuditRecord): number => {
+      const key = JSON.stringify([r.subject, r.role, r.jurisdiction, r.operationName, r.purpose, r.at.getTime()]);
+      let index = requestIndex.get(key);
+      if (index === undefined) {
+        requestIndex.set(key, (index = requests.length + 1));
+        requests.push(r);
       }
-    });
+      return index;
+    };
+    const rowRequests = records.map(requestOf);
+    const column = <T>(rows: readonly NewAuditRecord[], value: (r: NewAuditRecord) => T) => sql.param(rows.map(value));
+    // Field names are GraphQL names and jurisdictions province codes or `all`: a comma joins and
+    // splits them safely, and keeps each array column one-dimensional.
+    await this.db.execute(sql`
+      insert into ${auditRecords} (subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id)
+      select q.subject, q.role, q.jurisdiction, r.person_id, string_to_array(r.fields, ','), string_to_array(r.masked, ','),
+             q.operation_name, q.purpose, q.at, r.outcome, r.reason, r.grant_id
+      from unnest(${column(records, (r) => r.personId)}::uuid[], ${sql.param(rowRequests)}::int[],
+                  ${column(records, (r) => r.fields.join(','))}::text[], ${column(records, (r) => r.maskedFields.join(','))}::text[],
+                  ${column(records, (r) => r.outcome)}::text[], ${column(records, (r) => r.reason ?? null)}::text[],
+                  ${column(records, (r) => r.breakGlassGrantId ?? null)}::uuid[]) r(person_id, request, fields, masked, outcome, reason, grant_id)
+      join (
+        select subject, role, string_to_array(jurisdiction, ',') as jurisdiction, operation_name, purpose, at, n
+        from unnest(${column(requests, (r) => r.subject)}::text[], ${column(requests, (r) => r.role)}::text[],
+                    ${column(requests, (r) => r.jurisdiction.join(','))}::text[], ${column(requests, (r) => r.operationName ?? null)}::text[],
+                    ${column(requests, (r) => r.purpose ?? null)}::text[], ${column(requests, (r) => r.at.toISOString())}::text[]::timestamptz[])
+             with ordinality q(subject, role, jurisdiction, operation_name, purpose, at, n)
+      ) q on q.n = r.request`);
   }
 
   /** A person's audit trail, newest first. */

@@ -31,10 +31,12 @@ describe('checkins first contacts (F2 look-up)', () => {
       { personId: people[1]!, from: hour(4.5) },
       { personId: people[2]!, from: hour(0) },
       { personId: people[3]!, from: hour(7.25) },
+      // Same instants as two above: a contact who arrived after both subjects ties on overlap start.
+      { personId: people[5]!, from: hour(0) },
+      { personId: people[6]!, from: hour(4.5) },
     ];
     const excluded = [people[0]!, people[4]!];
-    const to = hour(13);
-    for (const minOverlapMinutes of [15, 0, 40]) {
+    for (const [minOverlapMinutes, to] of [[15, hour(13)], [0, hour(13)], [40, hour(13)], [15, null]] as const) {
       const query = { from: null, to, minOverlapMinutes, excludeContacts: excluded };
       const found = await repo.firstContactsOf(subjects, query);
 
@@ -43,14 +45,19 @@ describe('checkins first contacts (F2 look-up)', () => {
         for (const p of exposurePairs(visits, s.personId, { from: s.from, to, minOverlapMinutes }, DEFAULT_EXPOSURE_RULE)) {
           if (excluded.includes(p.contactId)) continue;
           const known = earliest.get(p.contactId);
-          const before = !known || p.start < known.start || (p.start === known.start && (s.personId < known.subjectId || (s.personId === known.subjectId && p.contactCheckInId < known.contactCheckInId)));
+          // Earliest overlap start; ties: the subject's id, then the contact's and the subject's check-in ids.
+          const key = (x: OraclePair, subject: string) => [x.start, subject, x.contactCheckInId, x.checkInId] as const;
+          const before = !known || compareKeys(key(p, s.personId), key(known, known.subjectId)) < 0;
           if (before) earliest.set(p.contactId, { ...p, subjectId: s.personId });
         }
       }
-      const expected = new Map([...earliest].map(([contact, p]) => [contact, [p.subjectId, p.venueId, new Date(p.start).toISOString(), p.minutes]]));
-      const actual = new Map(found.map((e) => [e.contactPersonId, [e.personId, e.venueId, e.overlapStart.toISOString(), e.overlapMinutes]]));
+      const expected = new Map([...earliest].map(([contact, p]) => [contact, [p.subjectId, p.venueId, new Date(p.start).toISOString(), p.minutes, p.checkInId, p.contactCheckInId]]));
+      const actual = new Map(found.map((e) => [e.contactPersonId, [e.personId, e.venueId, e.overlapStart.toISOString(), e.overlapMinutes, e.checkIn.id, e.contactCheckIn.id]]));
       expect(found).toHaveLength(actual.size); // one row per contact
-      expect(actual, `minOverlapMinutes ${minOverlapMinutes}`).toEqual(expected);
+      expect(actual, `minOverlapMinutes ${minOverlapMinutes}, to ${to?.toISOString() ?? 'open'}`).toEqual(expected);
+      // In the exposure statement's order: by subject, then overlap start.
+      const order = found.map((e) => [e.personId, e.overlapStart.getTime()] as const);
+      expect(order).toEqual([...order].sort((a, b) => compareKeys(a, b)));
       if (minOverlapMinutes === 15) expect(expected.size).toBeGreaterThan(3); // the data must exercise it
     }
   });
@@ -60,3 +67,12 @@ describe('checkins first contacts (F2 look-up)', () => {
     expect(await repo.firstContactsOf([], { from: null, to: null, minOverlapMinutes: 15 })).toEqual([]);
   });
 });
+
+/** Compares tuples of numbers and strings element by element (strings as text, as PostgreSQL orders lower-case UUIDs). */
+function compareKeys(a: ReadonlyArray<number | string>, b: ReadonlyArray<number | string>): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return -1;
+    if (a[i]! > b[i]!) return 1;
+  }
+  return 0;
+}

@@ -1,6 +1,7 @@
 import { parse, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type OperationDefinitionNode, Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { AuditTrail, auditPlugin, clientOperationName, fieldSelector, type AuditSink, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
+import { AuditTrail, auditPlugin, clientOperationName, type AuditSink, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
+import { fieldSelector } from '../../subgraphs/shared/selection.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { mayReadHealthAuditTrail } from '../../subgraphs/tracing/access.ts';

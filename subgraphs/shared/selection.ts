@@ -1,0 +1,61 @@
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+/**
+ * What a resolver's selection asks for, by field name. Walks fields directly on the selection,
+ * inline fragments and named fragments on `typeName` (or without a type condition); works for
+ * `_entities` too, whose selection is `... on <Type> { … }`. Cached per field node, so a list of
+ * 10,000 rows costs one walk.
+ */
+function selectedNames(typeName: string): (info: GraphQLResolveInfo) => ReadonlySet<string> {
+  const cache = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
+  return (info) => {
+    const cached = cache.get(info.fieldNodes);
+    if (cached) return cached;
+    const found = new Set<string>();
+    const visit = (set: SelectionSetNode | undefined) => {
+      for (const selection of set?.selections ?? []) {
+        if (selection.kind === Kind.FIELD) {
+          found.add(selection.name.value);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (!selection.typeCondition || selection.typeCondition.name.value === typeName) visit(selection.selectionSet);
+        } else {
+          const fragment = info.fragments[selection.name.value];
+          if (fragment?.typeCondition.name.value === typeName) visit(fragment.selectionSet);
+        }
+      }
+    };
+    for (const node of info.fieldNodes) visit(node.selectionSet);
+    cache.set(info.fieldNodes, found);
+    return found;
+  };
+}
+
+/** Which of `fields` a resolver's selection on `typeName` asks for (sub-selections ignored), in `fields` order. */
+export function fieldSelector<F extends string>(typeName: string, fields: readonly F[]): (info: GraphQLResolveInfo) => F[] {
+  const names = selectedNames(typeName);
+  const cache = new WeakMap<ReadonlySet<string>, F[]>();
+  return (info) => {
+    const found = names(info);
+    let result = cache.get(found);
+    if (!result) cache.set(found, (result = fields.filter((f) => found.has(f))));
+    return result;
+  };
+}
+
+/**
+ * Whether a resolver's selection on `typeName` asks for nothing but `fields` (e.g. only the key,
+ * `id`): then a reference `{ id }` answers it, with no look-up. A list of 12,000 exposures asking
+ * for `venue { id }` then resolves without a promise per row (measured: a third of the
+ * subgraph's time for tracing's F2 look-up went to awaiting the venue loader).
+ */
+export function selectsOnly(typeName: string, fields: readonly string[]): (info: GraphQLResolveInfo) => boolean {
+  const names = selectedNames(typeName);
+  const allowed = new Set([...fields, '__typename']);
+  const cache = new WeakMap<ReadonlySet<string>, boolean>();
+  return (info) => {
+    const found = names(info);
+    let only = cache.get(found);
+    if (only === undefined) cache.set(found, (only = [...found].every((name) => allowed.has(name))));
+    return only;
+  };
+}
