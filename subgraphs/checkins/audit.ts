@@ -1,4 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { AuditTrail } from '../shared/audit.ts';
+import { isOnlyRootField, selectsAnywhereBelow } from '../shared/selection.ts';
 import type { CheckInDto, ExposureDto } from './repository.ts';
 
 /**
@@ -46,4 +48,17 @@ export class MovementAuditTrail extends AuditTrail<MovementField> {
     }
     return rows;
   }
+}
+
+/** The fields whose resolvers record reads (see the table above). */
+const AUDITED_READS = ['checkIns', 'exposures', 'exposuresOf', 'firstContactsOf'];
+const readsMoreBelow = selectsAnywhereBelow(AUDITED_READS);
+
+/**
+ * Whether a root field's records are all its request will make: it is the operation's only root
+ * field and nothing below it records reads. Then they can be written while the answer is built
+ * (`AuditTrail.complete`); tracing's look-ups of a crowd are such operations.
+ */
+export function isOnlyAuditedRead(info: GraphQLResolveInfo): boolean {
+  return isOnlyRootField(info) && !readsMoreBelow(info);
 }

@@ -79,3 +79,15 @@ export async function openSubgraphDatabase<TSchema extends Record<string, unknow
 export function databaseName(prefix: string, subgraph: string, provinceCode?: string): string {
   return provinceCode ? `${prefix}_${subgraph}_${provinceCode}` : `${prefix}_${subgraph}`;
 }
+
+/**
+ * The postgres.js client under a drizzle handle (drizzle() puts it on `$client`; the database type
+ * does not declare it). For statements that must be prepared: drizzle runs every query unnamed,
+ * so postgres.js first asks the server for the parameter types and sends the values only when the
+ * answer has been read, which a busy event loop delays.
+ */
+export function postgresClientOf(db: object): postgres.Sql {
+  const client = (db as { $client?: postgres.Sql }).$client;
+  if (!client) throw new Error('not a drizzle postgres-js database handle');
+  return client;
+}

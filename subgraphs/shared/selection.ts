@@ -59,3 +59,34 @@ export function selectsOnly(typeName: string, fields: readonly string[]): (info:
     return only;
   };
 }
+
+/**
+ * Whether any of `names` is selected anywhere below a resolver's field (every depth, every
+ * fragment whatever its type condition: a conservative answer). Cached per field node.
+ */
+export function selectsAnywhereBelow(names: readonly string[]): (info: GraphQLResolveInfo) => boolean {
+  const wanted = new Set(names);
+  const cache = new WeakMap<readonly FieldNode[], boolean>();
+  return (info) => {
+    const cached = cache.get(info.fieldNodes);
+    if (cached !== undefined) return cached;
+    const seen = new Set<string>();
+    const found = (set: SelectionSetNode | undefined): boolean =>
+      (set?.selections ?? []).some((selection) => {
+        if (selection.kind === Kind.FIELD) return wanted.has(selection.name.value) || found(selection.selectionSet);
+        if (selection.kind === Kind.INLINE_FRAGMENT) return found(selection.selectionSet);
+        if (seen.has(selection.name.value)) return false;
+        seen.add(selection.name.value);
+        return found(info.fragments[selection.name.value]?.selectionSet);
+      });
+    const result = info.fieldNodes.some((node) => found(node.selectionSet));
+    cache.set(info.fieldNodes, result);
+    return result;
+  };
+}
+
+/** Whether the resolver's field is the operation's only root field (not reached through a fragment or beside others). */
+export function isOnlyRootField(info: GraphQLResolveInfo): boolean {
+  const roots = info.operation.selectionSet.selections;
+  return info.path.prev === undefined && roots.length === 1 && roots[0]!.kind === Kind.FIELD;
+}

@@ -1,15 +1,23 @@
 import { badInput, hubError } from '../../shared/errors.ts';
 import { requireUuid } from '../../shared/validate.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import { mayReadMovementAuditTrail } from '../access.ts';
+import { isOnlyAuditedRead } from '../audit.ts';
 import type { ExposureDto } from '../repository.ts';
 import type { CheckinsContext } from './context.ts';
 
 export const MAX_AUDIT_LIMIT = 1000;
 
-/** Every subject and contact of the returned exposures is read (audit.ts). */
-const audited = async (rows: Promise<ExposureDto[]>, ctx: CheckinsContext): Promise<ExposureDto[]> => {
+/**
+ * Every subject and contact of the returned exposures is read (audit.ts). When nothing else in
+ * the operation records reads, the records are written while the answer is built.
+ */
+const audited = async (rows: Promise<ExposureDto[]>, ctx: CheckinsContext, info: GraphQLResolveInfo): Promise<ExposureDto[]> => {
   const found = await rows;
-  return ctx.audit ? ctx.audit.exposuresRead(found) : found;
+  if (!ctx.audit) return found;
+  ctx.audit.exposuresRead(found);
+  if (isOnlyAuditedRead(info)) await ctx.audit.complete();
+  return found;
 };
 
 export const Query = {
@@ -19,17 +27,19 @@ export const Query = {
     _: unknown,
     { personIds, excludeContacts, ...args }: { personIds: string[]; excludeContacts?: string[] | null; from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null },
     ctx: CheckinsContext,
+    info: GraphQLResolveInfo,
   ) => {
     if (personIds.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'personIds');
     if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
     const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    return audited(ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures), ctx);
+    return audited(ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures), ctx, info);
   },
   firstContactsOf: (
     _: unknown,
     { people, excludeContacts, to, minOverlapMinutes }: { people: Array<{ personId: string; from: Date }>; excludeContacts?: string[] | null; to?: Date | null; minOverlapMinutes?: number | null },
     ctx: CheckinsContext,
+    info: GraphQLResolveInfo,
   ) => {
     if (people.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'people');
     if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
@@ -41,7 +51,7 @@ export const Query = {
     });
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
     const query = { ...ctx.exposures.query({ to, minOverlapMinutes }), excludeContacts: excluded };
-    return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx);
+    return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx, info);
   },
   movementAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: CheckinsContext) => {
     const personId = requireUuid(args.personId, 'personId').toLowerCase();
