@@ -6,6 +6,7 @@ import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { mayReadHealthAuditTrail } from '../../subgraphs/tracing/access.ts';
 import { HEALTH_STATUS_FIELDS, HealthAuditTrail } from '../../subgraphs/tracing/audit.ts';
+import { isOnlyAuditedRead } from '../../subgraphs/checkins/audit.ts';
 
 const who = (patch: Partial<Identity>): Identity => ({ subject: 'u', role: 'citizen', jurisdiction: [], scopes: [], purpose: null, ...patch });
 
@@ -81,6 +82,63 @@ describe('the shared audit trail', () => {
     // The plugin's writer recovers after a failed batch.
     fail = false;
     expect(await respond()).toEqual({ data: { case: { id: 'c1' } } });
+  });
+});
+
+describe("a request's records written early", () => {
+  const identity = who({ subject: 's', role: 'service', jurisdiction: 'all' });
+  const meta = (operationName: string) => ({ identity, operationName, at: new Date(0) });
+
+  it('complete() starts the write at once; settle() waits for it and writes what came after in a second statement', async () => {
+    const calls: string[][] = [];
+    let finish!: () => void;
+    const write = (rows: NewAuditRecord[]) => {
+      calls.push(rows.map((r) => `${r.personId}:${r.fields.join('+')}`));
+      return calls.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve();
+    };
+    const trail = new HealthAuditTrail();
+    trail.complete(); // nothing to write, and no writer yet: a no-op
+    trail.enableEarlyWrite(write, () => meta('Early'));
+    trail.record('p1', 'ALLOWED', ['case']);
+    trail.record('p2', 'ALLOWED', ['contact']);
+    await trail.complete();
+    expect(calls).toEqual([['p1:case', 'p2:contact']]);
+    trail.record('p1', 'ALLOWED', ['cases']); // after complete(): not lost, written separately
+    let settled = false;
+    const settling = trail.settle(write, meta('Late')).then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false); // the response waits for the early write
+    finish();
+    await settling;
+    expect(calls).toEqual([['p1:case', 'p2:contact'], ['p1:cases']]);
+  });
+
+  it('a failed early write fails settle(), so the plugin withholds the data', async () => {
+    const trail = new HealthAuditTrail();
+    trail.enableEarlyWrite(() => Promise.reject(new Error('audit table gone')), () => meta('Early'));
+    trail.record('p1', 'ALLOWED', ['case']);
+    await trail.complete();
+    await expect(trail.settle(() => Promise.resolve(), meta('Early'))).rejects.toThrow('audit table gone');
+  });
+});
+
+describe('which reads may be written early', () => {
+  const infoFor = (source: string) => {
+    const document = parse(source);
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const root = operation.selectionSet.selections[0] as FieldNode;
+    return { operation, fragments, fieldNodes: [root], path: { prev: undefined, key: root.name.value } } as unknown as GraphQLResolveInfo;
+  };
+
+  it('only the single root field with no audited read below it', () => {
+    expect(isOnlyAuditedRead(infoFor(`{ firstContactsOf(people: []) { checkIn { person { id } } contact { id } venue { id } } }`))).toBe(true);
+    // Another root field, a nested read (directly or through a fragment), or the root in a fragment: written at the end.
+    expect(isOnlyAuditedRead(infoFor(`{ exposuresOf(personIds: []) { contact { id } } venue(id: "v") { name } }`))).toBe(false);
+    expect(isOnlyAuditedRead(infoFor(`{ exposuresOf(personIds: []) { contact { checkIns { id } } } }`))).toBe(false);
+    expect(isOnlyAuditedRead(infoFor(`{ exposuresOf(personIds: []) { contact { ...C } } } fragment C on Person { exposures { overlapMinutes } }`))).toBe(false);
+    const viaFragment = infoFor(`{ ...Q } fragment Q on Query { exposuresOf(personIds: []) { contact { id } } }`);
+    expect(isOnlyAuditedRead({ ...viaFragment, fieldNodes: [(viaFragment.fragments.Q!.selectionSet.selections[0] as FieldNode)] })).toBe(false);
   });
 });
 
