@@ -67,8 +67,8 @@ try {
     if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
     return body.data;
   };
-  const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
-  const FIRST_CONTACTS = `query($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) { firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  const FIRST_CONTACTS = `query($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) { firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
   const repo = new ExposureRepository(drizzle(checkinsSql) as never, DEFAULT_EXPOSURE_RULE);
   const now = new Date();
   const from = new Date(now.getTime() - 3 * 86_400_000);

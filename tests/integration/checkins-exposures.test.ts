@@ -95,6 +95,7 @@ describe('checkins exposures', () => {
             ... on Person {
               id
               exposures {
+                person { id }
                 contact { id }
                 overlapMinutes
                 venue { name category qrCode ward { code } province { code } }
@@ -113,6 +114,9 @@ describe('checkins exposures', () => {
       [DEMO_PEOPLE.chau.id, 30],
     ]);
     expect(an!.exposures.some((e) => e.contact.id === DEMO_PEOPLE.long.id)).toBe(false);
+    // `person` is the person asked about, as `checkIn.person` (Châu was asked for in upper case).
+    expect(new Set(an!.exposures.map((e) => e.person.id))).toEqual(new Set([DEMO_PEOPLE.an.id]));
+    expect(new Set(chau!.exposures.map((e) => e.person.id))).toEqual(new Set([DEMO_PEOPLE.chau.id]));
     expect(an!.exposures[0]!.venue).toEqual({
       name: DEMO_VENUES.benThanhMarket.name, category: 'MARKET', qrCode: DEMO_VENUES.benThanhMarket.qrCode, ward: { code: '26743' }, province: { code: '79' },
     });

@@ -19,8 +19,12 @@ import {
   type TracingRunJob,
 } from './tracing-run.queue.ts';
 
-/** What the worker reads of an exposure (both look-ups below answer `Exposure`s). */
-const EXPOSURE_FIELDS = 'checkIn { person { id } } contact { id } venue { id } overlapStart overlapEnd overlapMinutes';
+/**
+ * What the worker reads of an exposure (both look-ups below answer `Exposure`s): `person` rather
+ * than `checkIn { person }`, one object less per row of a crowd's 16,000 (every layer, from the
+ * subgraph's execution to the gateway's result shaping, pays per object).
+ */
+const EXPOSURE_FIELDS = 'person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes';
 
 const EXPOSURES = /* GraphQL */ `
   query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) {
@@ -81,9 +85,9 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   const backoffStrategy = cappedExponential(options.retry ?? DEFAULT_RETRY);
   const workers: Worker[] = [];
 
-  type ExposureAnswer = { checkIn: { person: { id: string } }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number };
+  type ExposureAnswer = { person: { id: string }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number };
   const toFact = (e: ExposureAnswer): ExposureFact => ({
-    subjectId: e.checkIn.person.id,
+    subjectId: e.person.id,
     contactId: e.contact.id,
     venueId: e.venue.id,
     overlapStart: new Date(e.overlapStart),
