@@ -576,11 +576,9 @@ export class CheckInRepository {
       hi = Math.max(hi, r.checkedInAt.getTime());
     }
     const window = sql.raw(`interval '${SAME_ID_WINDOW_MS / 1000} seconds'`);
-    // Thousands of loops can cost enough on paper to trigger JIT, whose compilation (~20 ms) would
-    // take longer than the probes themselves.
-    const found = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`set local jit = off`);
-      return tx.execute<StoredSqlRow>(sql`
+    // Thousands of loops cost enough on paper to trigger JIT, whose compilation (~20 ms) would take
+    // longer than the probes: the subgraph's connections have it off (shared/db.ts).
+    const found = await this.db.execute<StoredSqlRow>(sql`
       select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically
       from unnest(${uuidArray(rows.map((r) => r.id))}, ${sql.param(rows.map((r) => r.checkedInAt.toISOString()))}::text[]::timestamptz[]) as r(id, at)
       cross join lateral (
@@ -591,7 +589,6 @@ export class CheckInRepository {
                                   and ${new Date(hi + SAME_ID_WINDOW_MS).toISOString()}::timestamptz
         offset 0 -- keeps the subquery a subquery: a nested loop of index probes, never a join of whole partitions
       ) as c`);
-    });
     return found.map((r) =>
       toCheckInDto(
         { id: r.id, personId: r.person_id, venueId: r.venue_id, checkedInAt: toDate(r.checked_in_at), checkedOutAt: toDateOrNull(r.checked_out_at), closedAutomatically: r.closed_automatically },
