@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from '../../subgraphs/shared/env.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shared/postgres-server.ts';
@@ -63,4 +65,67 @@ export const fmt = (t: Timing) =>
 export async function machine(): Promise<string> {
   const os = await import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export interface GatewayProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway alone in its own process (gateway/index.ts), in front of the subgraphs and shards a
+ * hub started in this process: the deployed topology, where the gateway is a service of its own
+ * and does not share an event loop with the subgraphs. NODE_ENV=production (with the bench's
+ * secrets passed explicitly), so its libraries run as deployed.
+ */
+export async function startGatewayProcess(
+  hub: { subgraphs: ReadonlyArray<{ name: string; provinceCode?: string; url: string }>; provinceRegistryFile: string },
+  secrets: { jwt: string; internalToken: string; nationalIdKey: string },
+  settings: { maxBodyBytes: number; subgraphTimeoutMs: number; provinceTimeoutMs: number },
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const url = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.url;
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: secrets.jwt,
+      INTERNAL_TOKEN_SECRET: secrets.internalToken,
+      NATIONAL_ID_KEY: secrets.nationalIdKey,
+      GATEWAY_PORT: String(port),
+      UNITS_URL: url('units'),
+      DECLARATIONS_URL: url('declarations'),
+      CHECKINS_URL: url('checkins'),
+      TRACING_URL: url('tracing'),
+      PROVINCE_REGISTRY_FILE: hub.provinceRegistryFile,
+      MAX_BODY_BYTES: String(settings.maxBodyBytes),
+      SUBGRAPH_TIMEOUT_MS: String(settings.subgraphTimeoutMs),
+      PROVINCE_TIMEOUT_MS: String(settings.provinceTimeoutMs),
+    },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error('the gateway process did not answer /health within 30 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
