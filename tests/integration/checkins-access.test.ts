@@ -111,4 +111,21 @@ describe('checkins subgraph: who sees which check-ins and exposures', () => {
     // Nothing visible, nothing asked: no check-in statement at all.
     expect(statements.filter((s) => /check_ins/.test(s))).toEqual([]);
   });
+
+  itWithPostgres("firstContactsOf (tracing's F2 look-up) follows the same filter: only contacts at venues of the official's provinces", async () => {
+    const QUERY = /* GraphQL */ `
+      query ($people: [ExposureSubjectInput!]!) { firstContactsOf(people: $people) { venue { id } person { id } contact { id } } }`;
+    const people = PEOPLE.map((p) => ({ personId: p.id, from: '2020-01-01T00:00:00Z' }));
+    const venuesSeen = (result: Awaited<ReturnType<typeof run>>) => [...new Set(result.data!.firstContactsOf.map((e: any) => e.venue.id))].sort();
+    const national = await run({ subject: 'n', role: 'national_official', jurisdiction: 'all', scopes: [], purpose: null }, QUERY, { people });
+    expect(national.errors).toBeUndefined();
+    expect(venuesSeen(national)).toEqual([BEN_THANH.id, HO_GUOM.id].sort());
+    const as01 = await run(official('01'), QUERY, { people });
+    expect(venuesSeen(as01)).toEqual([HO_GUOM.id]);
+    // Châu and Dũng met at Hồ Gươm: each is the other's first contact there.
+    expect(as01.data!.firstContactsOf.map((e: any) => [e.person.id, e.contact.id]).sort()).toEqual(
+      [[DEMO_PEOPLE.chau.id, DEMO_PEOPLE.dung.id], [DEMO_PEOPLE.dung.id, DEMO_PEOPLE.chau.id]].sort(),
+    );
+    expect((await run(official('24'), QUERY, { people })).data!.firstContactsOf).toEqual([]);
+  });
 });
