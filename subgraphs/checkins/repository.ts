@@ -10,6 +10,7 @@ import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../share
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
 import { textArray, uuidArray } from '../shared/sql.ts';
+import { isoInstant } from '../shared/scalars.ts';
 import { candidateRanges, earliestContacts, type SubjectVisit, type Visit } from './first-contacts.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
@@ -580,7 +581,7 @@ export class CheckInRepository {
     // longer than the probes: the subgraph's connections have it off (shared/db.ts).
     const found = await this.db.execute<StoredSqlRow>(sql`
       select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically
-      from unnest(${uuidArray(rows.map((r) => r.id))}, ${sql.param(rows.map((r) => r.checkedInAt.toISOString()))}::text[]::timestamptz[]) as r(id, at)
+      from unnest(${uuidArray(rows.map((r) => r.id))}, ${sql.param(rows.map((r) => isoInstant(r.checkedInAt.getTime())))}::text[]::timestamptz[]) as r(id, at)
       cross join lateral (
         select * from check_ins c
         where c.id = r.id
@@ -610,7 +611,7 @@ export class CheckInRepository {
     // Not a pooled postgres.js handle: the caller's INSERT does the same, slower.
     if (typeof client?.reserve !== 'function') return false;
     // Ids are validated UUIDs and times ISO strings: nothing to escape in COPY's text format.
-    const text = rows.map((r) => `${r.id}\t${r.personId}\t${r.venueId}\t${r.checkedInAt.toISOString()}\t${r.checkedOutAt ? r.checkedOutAt.toISOString() : '\\N'}\n`).join('');
+    const text = rows.map((r) => `${r.id}\t${r.personId}\t${r.venueId}\t${isoInstant(r.checkedInAt.getTime())}\t${r.checkedOutAt ? isoInstant(r.checkedOutAt.getTime()) : '\\N'}\n`).join('');
     const connection = await client.reserve();
     try {
       // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never

@@ -20,9 +20,9 @@ export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An instant, as an RFC 3339 string with a time zone (e.g. 2025-07-01T08:30:00+07:00). Returned in UTC.',
   serialize(value) {
-    const date = value instanceof Date ? value : new Date(value as string);
-    if (Number.isNaN(date.getTime())) throw new TypeError(`Not a DateTime: ${String(value)}`);
-    return date.toISOString();
+    const ms = value instanceof Date ? value.getTime() : new Date(value as string).getTime();
+    if (Number.isNaN(ms)) throw new TypeError(`Not a DateTime: ${String(value)}`);
+    return isoInstant(ms);
   },
   parseValue: parseDateTime,
   parseLiteral(ast) {
@@ -45,4 +45,35 @@ function isRealCalendarDate(parts: RegExpExecArray): boolean {
   if (month < 1 || month > 12 || day < 1 || Number(parts[4]) >= 24 || Number(parts[5]) >= 60) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
+
+const DAY_MS = 86_400_000;
+/** 'YYYY-MM-DDT' of recent days (a response or a batch spans a few): bounded, cleared when full. */
+const dayPrefixes = new Map<number, string>();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()`, computed from the day's cached prefix and the time of day. Here
+ * toISOString costs about a microsecond; a tracing answer of 16,000 exposures has 32,000 instants
+ * and a partner batch of 5,000 check-ins 10,000 (profiled: a tenth of their serialisation). Years
+ * outside 1970-9999 (never a check-in) take toISOString itself.
+ */
+export function isoInstant(ms: number): string {
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 1024) dayPrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  let rest = ms - day * DAY_MS;
+  const millis = rest % 1000;
+  rest = (rest - millis) / 1000;
+  const seconds = rest % 60;
+  rest = (rest - seconds) / 60;
+  const minutes = rest % 60;
+  const hours = (rest - minutes) / 60;
+  return `${prefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
 }
