@@ -11,7 +11,7 @@ import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
 import { textArray, uuidArray } from '../shared/sql.ts';
 import { isoInstant } from '../shared/scalars.ts';
-import { candidateRanges, earliestContacts, type SubjectVisit, type Visit } from './first-contacts.ts';
+import { candidateRanges, earliestContacts, type SubjectVisit } from './first-contacts.ts';
 
 export type CheckinsDb = PostgresJsDatabase<typeof schema>;
 
@@ -832,10 +832,11 @@ export class ExposureRepository {
     }));
   }
 
-  /** A check-in with its effective end: its check-out, or check-in + maximum stay, whichever is earlier. */
-  private visit(row: VisitSqlRow): Visit & { row: VisitSqlRow };
-  private visit(row: VisitSqlRow, fromMs: number): SubjectVisit & { row: VisitSqlRow };
-  private visit(row: VisitSqlRow, fromMs?: number): Visit & { row: VisitSqlRow; fromMs?: number } {
+  /**
+   * A check-in with its effective end: its check-out, or check-in + maximum stay, whichever is
+   * earlier. `fromMs`: when a subject's overlaps start to count (another visit's: from its check-in).
+   */
+  private visit(row: VisitSqlRow, fromMs = -Infinity): SubjectVisit & { row: VisitSqlRow } {
     const latest = row.in_ms + maxStayMs(this.rule);
     const outMs = row.out_ms === null ? latest : Math.min(row.out_ms, latest);
     return { id: row.id, personId: row.person_id, venueId: row.venue_id, inMs: row.in_ms, outMs, fromMs, row };
