@@ -479,6 +479,11 @@ export class CheckInRepository {
    * with ONE statement (COPY; atomic by itself). Rows not stored are compared with the stored
    * ones: a retry is a duplicate, a reused id is rejected. An id sent twice in one batch is stored
    * once: the first row wins, later ones are compared with it.
+   *
+   * The look-up of stored check-ins runs while the COPY does, on another connection, and the COPY
+   * commits only when the look-up found none near any of its rows: a fresh batch (the usual one)
+   * waits for the longer of the two, not for both in turn. Otherwise the COPY is rolled back and
+   * the rows not yet stored are written again.
    */
   async record(batch: readonly CheckInRecordInput[], now = new Date()): Promise<RecordCheckInsResult> {
     if (batch.length > MAX_BATCH_SIZE) {
@@ -495,12 +500,19 @@ export class CheckInRepository {
       if (problem) reject(index, row, problem.code, problem.field, problem.reason);
       else checked.push({ index, row });
     });
+    const byIndex = (a: RejectedCheckIn, b: RejectedCheckIn) => a.index - b.index;
+    if (checked.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
+
+    // Started now, awaited below: it needs only ids and times (rows of unknown venues are probed
+    // too, harmlessly). Its failure is handled where it is awaited, never left unhandled.
+    const probe = this.storedNear(checked.map(({ row }) => ({ id: row.id.toLowerCase(), checkedInAt: row.checkedInAt })), now);
+    probe.catch(() => {});
 
     const qrCodes = [...new Set(checked.map(({ row }) => row.qrCode))];
-    const venues = qrCodes.length > 0 ? await this.db
+    const venues = await this.db
       .select({ id: schema.venues.id, qrCode: schema.venues.qrCode })
       .from(schema.venues)
-      .where(sql`${schema.venues.qrCode} = any(${textArray(qrCodes)})`) : [];
+      .where(sql`${schema.venues.qrCode} = any(${textArray(qrCodes)})`);
     const venueByQr = new Map(venues.map((v) => [v.qrCode, v.id]));
 
     type Good = NewRow & { index: number };
@@ -520,29 +532,43 @@ export class CheckInRepository {
         first.push(good);
       }
     }
-    const byIndex = (a: RejectedCheckIn, b: RejectedCheckIn) => a.index - b.index;
-    if (first.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
+    if (first.length === 0) {
+      await probe;
+      return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
+    }
 
     const stored = new Map<string, CheckInDto[]>();
     const remember = (c: CheckInDto) => stored.set(c.id, [...(stored.get(c.id) ?? []), c]);
-    for (const c of await this.storedNear(first, now)) remember(c);
     const isNear = (a: { checkedInAt: Date }, b: { checkedInAt: Date }) => Math.abs(a.checkedInAt.getTime() - b.checkedInAt.getTime()) <= SAME_ID_WINDOW_MS;
-    const fresh = first.filter((g) => !(stored.get(g.id) ?? []).some((c) => isNear(g, c)));
+    const isFresh = (g: Good) => !(stored.get(g.id) ?? []).some((c) => isNear(g, c));
+    const probed = probe.then((found) => {
+      for (const c of found) remember(c);
+      return first.every(isFresh);
+    });
+    probed.catch(() => {});
 
     let insertedIds = new Set<string>();
-    if (fresh.length > 0) {
-      if (await this.copyIn(fresh)) insertedIds = new Set(fresh.map((g) => g.id));
-      else {
-        // A concurrent upload stored one of these (id, time) pairs since the lookup, so COPY stored
-        // nothing: insert again, skipping what is already there, then read what was skipped.
-        insertedIds = await this.insertSkippingStored(fresh);
-        const skipped = fresh.filter((g) => !insertedIds.has(g.id));
-        if (skipped.length > 0) for (const c of await this.storedNear(skipped, now)) remember(c);
+    const outcome = await this.copyIn(first, probed);
+    if (outcome === 'stored') insertedIds = new Set(first.map((g) => g.id));
+    else {
+      await probed;
+      const fresh = first.filter(isFresh);
+      if (fresh.length > 0) {
+        if (outcome === 'withdrawn' && (await this.copyIn(fresh, Promise.resolve(true))) === 'stored') insertedIds = new Set(fresh.map((g) => g.id));
+        else {
+          // A concurrent upload stored one of these (id, time) pairs since the look-up (the COPY
+          // was refused and stored nothing), or COPY is not available: insert, skipping what is
+          // already there, then read what was skipped.
+          insertedIds = await this.insertSkippingStored(fresh);
+          const skipped = fresh.filter((g) => !insertedIds.has(g.id));
+          if (skipped.length > 0) for (const c of await this.storedNear(skipped, now)) remember(c);
+        }
       }
     }
 
     // What a later row with the same id is compared with: the first row if it was stored.
-    const firstStored = new Map(first.filter((g) => insertedIds.has(g.id)).map((g) => [g.id, g]));
+    const firstStored = new Map<string, Good>();
+    if (repeated.length > 0) for (const g of first) if (insertedIds.has(g.id)) firstStored.set(g.id, g);
 
     let duplicates = 0;
     const compare = (g: Good): void => {
@@ -556,7 +582,7 @@ export class CheckInRepository {
       if (near && near.personId === g.personId && near.venueId === g.venueId) duplicates += 1;
       else reject(g.index, batch[g.index]!, 'ID_CONFLICT', 'id', `id ${g.id} was already used for another person or venue`);
     };
-    for (const g of first) if (!insertedIds.has(g.id)) compare(g);
+    if (insertedIds.size < first.length) for (const g of first) if (!insertedIds.has(g.id)) compare(g);
     for (const g of repeated) compare(g);
     return { accepted: insertedIds.size, duplicates, rejected: rejected.sort(byIndex) };
   }
@@ -569,7 +595,7 @@ export class CheckInRepository {
    * rows instead of a few). The batch's overall time range prunes partitions at plan time, each
    * row's own window at run time.
    */
-  private async storedNear(rows: readonly NewRow[], now: Date): Promise<CheckInDto[]> {
+  private async storedNear(rows: ReadonlyArray<{ id: string; checkedInAt: Date }>, now: Date): Promise<CheckInDto[]> {
     let lo = Infinity;
     let hi = -Infinity;
     for (const r of rows) {
@@ -602,30 +628,32 @@ export class CheckInRepository {
   /**
    * Stores new rows with COPY … FROM STDIN: one statement, all or nothing, and PostgreSQL's
    * fastest way in (it fills each partition's pages in bulk, where INSERT … SELECT goes row by
-   * row; see tests/bench/ingest.bench.ts). True when every row was stored; false when the server
-   * refused the COPY, which then stored nothing (a row whose (id, checked_in_at) a concurrent
-   * upload stored since the lookup; the caller's INSERT then skips it, or raises any other error).
+   * row; see tests/bench/ingest.bench.ts). Its transaction commits once the COPY is done and
+   * `keep` says yes. 'stored': every row was stored. 'withdrawn': `keep` said no, nothing was
+   * stored. 'refused': the server refused the COPY and nothing was stored (a row whose
+   * (id, checked_in_at) is already there; the caller's INSERT then skips it, or raises any other
+   * error). 'unavailable': not a pooled postgres.js handle; the caller's INSERT does the same, slower.
    */
-  private async copyIn(rows: readonly NewRow[]): Promise<boolean> {
+  private async copyIn(rows: readonly NewRow[], keep: Promise<boolean>): Promise<'stored' | 'withdrawn' | 'refused' | 'unavailable'> {
     const client = (this.db as unknown as { $client?: postgres.Sql }).$client;
-    // Not a pooled postgres.js handle: the caller's INSERT does the same, slower.
-    if (typeof client?.reserve !== 'function') return false;
+    if (typeof client?.reserve !== 'function') return 'unavailable';
     // Ids are validated UUIDs and times ISO strings: nothing to escape in COPY's text format.
     const text = rows.map((r) => `${r.id}\t${r.personId}\t${r.venueId}\t${isoInstant(r.checkedInAt.getTime())}\t${r.checkedOutAt ? isoInstant(r.checkedOutAt.getTime()) : '\\N'}\n`).join('');
     const connection = await client.reserve();
     try {
       // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never
       // settles a COPY writable that the server rejects after CopyDone, and the error goes nowhere
-      // (porsager/postgres#1173, fix pending in #1183). The next statement of the transaction
-      // then fails (25P02, transaction aborted) where it would otherwise succeed.
+      // (porsager/postgres#1173, fix pending in #1183). The transaction is then aborted, and
+      // COMMIT answers ROLLBACK instead of failing.
       await connection`begin`;
       const stream = await connection`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable();
       stream.on('error', () => {}); // reported through the transaction below
       await new Promise<void>((resolve) => stream.write(text, () => resolve()));
       stream.end();
-      if (await this.committed(connection)) return true;
-      await connection`rollback`;
-      return false;
+      const end = (await keep) ? 'commit' : 'rollback';
+      const ended = await this.afterCopy(connection, end);
+      if (end === 'rollback') return 'withdrawn';
+      return ended === 'COMMIT' ? 'stored' : 'refused';
     } catch (error) {
       await connection`rollback`.catch(() => {});
       throw error;
@@ -635,21 +663,18 @@ export class CheckInRepository {
   }
 
   /**
-   * Whether the COPY just ended on `connection` succeeded: a statement queued behind it answers
-   * (then the transaction is committed) or fails as aborted. postgres.js refuses to queue it
-   * while its COPY stream is still open, which ends as soon as end()'s CopyDone is on its way.
+   * Ends the transaction of the COPY just ended on `connection`; the command tag it answers
+   * (COMMIT, or ROLLBACK when the COPY failed). postgres.js refuses to queue a statement while its
+   * COPY stream is still open, which ends as soon as end()'s CopyDone is on its way.
    */
-  private async committed(connection: postgres.ReservedSql): Promise<boolean> {
+  private async afterCopy(connection: postgres.ReservedSql, end: 'commit' | 'rollback'): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        await connection`select 1`;
-        await connection`commit`;
-        return true;
+        const result = end === 'commit' ? await connection`commit` : await connection`rollback`;
+        return result.command;
       } catch (error) {
-        const code = sqlState(error);
-        if (code === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
-        if (code === '25P02') return false;
+        if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
         throw error;
       }
     }

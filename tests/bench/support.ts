@@ -67,6 +67,9 @@ export async function machine(): Promise<string> {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 }
 
+/** BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway process (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+const gatewayNodeArgs = (): string[] => process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
 export interface GatewayProcess {
   url: string;
   stop(): Promise<void>;
@@ -85,7 +88,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.url;
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [...gatewayNodeArgs(), '--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

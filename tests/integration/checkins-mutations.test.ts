@@ -295,6 +295,26 @@ describe('checkins mutations', () => {
     expect(await checkInCount()).toBe(before + 3);
   });
 
+  itWithPostgres('recordCheckIns: a retried row with a shifted time among new rows is a duplicate; the new rows are stored, the retry is not stored again', async () => {
+    // The stored check-in and its retry differ in time, so the batch's COPY itself succeeds: only
+    // the look-up of stored ids (run alongside it) can stop the retry from becoming a second visit.
+    const [storedAt, retriedAt, firstAt, lastAt] = [minutesAgo(120), minutesAgo(110), minutesAgo(90), minutesAgo(80)];
+    await run(CHECK_IN, { id: id(70), qrCode: venue.qrCode, personId: PERSON, at: storedAt });
+    const before = await checkInCount();
+    const row = (n: number, at: string) => ({ id: id(n), qrCode: venue.qrCode, personId: PERSON, checkedInAt: at });
+    const result = await run(RECORD, { batch: [row(71, firstAt), row(70, retriedAt), row(72, lastAt)] });
+    expect(result.data?.recordCheckIns).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
+    expect(await checkInCount()).toBe(before + 2);
+    const stored = await database.db.execute<{ id: string; checked_in_at: string }>(
+      sql`select id, checked_in_at from check_ins where id in (${id(70)}, ${id(71)}, ${id(72)}) order by id`,
+    );
+    expect(stored.map((r) => [r.id, new Date(r.checked_in_at).toISOString()])).toEqual([
+      [id(70), storedAt],
+      [id(71), firstAt],
+      [id(72), lastAt],
+    ]);
+  });
+
   itWithPostgres('recordCheckIns refuses a batch over the limit and writes nothing; the limit itself is one statement', async () => {
     const before = await checkInCount();
     const row = (n: number) => ({ id: `d4ec0000-0000-4000-8000-${String(n).padStart(12, '0')}`, qrCode: venue.qrCode, personId: PERSON, checkedInAt: minutesAgo(60) });
