@@ -12,6 +12,7 @@ import { supergraphFromFile } from './supergraph.ts';
 import { explorerRoutes } from './explorer.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS_DIR, TrustedDocuments, trustedDocumentsGate } from './trusted-documents.ts';
 import { ProvinceRouter } from './province-router.ts';
+import { checkVariablesWithoutCoercing } from './variables.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
 export interface GatewayOptions {
@@ -64,6 +65,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     },
     logger,
   });
+  checkVariablesWithoutCoercing(gateway);
   let schemaLoaded = false;
   gateway.onSchemaLoadOrUpdate(() => {
     schemaLoaded = true;

@@ -647,7 +647,8 @@ export class CheckInRepository {
       await connection`begin`;
       const stream = await connection`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable();
       stream.on('error', () => {}); // reported through the transaction below
-      await new Promise<void>((resolve) => stream.write(data, () => resolve()));
+      for (const piece of data.slice(0, -1)) stream.write(piece);
+      await new Promise<void>((resolve) => stream.write(data.at(-1)!, () => resolve()));
       stream.end();
       const end = (await keep) ? 'commit' : 'rollback';
       const ended = await this.afterCopy(connection, end);
@@ -709,28 +710,37 @@ interface NewRow {
 /** The longest line copyData writes: three UUIDs, two instants (24 characters up to year 9999; room for 30), separators. */
 const MAX_COPY_LINE = 3 * 36 + 2 * 30 + 5;
 
+/** Rows per piece of COPY data: pieces of about 60 kB are allocated and copied (postgres.js copies each into its message) without fresh pages from the kernel, which a megabyte buffer needs every time. */
+const COPY_ROWS_PER_PIECE = 350;
+
 /**
- * The rows in COPY's text format, written straight into one buffer: a quarter of the CPU of
- * building the text as a string and encoding it (measured: 3 ms instead of 11.5 for 5,000 rows).
+ * The rows in COPY's text format, written straight into buffers: a quarter of the CPU of building
+ * the text as a string and encoding it (measured: 3 ms instead of 11.5 for 5,000 rows).
  * Ids are validated UUIDs and times ISO instants: ASCII, nothing to escape.
  */
-function copyData(rows: readonly NewRow[]): Buffer {
-  const out = Buffer.allocUnsafe(rows.length * MAX_COPY_LINE);
+function copyData(rows: readonly NewRow[]): Buffer[] {
+  const pieces: Buffer[] = [];
   const TAB = 9;
-  let at = 0;
-  for (const r of rows) {
-    at += out.write(r.id, at, 'latin1');
-    out[at++] = TAB;
-    at += out.write(r.personId, at, 'latin1');
-    out[at++] = TAB;
-    at += out.write(r.venueId, at, 'latin1');
-    out[at++] = TAB;
-    at += out.write(isoInstant(r.checkedInAt.getTime()), at, 'latin1');
-    out[at++] = TAB;
-    at += r.checkedOutAt ? out.write(isoInstant(r.checkedOutAt.getTime()), at, 'latin1') : out.write('\\N', at, 'latin1');
-    out[at++] = 10; // newline
+  for (let start = 0; start < rows.length; start += COPY_ROWS_PER_PIECE) {
+    const end = Math.min(start + COPY_ROWS_PER_PIECE, rows.length);
+    const out = Buffer.allocUnsafe((end - start) * MAX_COPY_LINE);
+    let at = 0;
+    for (let i = start; i < end; i++) {
+      const r = rows[i]!;
+      at += out.write(r.id, at, 'latin1');
+      out[at++] = TAB;
+      at += out.write(r.personId, at, 'latin1');
+      out[at++] = TAB;
+      at += out.write(r.venueId, at, 'latin1');
+      out[at++] = TAB;
+      at += out.write(isoInstant(r.checkedInAt.getTime()), at, 'latin1');
+      out[at++] = TAB;
+      at += r.checkedOutAt ? out.write(isoInstant(r.checkedOutAt.getTime()), at, 'latin1') : out.write('\\N', at, 'latin1');
+      out[at++] = 10; // newline
+    }
+    pieces.push(out.subarray(0, at));
   }
-  return out.subarray(0, at);
+  return pieces;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCodes, hubError } from './errors.ts';
@@ -118,7 +119,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     req.resume();
     throw hubError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   }
-  const chunks: Buffer[] = [];
+  // Decoded chunk by chunk (a character split between chunks is completed by the decoder) into a
+  // rope that JSON.parse flattens once: a partner's megabyte batch is not also copied into one
+  // megabyte buffer first, whose fresh pages cost more than the copy (measured in the ingest bench).
+  const decoder = new StringDecoder('utf8');
+  let text = '';
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
@@ -126,9 +131,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
       req.resume();
       throw hubError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
     }
-    chunks.push(chunk);
+    text += decoder.write(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  text += decoder.end();
   if (text === '') return undefined;
   const type = req.headers['content-type'] ?? '';
   if (!type.includes('json')) return text;
