@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../hub/node-flags.ts';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv[2] ?? '';
@@ -17,8 +18,9 @@ for (const file of files) {
   // Libraries measured as deployed: graphql-js, for one, checks every failed type test for a second
   // copy of itself unless NODE_ENV=production (a quarter of a 5,000-row batch's coercion, profiled).
   // The hub's own configuration is the bench's (dev secrets, `production: false`), not read from it.
+  // The hub's V8 flags (hub/node-flags.ts), as `npm start` runs it.
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `${dir}${file}`, ...extra], { stdio: 'inherit', env });
+  const result = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', `${dir}${file}`, ...extra], { stdio: 'inherit', env });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

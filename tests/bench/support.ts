@@ -7,6 +7,7 @@ import { parseEnv } from '../../subgraphs/shared/env.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shared/postgres-server.ts';
 import { freePort } from '../support/ports.ts';
+import { NODE_FLAGS } from '../../hub/node-flags.ts';
 
 /** DATABASE_URL's server (the real one), or an embedded server in a temporary folder. */
 export async function benchPostgres(): Promise<PostgresServer & { describe: string }> {
@@ -79,7 +80,7 @@ export interface GatewayProcess {
  * The gateway alone in its own process (gateway/index.ts), in front of the subgraphs and shards a
  * hub started in this process: the deployed topology, where the gateway is a service of its own
  * and does not share an event loop with the subgraphs. NODE_ENV=production (with the bench's
- * secrets passed explicitly), so its libraries run as deployed.
+ * secrets passed explicitly) and the hub's V8 flags (hub/node-flags.ts), so it runs as deployed.
  */
 export async function startGatewayProcess(
   hub: { subgraphs: ReadonlyArray<{ name: string; provinceCode?: string; url: string }>; provinceRegistryFile: string },
@@ -88,7 +89,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.url;
-  const child = spawn(process.execPath, [...gatewayNodeArgs(), '--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...gatewayNodeArgs(), '--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
