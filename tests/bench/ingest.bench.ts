@@ -14,7 +14,6 @@
  * npm run bench -- ingest, or: npx tsx tests/bench/ingest.bench.ts [rows=200000] [batch=5000] [concurrency=2]
  */
 import postgres from 'postgres';
-import { request } from 'undici';
 import { startHub } from '../../hub/launch.ts';
 import { CheckinPartitions } from '../../subgraphs/checkins/partitions.ts';
 import { CheckInRepository, MAX_BATCH_SIZE } from '../../subgraphs/checkins/repository.ts';
@@ -25,7 +24,7 @@ import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { benchPostgres, machine, startGatewayProcess } from './support.ts';
+import { benchPostgres, machine, postGraphQL, startGatewayProcess } from './support.ts';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const BATCH = Math.min(Number(process.argv[3] ?? MAX_BATCH_SIZE), MAX_BATCH_SIZE);
@@ -132,16 +131,9 @@ try {
       { name: 'gateway process (as deployed)', url: gatewayProcess.url, times: [] as number[] },
       { name: 'in-process gateway (npm start)', url: hub.gatewayUrl, times: [] as number[] },
     ];
-    // undici's request, not fetch: fetch copies a megabyte body twice more (a web stream and a
-    // clone), on the event loop the hub's subgraphs share with this client. COPY's client is as lean.
     const post = async (batch: Row[], url: string) => {
-      const response = await request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: mutation, variables: { batch } }),
-      });
-      const body = (await response.body.json()) as { errors?: unknown[]; data?: { recordCheckIns: { accepted: number; duplicates: number; rejected: unknown[] } } };
-      if (body.errors || !body.data) throw new Error(`recordCheckIns failed (${response.statusCode}): ${JSON.stringify(body.errors).slice(0, 400)}`);
+      const body = await postGraphQL<{ recordCheckIns: { accepted: number; duplicates: number; rejected: unknown[] } }>(url, token, mutation, { batch });
+      if (body.errors || !body.data) throw new Error(`recordCheckIns failed (${body.status}): ${JSON.stringify(body.errors).slice(0, 400)}`);
       return body.data.recordCheckIns;
     };
     /** (a) all rows through the gateway, CONCURRENCY batches in flight; milliseconds. */

@@ -7,6 +7,7 @@ import { parseEnv } from '../../subgraphs/shared/env.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shared/postgres-server.ts';
 import { freePort } from '../support/ports.ts';
+import { request } from 'undici';
 import { NODE_FLAGS } from '../../hub/node-flags.ts';
 
 /** DATABASE_URL's server (the real one), or an embedded server in a temporary folder. */
@@ -66,6 +67,21 @@ export const fmt = (t: Timing) =>
 export async function machine(): Promise<string> {
   const os = await import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+/**
+ * A GraphQL POST with undici's request, as the tracing worker's graph client sends it: fetch
+ * copies a megabyte body twice more (a web stream and a clone) and decodes a large answer through
+ * a TextDecoder, on the event loop that the hub started in the bench's process shares.
+ */
+export async function postGraphQL<T>(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<{ status: number; data?: T; errors?: unknown[] }> {
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.body.json()) as { data?: T; errors?: unknown[] };
+  return { status: response.statusCode, ...body };
 }
 
 /** BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway process (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */

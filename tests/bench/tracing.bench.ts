@@ -19,7 +19,7 @@ import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { generateCheckins, peopleAtBusiestVenues, typicalPersonIds } from './data.ts';
-import { benchPostgres, fmt, machine, measure, startGatewayProcess } from './support.ts';
+import { benchPostgres, fmt, machine, measure, postGraphQL, startGatewayProcess } from './support.ts';
 
 const CHECK_INS = Number(process.argv[2] ?? 10_000_000);
 const PEOPLE = Math.max(1000, Math.round(CHECK_INS / 10));
@@ -62,12 +62,7 @@ try {
   const gatewayProcess = await startGatewayProcess(hub, secrets, { maxBodyBytes: 1_000_000, subgraphTimeoutMs: 30_000, provinceTimeoutMs: 10_000 });
   stopGatewayProcess = () => gatewayProcess.stop();
   const gql = async (query: string, variables: Record<string, unknown>, url = hub.gatewayUrl) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data: any; errors?: unknown[] };
+    const body = await postGraphQL<any>(url, token, query, variables);
     if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
     return body.data;
   };
