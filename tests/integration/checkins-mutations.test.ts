@@ -345,6 +345,19 @@ describe('checkins mutations', () => {
     expect(await checkInCount()).toBe(before + batch.length);
   });
 
+  itWithPostgres('more partner batches at once than the pool has connections: each holds two (its COPY, its look-up) and all are stored', async () => {
+    // 25 uploads on a pool of 10: a COPY's reserved connection waits for its look-up, which was
+    // queued before the COPY asked for a connection, so the uploads cannot starve each other.
+    const before = await checkInCount();
+    const at = minutesAgo(30);
+    const batches = Array.from({ length: 25 }, (_, b) =>
+      Array.from({ length: 40 }, (_, i) => ({ id: `f0ec0000-0000-4000-8000-${String(b * 100 + i).padStart(12, '0')}`, qrCode: venue.qrCode, personId: PERSON, checkedInAt: at })),
+    );
+    const results = await Promise.all(batches.map((batch) => run(RECORD, { batch })));
+    expect(results.map((r) => r.data?.recordCheckIns.accepted)).toEqual(Array(25).fill(40));
+    expect(await checkInCount()).toBe(before + 25 * 40);
+  });
+
   itWithPostgres('the database refuses a check-out before check-in even without the API', async () => {
     const [v] = await database.db.select({ id: tables.venues.id }).from(tables.venues).limit(1);
     await expect(
