@@ -161,8 +161,6 @@ function rowProblem(row: CheckInRecordInput, now: Date): { code: CheckInRejectio
 
 const iso = (at: Date | null): string | null => (at ? at.toISOString() : null);
 
-/** An array bound as ONE parameter (drizzle would otherwise expand it into a list of parameters). */
-
 /**
  * The rule's maximum stay as an SQL interval literal. It is configuration, not caller input, and
  * validated as an integer; as a constant it lets the planner see the scan bound.
@@ -637,6 +635,7 @@ export class CheckInRepository {
   private async copyIn(rows: readonly NewRow[], keep: Promise<boolean>): Promise<'stored' | 'withdrawn' | 'refused' | 'unavailable'> {
     const client = (this.db as unknown as { $client?: postgres.Sql }).$client;
     if (typeof client?.reserve !== 'function') return 'unavailable';
+    if (rows.length === 0) return 'stored';
     const data = copyData(rows);
     const connection = await client.reserve();
     try {
