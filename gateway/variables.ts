@@ -31,7 +31,6 @@ export function conformsTo(value: unknown, type: GraphQLInputType): boolean {
     if (typeof value !== 'object' || Array.isArray(value) || type.isOneOf) return false;
     const fields = type.getFields();
     const object = value as Record<string, unknown>;
-    let given = 0;
     for (const name in fields) {
       const field = fields[name]!;
       const fieldValue = object[name];
@@ -39,13 +38,11 @@ export function conformsTo(value: unknown, type: GraphQLInputType): boolean {
         if (field.defaultValue === undefined && isNonNullType(field.type)) return false;
         continue;
       }
-      given += 1;
       if (!conformsTo(fieldValue, field.type)) return false;
     }
     // Every key the value has is a field of the type (an unknown field is an error).
-    let keys = 0;
-    for (const key in object) if (Object.hasOwn(object, key)) keys += 1;
-    return keys === given;
+    for (const key in object) if (Object.hasOwn(object, key) && !Object.hasOwn(fields, key)) return false;
+    return true;
   }
   if (isLeafType(type)) {
     try {

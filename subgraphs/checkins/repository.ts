@@ -531,7 +531,7 @@ export class CheckInRepository {
       }
     }
     if (first.length === 0) {
-      await probe;
+      await probe.catch(() => {}); // not needed for the answer: its failure does not fail the batch
       return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
     }
 
@@ -552,6 +552,9 @@ export class CheckInRepository {
       await probed;
       const fresh = first.filter(isFresh);
       if (fresh.length > 0) {
+        // Written without a second look-up. As with look-up-then-COPY, an upload of one of these
+        // ids at a shifted time that commits in between is not seen; the window now also spans
+        // the withdrawn COPY.
         if (outcome === 'withdrawn' && (await this.copyIn(fresh, Promise.resolve(true))) === 'stored') insertedIds = new Set(fresh.map((g) => g.id));
         else {
           // A concurrent upload stored one of these (id, time) pairs since the look-up (the COPY
@@ -627,8 +630,8 @@ export class CheckInRepository {
    * Stores new rows with COPY … FROM STDIN: one statement, all or nothing, and PostgreSQL's
    * fastest way in (it fills each partition's pages in bulk, where INSERT … SELECT goes row by
    * row; see tests/bench/ingest.bench.ts). Its transaction commits once the COPY is done and
-   * `keep` says yes. 'stored': every row was stored. 'withdrawn': `keep` said no, nothing was
-   * stored. 'refused': the server refused the COPY and nothing was stored (a row whose
+   * `keep` says yes. 'stored': every row was stored. 'withdrawn': `keep` said no, or not within
+   * LOOK_UP_WAIT_MS; nothing was stored. 'refused': the server refused the COPY and nothing was stored (a row whose
    * (id, checked_in_at) is already there; the caller's INSERT then skips it, or raises any other
    * error). 'unavailable': not a pooled postgres.js handle; the caller's INSERT does the same, slower.
    */
@@ -649,7 +652,7 @@ export class CheckInRepository {
       for (const piece of data.slice(0, -1)) stream.write(piece);
       await new Promise<void>((resolve) => stream.write(data.at(-1)!, () => resolve()));
       stream.end();
-      const end = (await keep) ? 'commit' : 'rollback';
+      const end = (await within(keep, LOOK_UP_WAIT_MS)) === true ? 'commit' : 'rollback';
       const ended = await this.afterCopy(connection, end);
       if (end === 'rollback') return 'withdrawn';
       return ended === 'COMMIT' ? 'stored' : 'refused';
@@ -704,6 +707,25 @@ interface NewRow {
   venueId: string;
   checkedInAt: Date;
   checkedOutAt: Date | null;
+}
+
+/**
+ * How long a finished COPY waits for the look-up of stored ids before giving up its locks. The
+ * look-up runs on another connection: queued behind a lock request that itself waits for the
+ * COPY's transaction (a partition being created or dropped, a migration), it would wait for ever,
+ * and PostgreSQL cannot see a cycle that goes through the client. Rolling back breaks it; the rows
+ * are then written after the look-up, as a withdrawn COPY's are.
+ */
+const LOOK_UP_WAIT_MS = 1000;
+
+/** `promise`'s value, or 'late' when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The longest line copyData writes: three UUIDs, two instants (24 characters up to year 9999; room for 30), separators. */

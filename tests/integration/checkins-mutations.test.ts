@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
+import postgres from 'postgres';
 import { MAX_BATCH_SIZE } from '../../subgraphs/checkins/repository.ts';
+import { partitionName } from '../../subgraphs/checkins/partitions.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
@@ -356,6 +358,44 @@ describe('checkins mutations', () => {
     const results = await Promise.all(batches.map((batch) => run(RECORD, { batch })));
     expect(results.map((r) => r.data?.recordCheckIns.accepted)).toEqual(Array(25).fill(40));
     expect(await checkInCount()).toBe(before + 25 * 40);
+  });
+
+  itWithPostgres('a COPY whose look-up of stored ids is stuck behind a lock gives its own locks up; the batch is stored once the look-up answers', async () => {
+    // The rows fall in one partition; their look-up window (6 hours either side) also reaches the
+    // neighbouring day, whose table another session holds: the look-up waits, the COPY does not.
+    // Were that session waiting for the COPY's locks instead (a partition being created, a
+    // migration), nothing but the COPY giving up could end the wait.
+    const DAY = 86_400_000;
+    const now = Date.now();
+    const today = Math.floor(now / DAY) * DAY;
+    const lateEnough = now - today >= 40 * 60_000;
+    const at = new Date(lateEnough ? today + 30 * 60_000 : today - 10 * 60_000); // 00:30 today, or 23:50 yesterday
+    const relationOf = async (instant: Date): Promise<string> => {
+      const [row] = await database.db.execute<{ found: boolean }>(sql`select to_regclass(${partitionName(instant)}) is not null as found`);
+      return row?.found ? partitionName(instant) : 'check_ins_default';
+    };
+    const own = await relationOf(at);
+    const held = await relationOf(new Date(lateEnough ? today - 3_600_000 : today + 3_600_000));
+    expect(held).not.toBe(own);
+
+    const locker = postgres(database.url, { max: 1, onnotice: () => {} });
+    const holder = await locker.reserve();
+    await holder`begin`;
+    await holder.unsafe(`lock table ${held} in access exclusive mode`);
+    const batch = Array.from({ length: 50 }, (_, i) => ({ id: `a1ec0000-0000-4000-8000-${String(i).padStart(12, '0')}`, qrCode: venue.qrCode, personId: PERSON, checkedInAt: at.toISOString() }));
+    const upload = run(RECORD, { batch });
+    await new Promise((resolve) => setTimeout(resolve, 1800)); // past the COPY's wait for its look-up
+    const granted = await holder<Array<{ n: number }>>`
+      select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+      where c.relname = ${own} and l.mode = 'RowExclusiveLock' and l.granted and l.pid <> pg_backend_pid()`;
+    expect(granted[0]?.n).toBe(0);
+    await holder`commit`;
+    holder.release();
+    await locker.end();
+
+    expect((await upload).data?.recordCheckIns).toEqual({ accepted: 50, duplicates: 0, rejected: [] });
+    const [stored] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from check_ins where id::text like 'a1ec0000-%'`);
+    expect(stored?.n).toBe(50);
   });
 
   itWithPostgres('the database refuses a check-out before check-in even without the API', async () => {
