@@ -9,7 +9,7 @@ import { badInput } from '../shared/errors.ts';
 import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../shared/validate.ts';
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
-import { textArray, uuidArray } from '../shared/sql.ts';
+import { joinedArray, textArray, uuidArray } from '../shared/sql.ts';
 import { isoInstant } from '../shared/scalars.ts';
 import { candidateRanges, earliestContacts, type SubjectVisit } from './first-contacts.ts';
 
@@ -492,18 +492,19 @@ export class CheckInRepository {
       rejected.push({ index, id: typeof row.id === 'string' ? truncate(row.id) : null, code, field, reason });
     };
 
-    const checked: Array<{ index: number; row: CheckInRecordInput }> = [];
+    // Each good row with its id in the stored (lower) case, made once for the look-up and the COPY.
+    const checked: Array<{ index: number; row: CheckInRecordInput; id: string }> = [];
     batch.forEach((row, index) => {
       const problem = rowProblem(row, now);
       if (problem) reject(index, row, problem.code, problem.field, problem.reason);
-      else checked.push({ index, row });
+      else checked.push({ index, row, id: row.id.toLowerCase() });
     });
     const byIndex = (a: RejectedCheckIn, b: RejectedCheckIn) => a.index - b.index;
     if (checked.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.sort(byIndex) };
 
     // Started now, awaited below: it needs only ids and times (rows of unknown venues are probed
     // too, harmlessly). Its failure is handled where it is awaited, never left unhandled.
-    const probe = this.storedNear(checked.map(({ row }) => ({ id: row.id.toLowerCase(), checkedInAt: row.checkedInAt })), now);
+    const probe = this.storedNear(checked.map(({ row, id }) => ({ id, checkedInAt: row.checkedInAt })), now);
     probe.catch(() => {});
 
     const qrCodes = [...new Set(checked.map(({ row }) => row.qrCode))];
@@ -517,13 +518,13 @@ export class CheckInRepository {
     const first: Good[] = [];
     const repeated: Good[] = [];
     const seen = new Set<string>();
-    for (const { index, row } of checked) {
+    for (const { index, row, id } of checked) {
       const venueId = venueByQr.get(row.qrCode);
       if (!venueId) {
         reject(index, row, 'UNKNOWN_QR_CODE', 'qrCode', `No venue has QR code "${truncate(row.qrCode)}"`);
         continue;
       }
-      const good = { index, id: row.id.toLowerCase(), personId: row.personId.toLowerCase(), venueId, checkedInAt: row.checkedInAt, checkedOutAt: row.checkedOutAt ?? null };
+      const good = { index, id, personId: row.personId.toLowerCase(), venueId, checkedInAt: row.checkedInAt, checkedOutAt: row.checkedOutAt ?? null };
       if (seen.has(good.id)) repeated.push(good);
       else {
         seen.add(good.id);
@@ -608,7 +609,7 @@ export class CheckInRepository {
     // longer than the probes: the subgraph's connections have it off (shared/db.ts).
     const found = await this.db.execute<StoredSqlRow>(sql`
       select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically
-      from unnest(${plainArray(rows.map((r) => r.id))}::uuid[], ${plainArray(rows.map((r) => isoInstant(r.checkedInAt.getTime())))}::timestamptz[]) as r(id, at)
+      from unnest(${joinedArray(rows.map((r) => r.id))}::uuid[], ${joinedArray(rows.map((r) => isoInstant(r.checkedInAt.getTime())))}::timestamptz[]) as r(id, at)
       cross join lateral (
         select * from check_ins c
         where c.id = r.id
@@ -763,13 +764,6 @@ function copyData(rows: readonly NewRow[]): Buffer[] {
   }
   return pieces;
 }
-
-/**
- * An array parameter as PostgreSQL's array text, joined here: for values that need no quoting
- * (validated UUIDs, ISO instants) this skips postgres.js's per-element escaping, a few ms per
- * partner batch of 5,000 ids and times.
- */
-const plainArray = (values: readonly string[]): SQL => sql`${sql.param(`{${values.join(',')}}`)}`;
 
 interface StoredSqlRow extends Record<string, unknown> {
   id: string;

@@ -9,6 +9,13 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 export const uuidArray = (ids: readonly string[]): SQL => sql`${sql.param([...ids])}::uuid[]`;
 export const textArray = (values: readonly string[]): SQL => sql`${sql.param([...values])}::text[]`;
 
+/**
+ * An array parameter as PostgreSQL's array text, joined once; the statement casts it
+ * (`${joinedArray(ids)}::uuid[]`). Only for values that need no quoting (validated UUIDs, ISO
+ * instants): it skips postgres.js's per-element escaping, a few ms per partner batch of 5,000.
+ */
+export const joinedArray = (values: readonly string[]): SQL => sql`${sql.param(`{${values.join(',')}}`)}`;
+
 /** `column = any($1::uuid[])`: the batched look-up by id. */
 export const anyUuid = (column: SQLWrapper, ids: readonly string[]): SQL => sql`${column} = any(${uuidArray(ids)})`;
 /** `column = any($1::text[])`: the batched look-up by code or name. */
