@@ -18,7 +18,7 @@ export const SCOPES = {
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
   'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
-  'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures)',
+  'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers)',
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { manyByKey, oneByKey } from '../shared/loaders.ts';
+import type { ProvinceAccess } from './access.ts';
 import type { TracingTaskStatus } from './db/models.ts';
 import type { ProvinceRepositories } from './repositories/index.ts';
 
@@ -11,8 +12,12 @@ function listByFilter<K, R>(load: (filter: K) => Promise<R[]>): DataLoader<K, R[
   return new DataLoader<K, R[]>((filters) => Promise.all(filters.map((filter) => load(filter))));
 }
 
-/** Made per request (never shared between callers), so batching never mixes requests. */
-export function createLoaders(repos: ProvinceRepositories) {
+/**
+ * Made per request (never shared between callers), so batching never mixes requests. The task list
+ * is filtered by the caller's task scope (access.ts); single rows are judged by the reader.
+ */
+export function createLoaders(repos: ProvinceRepositories, access: ProvinceAccess) {
+  const wards = access.tasks.kind === 'WARDS' ? access.tasks.wards : undefined;
   return {
     profile: oneByKey((codes: readonly string[]) => repos.profile.byCodes(codes), (p) => p.code),
     facility: oneByKey((ids: readonly string[]) => repos.facilities.byIds(ids), (f) => f.id),
@@ -26,7 +31,7 @@ export function createLoaders(repos: ProvinceRepositories) {
     facilities: listByFilter((withFreeBeds: boolean) => repos.facilities.list({ withFreeBeds })),
     testingSites: listByFilter((_: 'all') => repos.testingSites.list()),
     teams: listByFilter((_: 'all') => repos.tracerTeams.list()),
-    tasks: listByFilter((status: TracingTaskStatus | 'ALL') => repos.tracingTasks.list(status === 'ALL' ? {} : { status })),
+    tasks: listByFilter((status: TracingTaskStatus | 'ALL') => repos.tracingTasks.list({ ...(status === 'ALL' ? {} : { status }), ...(wards ? { wards } : {}) })),
     // Keyed by epoch milliseconds (a Date is compared by identity), or 'all'.
     zones: listByFilter((activeAt: number | 'all') => repos.zones.list(activeAt === 'all' ? {} : { activeAt: new Date(activeAt) })),
   };

@@ -1,11 +1,15 @@
 import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
-import type { SubgraphModule } from '../shared/module.ts';
+import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { AuditRepository, auditPlugin } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { PROVINCE_CODE } from '../shared/validate.ts';
 import { schemaFile } from '../catalog.ts';
+import { accessOf } from './access.ts';
+import { ProvinceAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
+import { ProvinceReader } from './reader.ts';
 import { createRepositories, type ProvinceDb } from './repositories/index.ts';
 import { resolvers, type ProvinceContext } from './resolvers/index.ts';
 
@@ -15,14 +19,30 @@ export const typeDefs = loadSchemaFile(schemaFile('province'));
  * One deployment of the province subgraph: the same schema for every province, built around the
  * database of the one province it serves; index.ts (or the hub launcher) starts it.
  */
-export function provinceSubgraph(db: ProvinceDb, provinceCode: string): SubgraphDefinition<ProvinceContext> {
+export function provinceSubgraph(
+  db: ProvinceDb,
+  provinceCode: string,
+  config: Pick<SubgraphConfig, 'logger' | 'trust'>,
+  now: () => Date = () => new Date(),
+): SubgraphDefinition<ProvinceContext> {
   if (!PROVINCE_CODE.test(provinceCode)) throw new Error(`The province subgraph needs a two-digit province code, got "${provinceCode}"`);
   const repos = createRepositories(db, provinceCode);
+  const auditRecords = new AuditRepository(db);
+  // Switched off only for the benchmark's baseline: no audit (jurisdiction still applies).
+  const trust = config.trust !== false;
   return {
     name: 'province',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({ identity, provinceCode, repos, loaders: createLoaders(repos) }),
+    createContext: (identity: Identity): ProvinceContext => {
+      const access = accessOf(identity, provinceCode);
+      const loaders = createLoaders(repos, access);
+      const audit = trust ? new ProvinceAuditTrail() : null;
+      const reader = new ProvinceReader({ identity, provinceCode, access, loaders, audit });
+      return { identity, provinceCode, access, repos, loaders, reader, audit, auditRecords };
+    },
+    // Reads of tasks and tracers are written to the province's audit_records before the response leaves.
+    plugins: trust ? [auditPlugin<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })] : [],
   };
 }
 
@@ -31,6 +51,6 @@ export const provinceModule: SubgraphModule<typeof tables> = {
   tables,
   build: (db, config) => {
     if (!config.provinceCode) throw new Error('The province subgraph is deployed per province: set config.provinceCode (PROVINCE_CODE).');
-    return provinceSubgraph(db, config.provinceCode) as unknown as SubgraphDefinition<BaseContext>;
+    return provinceSubgraph(db, config.provinceCode, config) as unknown as SubgraphDefinition<BaseContext>;
   },
 };

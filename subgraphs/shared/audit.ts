@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { desc, eq } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { auditRecords, type AuditOutcome } from './audit-table.ts';
+import { badInput } from './errors.ts';
 import { postgresClientOf } from './db.ts';
 import type { Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
@@ -166,6 +167,15 @@ const INSERT_AUDIT_RECORDS = `
     select subject, role, string_to_array(jurisdiction, ',') as jurisdiction, operation_name, purpose, at, n
     from unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]::timestamptz[]) with ordinality q(subject, role, jurisdiction, operation_name, purpose, at, n)
   ) q on q.n = r.request`;
+
+/** The most records one audit-trail query returns. */
+export const MAX_AUDIT_LIMIT = 1000;
+
+/** An audit-trail query's `limit` argument, checked (BAD_USER_INPUT outside 1..MAX_AUDIT_LIMIT). */
+export function requireAuditLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) throw badInput(`limit must be from 1 to ${MAX_AUDIT_LIMIT}.`, 'limit');
+  return limit;
+}
 
 /** The `audit_records` table of one subgraph's database. */
 export class AuditRepository implements AuditSink {

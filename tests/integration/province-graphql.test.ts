@@ -399,8 +399,10 @@ describe('province subgraph (deployment for 79) over GraphQL', () => {
       expect(touching('quarantine_facilities')).toHaveLength(1);
       expect(touching('tracing_tasks')).toHaveLength(1);
       expect(touching('tracers')).toHaveLength(1); // both tasks' tracers in one statement
+      // The audit of the tasks and tracers read: one INSERT for the whole request.
+      expect(statements.filter((s) => s.includes('insert into audit_records'))).toHaveLength(1);
       // Besides postgres.js's own catalogue look-up when a connection opens, nothing else ran.
-      expect(statements.filter((s) => !s.includes('pg_catalog'))).toHaveLength(3);
+      expect(statements.filter((s) => !s.includes('pg_catalog'))).toHaveLength(4);
     } finally {
       await counted.service.apollo.stop();
       await sql.end();

@@ -5,8 +5,12 @@ import { seedProvinceDemo } from '../../subgraphs/province/seed.ts';
 import { demoId } from '../../subgraphs/province/demo-data.ts';
 import { createRepositories, type ProvinceRepositories } from '../../subgraphs/province/repositories/index.ts';
 import { createLoaders } from '../../subgraphs/province/loaders.ts';
+import { accessOf } from '../../subgraphs/province/access.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
 import * as tables from '../../subgraphs/province/db/schema.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+
+const nationalOfficial: Identity = { subject: 'national', role: 'national_official', jurisdiction: 'all', scopes: [], purpose: null };
 
 const CASE_ID = 'c45e0f00-0000-4000-8000-000000000001';
 let n = 0;
@@ -50,7 +54,7 @@ describe('province repositories (deployment for 01)', () => {
   });
 
   itWithPostgres('loaders batch by key: one result per key, in key order, null for unknown ids', async () => {
-    const loaders = createLoaders(repos);
+    const loaders = createLoaders(repos, accessOf(nationalOfficial, '01'));
     const ids = [demoId('facility', '01', 2), '00000000-0000-4000-8000-000000000000', demoId('facility', '01', 1)];
     const facilities = await Promise.all(ids.map((id) => loaders.facility.load(id)));
     expect(facilities.map((f) => f && [f.provinceCode, f.name, f.freeBeds])).toEqual([

@@ -1,3 +1,4 @@
+import { requireAuditLimit } from '../../shared/audit.ts';
 import { badInput, hubError } from '../../shared/errors.ts';
 import { requireUuid } from '../../shared/validate.ts';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -5,8 +6,6 @@ import { mayReadMovementAuditTrail } from '../access.ts';
 import { isOnlyAuditedRead } from '../audit.ts';
 import type { ExposureDto } from '../repository.ts';
 import type { CheckinsContext } from './context.ts';
-
-export const MAX_AUDIT_LIMIT = 1000;
 
 /**
  * Every subject and contact of the returned exposures is read (audit.ts). When nothing else in
@@ -55,14 +54,14 @@ export const Query = {
   },
   movementAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: CheckinsContext) => {
     const personId = requireUuid(args.personId, 'personId').toLowerCase();
-    if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_AUDIT_LIMIT) throw badInput(`limit must be from 1 to ${MAX_AUDIT_LIMIT}.`, 'limit');
+    const limit = requireAuditLimit(args.limit);
     // Only a province official's answer depends on what they may see of the person: one existence
     // probe, not itself audited (nothing of the check-ins is returned).
     const visible = ctx.identity.role === 'province_official' && (await ctx.checkIns.anyVisible(personId, ctx.access.checkIns));
     if (!mayReadMovementAuditTrail(ctx.identity, visible)) {
       throw hubError('FORBIDDEN', "A person's movement audit trail is for national officials and officials who may see one of the person's check-ins, with the scope audit:read.");
     }
-    return ctx.auditRecords.ofPerson(personId, args.limit);
+    return ctx.auditRecords.ofPerson(personId, limit);
   },
 };
 

@@ -155,3 +155,11 @@ export const zoneWards = pgTable(
   },
   (t) => [primaryKey({ name: 'zone_wards_pkey', columns: [t.zoneId, t.wardCode] })],
 );
+
+/**
+ * Reads of tracing tasks (which name the person to call) and of tracers' names and work phones:
+ * the `audit_records` table shared by every subgraph that audits reads of a person
+ * (subgraphs/shared/audit-table.ts), here in the province's own database. See ../audit.ts for
+ * what its `person_id` holds per field.
+ */
+export { auditRecords } from '../../shared/audit-table.ts';

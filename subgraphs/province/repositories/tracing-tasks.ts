@@ -50,12 +50,15 @@ export class TracingTasksRepository {
     return rows.map((row) => this.dto(row));
   }
 
-  /** Earliest due first (the `(status, due_at)` index serves the filtered form). */
-  async list(filter: { status?: TracingTaskStatus } = {}): Promise<TracingTaskDto[]> {
+  /**
+   * Earliest due first (the `(status, due_at)` index serves the filtered form). `wards`: only tasks
+   * in these wards (a tracer's team's, access.ts).
+   */
+  async list(filter: { status?: TracingTaskStatus; wards?: readonly string[] } = {}): Promise<TracingTaskDto[]> {
     const rows = await this.db
       .select()
       .from(tracingTasks)
-      .where(filter.status ? eq(tracingTasks.status, filter.status) : undefined)
+      .where(and(filter.status ? eq(tracingTasks.status, filter.status) : undefined, filter.wards ? anyText(tracingTasks.wardCode, filter.wards) : undefined))
       .orderBy(asc(tracingTasks.dueAt), asc(tracingTasks.id));
     return rows.map((row) => this.dto(row));
   }

@@ -14,8 +14,7 @@ export const Province = {
     ctx.loaders.facilities.load(args.withFreeBeds === true),
   testingSites: (_: ProvinceRef, __: unknown, ctx: ProvinceContext) => ctx.loaders.testingSites.load('all'),
   tracerTeams: (_: ProvinceRef, __: unknown, ctx: ProvinceContext) => ctx.loaders.teams.load('all'),
-  tracingTasks: (_: ProvinceRef, args: { status?: TracingTaskStatus | null }, ctx: ProvinceContext) =>
-    ctx.loaders.tasks.load(args.status ?? 'ALL'),
+  tracingTasks: (_: ProvinceRef, args: { status?: TracingTaskStatus | null }, ctx: ProvinceContext) => ctx.reader.tasks(args.status),
   zones: (_: ProvinceRef, args: { activeAt?: Date | null }, ctx: ProvinceContext) =>
     ctx.loaders.zones.load(args.activeAt ? args.activeAt.getTime() : 'all'),
 };

@@ -4,5 +4,5 @@ import type { ProvinceContext } from './context.ts';
 export const TracerTeam = {
   wards: async (t: TracerTeamRow, _: unknown, ctx: ProvinceContext) =>
     (await ctx.loaders.teamWards.load(t.id)).map((w) => ({ code: w.wardCode })),
-  tracers: (t: TracerTeamRow, _: unknown, ctx: ProvinceContext) => ctx.loaders.teamTracers.load(t.id),
+  tracers: (t: TracerTeamRow, _: unknown, ctx: ProvinceContext) => ctx.reader.tracersOfTeam(t.id),
 };

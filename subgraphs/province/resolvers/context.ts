@@ -1,15 +1,25 @@
 import { hubError, badInput } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { requireProvinceCode, truncate, WARD_CODE } from '../../shared/validate.ts';
+import type { AuditRepository } from '../../shared/audit.ts';
+import type { ProvinceAccess } from '../access.ts';
+import type { ProvinceAuditTrail } from '../audit.ts';
 import type { ProvinceLoaders } from '../loaders.ts';
+import type { ProvinceReader } from '../reader.ts';
 import type { ProvinceRepositories } from '../repositories/index.ts';
 
 export interface ProvinceContext {
   identity: Identity;
   /** The one province this deployment serves. */
   provinceCode: string;
+  /** What the caller may do here (access.ts); the reader applies it to every task and tracer. */
+  access: ProvinceAccess;
   repos: ProvinceRepositories;
   loaders: ProvinceLoaders;
+  reader: ProvinceReader;
+  /** The request's audit records; null only in the trust benchmark's baseline. */
+  audit: ProvinceAuditTrail | null;
+  auditRecords: AuditRepository;
 }
 
 /**
@@ -30,4 +40,9 @@ export function requireOwnProvince(ctx: ProvinceContext, value: string, argument
 export function requireWardCode(value: string, argument: string): string {
   if (!WARD_CODE.test(value)) throw badInput(`${argument} must be a five-digit ward code, got "${truncate(value)}"`, argument);
   return value;
+}
+
+/** A refusal from the policy (access.ts), as the FORBIDDEN error a field answers with. */
+export function requireAllowed(refusal: string | null): void {
+  if (refusal) throw hubError('FORBIDDEN', refusal);
 }

@@ -1,15 +1,10 @@
 import { badInput, hubError } from '../../shared/errors.ts';
+import { requireAuditLimit } from '../../shared/audit.ts';
 import { requireProvinceCode, requireUuid } from '../../shared/validate.ts';
 import { mayReadHealthAuditTrail } from '../access.ts';
 import type { TracingContext } from './context.ts';
 
 export const MAX_CASES_LIMIT = 1000;
-export const MAX_AUDIT_LIMIT = 1000;
-
-function requireAuditLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) throw badInput(`limit must be from 1 to ${MAX_AUDIT_LIMIT}.`, 'limit');
-  return limit;
-}
 
 interface CasesArgs {
   province?: string | null;
