@@ -1,7 +1,10 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { STATUS_CODES } from 'node:http';
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { Agent } from 'undici';
 import { INTERNAL_HEADER_PREFIX, INTERNAL_TOKEN_HEADER } from '../subgraphs/shared/identity.ts';
+import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { GatewayContext } from './auth.ts';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -96,4 +99,83 @@ export class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // Health checks and schema loads have no caller context; subgraphs refuse them without a token.
     if (context?.internalToken) headers.set(INTERNAL_TOKEN_HEADER, context.internalToken);
   }
+}
+
+/**
+ * A national subgraph. When it is down, slow or answers without a GraphQL body, the fields this
+ * fetch asked of it are null, each with a SUBGRAPH_UNAVAILABLE error (`extensions.subgraph`) at
+ * its path, and the rest of the answer still arrives, as the province router does for a shard.
+ * Fields served across subgraphs are nullable in the SDL so that such a null stops there.
+ */
+export class NationalDataSource extends HubDataSource {
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    fetcher: Fetcher,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    super({ url, fetcher });
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      // Health checks and schema loads (not used with a static supergraph) keep failing loudly.
+      if (!('incomingRequestContext' in options)) throw error;
+      this.logger.warn({ err: error, subgraph: this.subgraph, url: this.url, requestId: options.context.requestId }, 'subgraph did not answer');
+      const message = `The ${this.subgraph} subgraph is unavailable: ${failureReason(error, this.timeoutMs)}`;
+      const extensions = { code: 'SUBGRAPH_UNAVAILABLE', subgraph: this.subgraph };
+      const document = options.document ?? parse(options.request.query ?? '');
+      return { errors: fieldPaths(document, options.request.variables).map((path) => ({ message, path, extensions })) };
+    }
+  }
+}
+
+function failureReason(error: unknown, timeoutMs: number): string {
+  const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
+  if (typeof status === 'number') return `it answered HTTP ${status}`;
+  if (error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`)) return `it did not answer within ${timeoutMs} ms`;
+  return 'it is unreachable';
+}
+
+/**
+ * Where the fields of a subgraph fetch land in its answer: `[field]` for root fields, and
+ * `['_entities', i, field]` for each representation of an entity fetch (the gateway maps those
+ * to the entity's place in the caller's answer).
+ */
+function fieldPaths(document: DocumentNode, variables: Record<string, unknown> | undefined): Array<Array<string | number>> {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return [];
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const entities = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
+  const representations = variables?.representations;
+  if (entities?.kind !== Kind.FIELD || !entities.selectionSet || !Array.isArray(representations)) {
+    return responseKeys(operation.selectionSet, fragments).map((key) => [key]);
+  }
+  return representations.flatMap((representation, index) => {
+    const typename = (representation as { __typename?: unknown } | null)?.__typename;
+    return responseKeys(entities.selectionSet!, fragments, typeof typename === 'string' ? typename : undefined).map((key) => ['_entities', index, key]);
+  });
+}
+
+/** The response keys a selection set asks for (on `typename`, when given), through fragments; `__typename` left out. */
+function responseKeys(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, typename?: string): string[] {
+  const keys = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') keys.add(selection.alias?.value ?? selection.name.value);
+        continue;
+      }
+      const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
+      const condition = fragment?.typeCondition?.name.value;
+      if (fragment && (!typename || !condition || condition === typename)) visit(fragment.selectionSet);
+    }
+  };
+  visit(selectionSet);
+  return [...keys];
 }

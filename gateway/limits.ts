@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from './limits/graphql.ts';
 import { LIMIT_DEFAULTS, type HubEnv } from '../subgraphs/shared/env.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
@@ -77,7 +77,8 @@ export type GatewayHardening = Required<
  *   production introspection only for officials (the cached document is not re-validated, so a
  *   role check cannot be a validation rule);
  * - transport: no array batching, CSRF prevention (a simple form POST or a GET without a
- *   preflight header is refused), no GET mutations (Apollo refuses those with 405 itself);
+ *   preflight header is refused), no GET mutations (Apollo refuses those with 405 itself), no
+ *   landing page;
  * - errors: no stack traces; limit messages without the configured numbers; in production no
  *   field suggestions and execution errors reduced to a code and the request id (./limits/errors.ts).
  */
@@ -112,8 +113,9 @@ export function gatewayHardening(options: HardeningOptions): GatewayHardening {
   };
 
   return {
-    // No cache-control hints: answers depend on the caller and are never cached over HTTP.
-    plugins: [plugin, ApolloServerPluginCacheControlDisabled()],
+    // No cache-control hints: answers depend on the caller and are never cached over HTTP. No
+    // landing page: Apollo's loads scripts and fonts from other hosts (browsers go to /explorer/).
+    plugins: [plugin, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
     validationRules: [operationShapeRule(limits)],
     // graphql-js leaves suggestions out of validation messages; Apollo's own plugin strips any left.
     validationOptions: { hideSuggestions: production },

@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
-import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
+import { createSubgraphFetcher, NationalDataSource } from './data-source.ts';
 import { gatewayHardening, type Limits } from './limits.ts';
 import { enforceSchemaRequirements } from './authorization.ts';
 import { supergraphFromFile } from './supergraph.ts';
@@ -61,7 +61,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       if (name === 'province') return new ProvinceRouter(options.provinceRegistry, options.provinceTimeoutMs, logger.child({ component: 'province-router' }));
       const target = options.subgraphUrls[name] ?? url ?? '';
       urls.set(name, target);
-      return new HubDataSource({ url: target, fetcher });
+      return new NationalDataSource(name, target, fetcher, options.subgraphTimeoutMs, logger.child({ component: 'data-source' }));
     },
     logger,
   });
@@ -88,6 +88,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     maxBodyBytes: options.maxBodyBytes,
     context: createAuthenticator(options.secrets),
     prepareRequest: trustedDocumentsGate(trustedDocuments),
+    browserRedirect: '/explorer/',
     routes: {
       ...explorerRoutes({ dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),

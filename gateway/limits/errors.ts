@@ -20,7 +20,7 @@ const CALLER_MESSAGE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'WRONG_PROVINCE',
 ]);
 /** Extensions a caller may still see in production. */
-const CALLER_EXTENSIONS = ['province', 'argument'] as const;
+const CALLER_EXTENSIONS = ['province', 'subgraph', 'argument'] as const;
 
 export function withoutSuggestions(message: string): string {
   return message.replace(SUGGESTION, '');
@@ -44,7 +44,8 @@ export interface FormatOptions {
  * production: no "Did you mean …" anywhere (validation and variable coercion alike), and errors
  * raised while the operation ran reduced to a code, the request id and, for codes whose
  * messages describe the caller's own request, that message; everything else about them (subgraph
- * messages and URLs, service names) goes to the log under the same request id. Otherwise, and for
+ * messages and URLs, service names) goes to the log under the same request id, except that an
+ * unavailable province or subgraph is named (`province`, `subgraph`). Otherwise, and for
  * request errors, the shared `maskUnexpected` (unexpected errors are logged and masked).
  */
 export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, options: FormatOptions): GraphQLFormattedError {

@@ -17,6 +17,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Extra routes by path; a key ending in `/*` answers every path under it (`/explorer/*`). */
   routes?: Record<string, Route>;
   graphqlPath?: string;
+  /** Where a browser that opens the GraphQL path is sent (the gateway: its explorer). */
+  browserRedirect?: string;
   /**
    * Checks or rewrites a GraphQL request once the caller is known, before Apollo sees it (the
    * gateway's trusted documents); throw a GraphQLError to refuse it.
@@ -56,6 +58,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
     if (route) return route(req, res);
     if (url.pathname !== graphqlPath) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+      return;
+    }
+    if (options.browserRedirect && req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
+      res.writeHead(303, { location: options.browserRedirect }).end();
       return;
     }
 

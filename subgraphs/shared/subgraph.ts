@@ -5,7 +5,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ErrorCodes } from './errors.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
@@ -61,7 +61,13 @@ export async function buildSubgraphService<TContext extends BaseContext>(
     // Traces are for Apollo's hosted studio, which the hub does not report to.
     // No HTTP caching of graph answers (health data; every answer depends on the caller), so no
     // cache-control hints: the plugin would otherwise wrap every field resolver to collect them.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...(definition.plugins ?? [])],
+    // No landing page: Apollo's loads scripts and fonts from other hosts (the hub runs on a closed network).
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(definition.plugins ?? []),
+    ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });
   await apollo.start();

@@ -83,7 +83,7 @@ describe('gateway: identity plumbing, health, supergraph reload', () => {
 
   itWithPostgres('reloads the supergraph when the file changes, without a restart', async () => {
     // Serve a supergraph in which units has no `viewer` field, then put the full one back.
-    const withoutViewer = composeWith('units', (sdl) => sdl.replace(/  "Who the hub thinks you are."\n  viewer: Viewer![^\n]*\n/, ''));
+    const withoutViewer = composeWith('units', (sdl) => sdl.replace(/  "Who the hub thinks you are."\n  viewer: Viewer[^\n]*\n/, ''));
     writeFileSync(supergraphPath, withoutViewer);
     await expect.poll(async () => (await hub.query('{ viewer { role } }')).errors?.[0]?.message, { timeout: 10_000, interval: 200 }).toMatch(/Cannot query field "viewer"/);
     copyFileSync(SUPERGRAPH_FILE, supergraphPath);

@@ -322,7 +322,7 @@ describe('checkins mutations', () => {
     const row = (n: number) => ({ id: `d4ec0000-0000-4000-8000-${String(n).padStart(12, '0')}`, qrCode: venue.qrCode, personId: PERSON, checkedInAt: minutesAgo(60) });
     const oversized = await run(RECORD, { batch: Array.from({ length: MAX_BATCH_SIZE + 1 }, (_, i) => row(i)) });
     expect(oversized.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'batch' });
-    expect(oversized.data ?? null).toBeNull();
+    expect(oversized.data?.recordCheckIns ?? null).toBeNull();
     expect(await checkInCount()).toBe(before);
 
     const full = await run(RECORD, { batch: Array.from({ length: MAX_BATCH_SIZE }, (_, i) => row(i)) });

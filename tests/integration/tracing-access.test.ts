@@ -206,7 +206,7 @@ describe('tracing subgraph: who sees which cases and contacts', () => {
 
     const before = await count();
     const refused = await run(official('79'), CONFIRM, { input: input('01') });
-    expect(refused.data ?? null).toBeNull();
+    expect(refused.data?.confirmCase ?? null).toBeNull();
     expect(codes(refused)).toEqual(['FORBIDDEN']);
     expect(await count()).toBe(before);
 
@@ -219,7 +219,7 @@ describe('tracing subgraph: who sees which cases and contacts', () => {
 
     // A repeat of K's id and person "for 79" would answer with K (confirmed in 01): not to an official of 79.
     const repeat = await run(official('79'), CONFIRM, { input: input('79', K.id, K.personId) });
-    expect(repeat.data ?? null).toBeNull();
+    expect(repeat.data?.confirmCase ?? null).toBeNull();
     expect(codes(repeat)).toEqual(['FORBIDDEN']);
     // A malformed province is still a typing error, named as such.
     expect((await run(official('79'), CONFIRM, { input: input('7') })).data?.confirmCase.__typename).toBe('InvalidCase');

@@ -169,7 +169,7 @@ describe('tracing subgraph: every read of health status is audited', () => {
       as('service', { scopes: ['audit:read'] }),
     ]) {
       const refused = await run(caller, TRAIL, { id: H.personId });
-      expect(refused.data, caller.subject).toBeNull();
+      expect(refused.data?.healthAuditTrail ?? null, caller.subject).toBeNull();
       expect(codes(refused), caller.subject).toEqual(['FORBIDDEN']);
     }
     expect(codes(await run(as('national_official', { scopes: ['audit:read'] }), TRAIL.replace('500', '0'), { id: H.personId }))).toEqual(['BAD_USER_INPUT']);

@@ -24,9 +24,11 @@ if (!venueByQr) {
   console.error(`No venue carries the QR code ${qrCode}.`);
   process.exit(1);
 }
-console.log(`${venueByQr.name} (${venueByQr.category}), ward ${venueByQr.ward.code}, province ${venueByQr.province.code}`);
+console.log(`${venueByQr.name} (${venueByQr.category}), ward ${venueByQr.ward?.code ?? '?'}, province ${venueByQr.province?.code ?? '?'}`);
 
 const { recordCheckIns } = await client.execute(RecordCheckIns, {
   batch: [{ id: randomUUID(), qrCode, personId: '0b6f3c1e-0000-4000-8000-000000000005', checkedInAt: new Date().toISOString() }],
 });
+// Null only with an error, and execute() throws on any error.
+if (!recordCheckIns) throw new Error('The hub answered no result for the batch.');
 console.log(`accepted ${recordCheckIns.accepted}, duplicates ${recordCheckIns.duplicates}, rejected ${recordCheckIns.rejected.length}`);

@@ -59,14 +59,14 @@ export type VenueByQrQueryVariables = Exact<{
 }>;
 
 
-export type VenueByQrQuery = { venueByQr: { id: string, name: string, category: VenueCategory, qrCode: string, ward: { code: string }, province: { code: string } } | null };
+export type VenueByQrQuery = { venueByQr: { id: string, name: string, category: VenueCategory, qrCode: string, ward: { code: string } | null, province: { code: string } | null } | null };
 
 export type RecordCheckInsMutationVariables = Exact<{
   batch: Array<CheckInRecordInput> | CheckInRecordInput;
 }>;
 
 
-export type RecordCheckInsMutation = { recordCheckIns: { accepted: number, duplicates: number, rejected: Array<{ index: number, id: string | null, code: CheckInRejectionCode, field: string, reason: string }> } };
+export type RecordCheckInsMutation = { recordCheckIns: { accepted: number, duplicates: number, rejected: Array<{ index: number, id: string | null, code: CheckInRejectionCode, field: string, reason: string }> } | null };
 
 
 export const VenueByQrDocument = {"__meta__":{"hash":"sha256:f2569bdc125976057930d381d8d7c0cddda42b064de3441b5f2493541972bd3d"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"VenueByQr"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"qrCode"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"venueByQr"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"qrCode"},"value":{"kind":"Variable","name":{"kind":"Name","value":"qrCode"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"qrCode"}},{"kind":"Field","name":{"kind":"Name","value":"ward"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"province"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<VenueByQrQuery, VenueByQrQueryVariables>;
