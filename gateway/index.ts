@@ -2,6 +2,7 @@
 import { defaultSubgraphUrl } from '../subgraphs/catalog.ts';
 import { loadEnv } from '../subgraphs/shared/env.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
+import { stopOnSignals } from '../subgraphs/shared/run.ts';
 import { ProvinceRegistry } from './province-registry.ts';
 import { buildGateway } from './server.ts';
 
@@ -23,9 +24,4 @@ const gateway = await buildGateway({
 });
 const url = await gateway.listen(env.gateway.port, env.gateway.host);
 logger.info({ url: `${url}/graphql` }, 'gateway listening');
-const shutdown = async () => {
-  await gateway.stop();
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+stopOnSignals(logger, () => gateway.stop());

@@ -3,21 +3,18 @@ import { databaseName, openSubgraphDatabase, type Database } from '../subgraphs/
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { SubgraphConfig, SubgraphModule } from '../subgraphs/shared/module.ts';
 import { buildSubgraphService, type SubgraphService } from '../subgraphs/shared/subgraph.ts';
-import { unitsModule } from '../subgraphs/units/server.ts';
-import { declarationsModule } from '../subgraphs/declarations/server.ts';
+import { DEFAULT_JOBS_SETTINGS, type JobsModule, type JobsSettings, type RunningJobs } from '../subgraphs/shared/jobs.ts';
+import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
-import { checkinsModule } from '../subgraphs/checkins/server.ts';
 import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
-import { createTracingModule } from '../subgraphs/tracing/server.ts';
-import { createRepositories as tracingRepositories } from '../subgraphs/tracing/repositories/index.ts';
-import { createTracingJobs, type TracingJobs } from '../subgraphs/tracing/jobs/tracing-run.worker.ts';
-import type { RetryPolicy } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
-import { GraphClient } from '../subgraphs/tracing/jobs/graph-client.ts';
+import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
+import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
+import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
+import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
+import { GraphClient } from '../subgraphs/shared/graph-client.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
-import { startCheckinsMaintenance, type CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
-import { provinceModule } from '../subgraphs/province/server.ts';
-import { DEMO_CASE } from '../subgraphs/shared/demo.ts';
+import { DEMO_CASE, DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
 import { seedProvinceDemo } from '../subgraphs/province/seed.ts';
 import { buildGateway, type GatewayService } from '../gateway/server.ts';
 import type { Limits } from '../gateway/limits.ts';
@@ -25,6 +22,8 @@ import { ProvinceRegistry } from '../gateway/province-registry.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing'] as const;
 
 export interface HubOptions {
   /** A PostgreSQL server URL (any database); each subgraph gets its own database on it. */
@@ -79,7 +78,7 @@ export interface Hub {
   gatewayUrl: string;
   queues: QueueBackend;
   maintenance: CheckinsMaintenanceJobs;
-  tracing: TracingJobs;
+  tracing: RunningTracingJobs;
   provinceRegistryFile: string;
   gateway: GatewayService;
   subgraphs: RunningSubgraph[];
@@ -88,7 +87,11 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-/** Starts every subgraph (own database each, migrated), seeds demo data if asked, then the gateway and the tracing workers. */
+/**
+ * Starts every subgraph (own database each, migrated), seeds demo data if asked, then the gateway
+ * and the background jobs: the same modules, configuration and jobs (subgraphs/<name>/jobs) that
+ * the separate services and the worker process start, here in one process.
+ */
 export async function startHub(options: HubOptions): Promise<Hub> {
   const { logger } = options;
   const host = options.host ?? '127.0.0.1';
@@ -98,19 +101,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   logger.info({ queues: queues.kind }, `job queues on ${queues.describe}`);
   let gatewayUrl = '';
   const graph = new GraphClient(() => gatewayUrl, options.secrets.jwt);
-  let tracing: TracingJobs | undefined;
-  let stopMaintenance: (() => Promise<void>) | undefined;
-  const tracingModule = createTracingModule({
-    afterConfirm: (caseId) => {
-      if (!tracing) throw new Error('the tracing queue is not ready');
-      return tracing.enqueueRun(caseId);
-    },
-    personExists: async (personId) => {
-      const data = await graph.mustQuery<{ people: Array<{ id: string } | null> }>('query($ids: [ID!]!) { people(ids: $ids) { id } }', { ids: [personId] });
-      return data.people[0] != null;
-    },
-  });
-  const NATIONAL: ReadonlyArray<SubgraphModule<any>> = [unitsModule, declarationsModule, checkinsModule, tracingModule];
+  const running: RunningJobs[] = [];
 
   async function startSubgraph(module: SubgraphModule<any>, provinceCode?: string): Promise<RunningSubgraph> {
     const config: SubgraphConfig = {
@@ -118,6 +109,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...(provinceCode ? { provinceCode } : {}),
       ...(options.trust === false ? { trust: false } : {}),
       logger: logger.child({ subgraph: module.name, ...(provinceCode ? { province: provinceCode } : {}) }),
+      ...(module.needs?.queues ? { queues } : {}),
+      ...(module.needs?.graph ? { graph } : {}),
     };
     const database = await openSubgraphDatabase(
       options.postgresUrl,
@@ -134,41 +127,49 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const port =
       options.ports === 'random' ? 0 : module.name === 'province' ? provincePort(provinceCode ?? '') : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS];
     const base = await service.listen(port, host);
-    const running: RunningSubgraph = { name: module.name, ...(provinceCode ? { provinceCode } : {}), url: `${base}/graphql`, service, database };
-    started.push(running);
-    logger.info({ subgraph: module.name, province: provinceCode, url: running.url }, 'subgraph listening');
-    return running;
+    const entry: RunningSubgraph = { name: module.name, ...(provinceCode ? { provinceCode } : {}), url: `${base}/graphql`, service, database };
+    started.push(entry);
+    logger.info({ subgraph: module.name, province: provinceCode, url: entry.url }, 'subgraph listening');
+    return entry;
+  }
+
+  const settings: JobsSettings = {
+    ...DEFAULT_JOBS_SETTINGS,
+    ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+    ...(options.maintenanceEveryMs ? { maintenanceEveryMs: options.maintenanceEveryMs } : {}),
+  };
+  async function startJobs<T extends RunningJobs>(jobs: JobsModule<any, T>, subgraph: SubgraphName): Promise<T> {
+    const instance = await jobs.start({ db: nationalDb(started, subgraph), queues, graph, logger: logger.child({ jobs: jobs.name }), settings });
+    running.push(instance);
+    return instance;
   }
 
   try {
     await Promise.all([
-      ...NATIONAL.map((module) => startSubgraph(module)),
-      ...options.provinceCodes.map((code) => startSubgraph(provinceModule, code)),
+      ...NATIONAL_SUBGRAPHS.map((name) => startSubgraph(SUBGRAPH_MODULES[name])),
+      ...options.provinceCodes.map((code) => startSubgraph(SUBGRAPH_MODULES.province, code)),
     ]);
-    if (options.seedDemo) await seedDemo(started, options);
-    tracing = createTracingJobs({
-      backend: queues,
-      repos: tracingRepositories(nationalDb(started, 'tracing')),
-      graph,
-      logger: logger.child({ service: 'tracing-worker' }),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
-      ...(options.beforeTaskDelivery ? { beforeDelivery: options.beforeTaskDelivery } : {}),
-    });
-    const maintenance = await startCheckinsMaintenance({
-      backend: queues,
-      db: nationalDb(started, 'checkins'),
-      logger: logger.child({ service: 'checkins-maintenance' }),
-      everyMs: options.maintenanceEveryMs ?? 3_600_000,
-      maintenance: { retentionDays: options.retentionDays ?? 21 },
-    });
-    stopMaintenance = () => maintenance.close();
+    if (options.seedDemo) {
+      const dbOf = (name: SubgraphName, code?: string) => started.find((s) => s.name === name && s.provinceCode === code)!.database.db as never;
+      await seedDemo(dbOf, options.provinceCodes, { nationalIdKey: options.secrets.nationalIdKey, logger });
+    }
+    // Workers start below, once the graph they call is up; jobs queued meanwhile simply wait.
+    const tracing = await startJobs(
+      createTracingJobsModule({
+        workers: false,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
+        ...(options.beforeTaskDelivery ? { beforeDelivery: options.beforeTaskDelivery } : {}),
+      }),
+      'tracing',
+    );
+    const maintenance = await startJobs(checkinsJobs, 'checkins');
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
     const byName = (name: SubgraphName) => started.find((s) => s.name === name && !s.provinceCode)?.url;
     const subgraphUrls: Record<string, string> = {};
-    for (const name of ['units', 'declarations', 'checkins', 'tracing'] as const) subgraphUrls[name] = byName(name) ?? '';
+    for (const name of NATIONAL_SUBGRAPHS) subgraphUrls[name] = byName(name) ?? '';
     const provinceRegistryFile = options.provinceRegistryFile ?? writeRegistry(started);
 
     const gateway = await buildGateway({
@@ -186,9 +187,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);
     gatewayUrl = `${gatewayBase}/graphql`;
-    // Workers start once the graph they call is up; jobs queued meanwhile simply wait.
     if (options.tracingWorkers !== false) tracing.startWorkers();
-    const jobs = tracing;
 
     const stopOne = async (s: RunningSubgraph) => {
       await s.service.stop();
@@ -198,7 +197,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       gatewayUrl,
       queues,
       maintenance,
-      tracing: jobs,
+      tracing,
       provinceRegistryFile,
       gateway,
       subgraphs: started,
@@ -207,8 +206,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (target) await stopOne(target);
       },
       stop: async () => {
-        await maintenance.close();
-        await jobs.close();
+        for (const jobs of running.splice(0).reverse()) await jobs.close();
         await graph.close();
         await gateway.stop();
         await Promise.allSettled(started.map((s) => stopOne(s)));
@@ -216,8 +214,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
     };
   } catch (error) {
-    await stopMaintenance?.();
-    await tracing?.close();
+    for (const jobs of running.splice(0).reverse()) await jobs.close().catch(() => {});
     await graph.close();
     await Promise.allSettled(started.map(async (s) => { await s.service.stop(); await s.database.close(); }));
     await queues.close();
@@ -225,14 +222,40 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
 }
 
-async function seedDemo(subgraphs: RunningSubgraph[], options: HubOptions): Promise<void> {
+/** Writes the demo data (`npm start`, `npm run start:services`) into each subgraph's database. */
+export async function seedDemo(
+  dbOf: (name: SubgraphName, provinceCode?: string) => never,
+  provinceCodes: readonly string[],
+  options: { nationalIdKey: string; logger: Logger },
+): Promise<void> {
   const now = new Date();
-  const db = (name: SubgraphName) => nationalDb(subgraphs, name);
-  await seedDeclarationsDemo(db('declarations'), { nationalIdKey: options.secrets.nationalIdKey, logger: options.logger }, now);
-  await seedCheckinsDemo(db('checkins'), now);
-  await seedTracingDemo(db('tracing'), now);
-  for (const s of subgraphs.filter((s) => s.name === 'province')) await seedProvinceDemo(s.database.db as never, s.provinceCode!);
+  await seedDeclarationsDemo(dbOf('declarations'), { nationalIdKey: options.nationalIdKey, logger: options.logger }, now);
+  await seedCheckinsDemo(dbOf('checkins'), now);
+  await seedTracingDemo(dbOf('tracing'), now);
+  for (const code of provinceCodes) await seedProvinceDemo(dbOf('province', code), code);
   options.logger.info('demo data seeded');
+}
+
+/**
+ * The demo data written straight into the databases of a hub whose services run as their own
+ * processes (they have migrated them), and the demo case's run queued.
+ */
+export async function seedDemoOnServer(options: { postgresUrl: string; dbPrefix: string; redisUrl: string | undefined; nationalIdKey: string; logger: Logger }): Promise<void> {
+  const wanted: Array<[SubgraphName, string | undefined]> = [['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
+  const opened = await Promise.all(
+    wanted.map(async ([name, code]) => ({ name, code, database: await openSubgraphDatabase(options.postgresUrl, databaseName(options.dbPrefix, name, code), name, SUBGRAPH_MODULES[name].tables) })),
+  );
+  const queues = await createQueueBackend({ redisUrl: options.redisUrl, postgresServerUrl: options.postgresUrl, prefix: options.dbPrefix, logger: options.logger });
+  const queue = queues.createQueue<TracingRunJob>(TRACING_RUN_QUEUE, runJobOptions);
+  try {
+    const dbOf = (name: SubgraphName, code?: string) => opened.find((o) => o.name === name && o.code === code)!.database.db as never;
+    await seedDemo(dbOf, DEMO_PROVINCE_CODES, options);
+    await enqueueTracingRun(queue, DEMO_CASE.id);
+  } finally {
+    await queue.close();
+    await queues.close();
+    await Promise.all(opened.map((o) => o.database.close()));
+  }
 }
 
 function nationalDb(subgraphs: RunningSubgraph[], name: SubgraphName): never {

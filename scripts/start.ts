@@ -43,7 +43,8 @@ try {
     limits: env.gateway.limits,
     trustedDocumentsDir: env.gateway.trustedDocumentsDir,
     redisUrl: env.redisUrl,
-    retentionDays: env.retentionDays,
+    retentionDays: env.jobs.retentionDays,
+    maintenanceEveryMs: env.jobs.maintenanceEveryMs,
     logger,
   });
 } catch (error) {

@@ -1,4 +1,5 @@
 import type { BaseContext } from '@apollo/server';
+import { checkinsJobs } from './jobs/index.ts';
 import * as tables from './db/schema.ts';
 import type { SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditPlugin } from '../shared/audit.ts';
@@ -58,6 +59,7 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
 export const checkinsModule: SubgraphModule<typeof tables> = {
   name: 'checkins',
   tables,
+  jobs: checkinsJobs,
   build: (db, config) =>
     checkinsSubgraph(db, { logger: config.logger, ...(config.trust === false ? { trust: false } : {}) }) as unknown as SubgraphDefinition<BaseContext>,
   // Daily partitions for today and the week ahead, so writes land in them from the first start

@@ -55,6 +55,10 @@ const schema = z
     PROVINCE_CODE: z.string().regex(/^\d{2}$/).optional(),
     PORT: port.optional(),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(21),
+    MAINTENANCE_EVERY_MS: z.coerce.number().int().positive().default(3_600_000),
+    GATEWAY_URL: url.default('http://127.0.0.1:4000/graphql'),
+    JOBS_IN_PROCESS: z.enum(['true', 'false']).default('false'),
+    WORKER_JOBS: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/).optional(),
     ...LIMIT_VARIABLES,
   });
 
@@ -66,8 +70,18 @@ export interface HubEnv {
   logLevel: RawEnv['LOG_LEVEL'];
   postgres: { url: string | undefined; prefix: string; embeddedDir: string; embeddedPort: number };
   redisUrl: string | undefined;
-  /** Check-ins (and so exposures) older than this are dropped by the maintenance job. */
-  retentionDays: number;
+  /** Background jobs: where they run and what they read (subgraphs/shared/jobs.ts). */
+  jobs: {
+    /** A subgraph process also runs its own jobs (else the worker process runs them). */
+    inProcess: boolean;
+    /** The worker process runs only these jobs (by name); undefined: all of them. */
+    only: string[] | undefined;
+    /** Check-ins (and so exposures) older than this many days are dropped by the maintenance job. */
+    retentionDays: number;
+    maintenanceEveryMs: number;
+  };
+  /** The gateway's /graphql, for services and jobs that ask the graph (as the `service` role). */
+  gatewayUrl: string;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
   gateway: {
     port: number;
@@ -107,7 +121,13 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
     logLevel: env.LOG_LEVEL,
     postgres: { url: env.DATABASE_URL, prefix: env.DB_PREFIX, embeddedDir: env.EMBEDDED_PG_DIR, embeddedPort: env.EMBEDDED_PG_PORT },
     redisUrl: env.REDIS_URL,
-    retentionDays: env.RETENTION_DAYS,
+    jobs: {
+      inProcess: env.JOBS_IN_PROCESS === 'true',
+      only: env.WORKER_JOBS?.split(','),
+      retentionDays: env.RETENTION_DAYS,
+      maintenanceEveryMs: env.MAINTENANCE_EVERY_MS,
+    },
+    gatewayUrl: env.GATEWAY_URL,
     secrets: {
       jwt: env.JWT_SECRET ?? DEV_SECRETS.JWT_SECRET,
       internalToken: env.INTERNAL_TOKEN_SECRET ?? DEV_SECRETS.INTERNAL_TOKEN_SECRET,

@@ -150,6 +150,21 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   }
 }
 
+/**
+ * A server of operational routes only (`/health`, `/ready`, `/metrics`): the worker process's, and
+ * a service's metrics port. Anything else is 404.
+ */
+export function createOpsServer(routes: Record<string, Route>, logger: Logger): Server {
+  return createServer((req, res) => {
+    const route = routes[new URL(req.url ?? '/', 'http://localhost').pathname];
+    if (!route || req.method !== 'GET') return sendJson(res, 404, { error: 'not found' });
+    Promise.resolve(route(req, res)).catch((error: unknown) => {
+      logger.error({ err: error }, 'ops route failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    });
+  });
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

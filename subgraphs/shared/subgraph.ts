@@ -27,6 +27,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   createContext(identity: Identity): TContext;
   /** Apollo Server plugins of this subgraph (e.g. the declarations audit, flushed before each response leaves). */
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Releases what the definition holds besides the database (e.g. a queue's connection), once the server has stopped. */
+  close?(): Promise<void>;
 }
 
 export interface SubgraphServiceOptions {
@@ -94,6 +96,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
     stop: async () => {
       await closeServer(http);
       await apollo.stop();
+      await definition.close?.();
     },
   };
 }

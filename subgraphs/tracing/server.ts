@@ -12,19 +12,42 @@ import { createLoaders } from './loaders.ts';
 import { TracingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
 import { resolvers, type AfterConfirm, type PersonExists, type TracingContext } from './resolvers/index.ts';
+import { tracingJobs } from './jobs/index.ts';
+import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type TracingRunJob } from './jobs/tracing-run.queue.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('tracing'));
 
 export interface TracingHooks {
   /**
-   * HOOK POINT for the tracing worker piece: called with the case id once `confirmCase` has
-   * committed the case and its QUEUED run (and again on a retry while the run is still QUEUED).
-   * The worker piece passes a function that enqueues the BullMQ tracing job with jobId = case id.
-   * Without it, runs stay QUEUED.
+   * Called with the case id once `confirmCase` has committed the case and its QUEUED run (and again
+   * on a retry while the run is still QUEUED): queues the tracing job (job id = case id). Without
+   * it, runs stay QUEUED until the tracing jobs' sweep queues them.
    */
   afterConfirm?: AfterConfirm;
   /** Checks through the graph that a confirmed case's person is registered (declarations). */
   personExists?: PersonExists;
+  /** Releases what the hooks hold (the queue's connection), when the subgraph stops. */
+  close?: () => Promise<void>;
+}
+
+/**
+ * The hooks a deployment's configuration gives: with `queues`, `confirmCase` queues the case's run;
+ * with `graph`, it checks through the gateway that the person is registered.
+ */
+export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph'>): TracingHooks {
+  const queue = config.queues?.createQueue<TracingRunJob>(TRACING_RUN_QUEUE, runJobOptions);
+  const graph = config.graph;
+  return {
+    ...(queue ? { afterConfirm: (caseId: string) => enqueueTracingRun(queue, caseId), close: () => queue.close() } : {}),
+    ...(graph
+      ? {
+          personExists: async (personId: string) => {
+            const data = await graph.mustQuery<{ people: Array<{ id: string } | null> }>('query PersonExists($ids: [ID!]!) { people(ids: $ids) { id } }', { ids: [personId] });
+            return data.people[0] != null;
+          },
+        }
+      : {}),
+  };
 }
 
 /** The tracing subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
@@ -55,17 +78,18 @@ export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'log
     },
     // Reads of health status are written to the tracing database's audit_records before the response leaves.
     plugins: trust ? [auditPlugin<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })] : [],
+    ...(hooks.close ? { close: hooks.close } : {}),
   };
 }
 
-/** A module whose `confirmCase` runs the given hooks (e.g. `createTracingModule({ afterConfirm: enqueue })`). */
-export function createTracingModule(hooks: TracingHooks = {}): SubgraphModule<typeof tables> {
-  return {
-    name: 'tracing',
-    tables,
-    build: (db, config) => tracingSubgraph(db, config, hooks) as unknown as SubgraphDefinition<BaseContext>,
-  };
-}
-
-/** The module without hooks: confirmations are stored and their runs wait, QUEUED, for a worker. */
-export const tracingModule: SubgraphModule<typeof tables> = createTracingModule();
+/**
+ * The tracing subgraph: `confirmCase` queues each run on the deployment's queues and checks people
+ * through the graph (`hooksFrom`); its background duties are the tracing jobs (jobs/index.ts).
+ */
+export const tracingModule: SubgraphModule<typeof tables> = {
+  name: 'tracing',
+  tables,
+  needs: { queues: true, graph: true },
+  jobs: tracingJobs,
+  build: (db, config) => tracingSubgraph(db, config, hooksFrom(config)) as unknown as SubgraphDefinition<BaseContext>,
+};

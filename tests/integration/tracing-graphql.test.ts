@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { BaseContext } from '@apollo/server';
+import type { TracingContext } from '../../subgraphs/tracing/resolvers/index.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { ContactRepository, createRepositories, type TracingRepositories } from '../../subgraphs/tracing/repositories/index.ts';
 import { DEFAULT_CONTACT_RULE } from '../../subgraphs/tracing/rules.ts';
-import { createTracingModule, tracingModule } from '../../subgraphs/tracing/server.ts';
+import { tracingModule, tracingSubgraph } from '../../subgraphs/tracing/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
@@ -49,7 +49,7 @@ const CASE = /* GraphQL */ `
 
 describe('tracing subgraph over GraphQL', () => {
   let database: TestDatabase<typeof tracingModule.tables>;
-  let definition: SubgraphDefinition<BaseContext>;
+  let definition: SubgraphDefinition<TracingContext>;
   let service: SubgraphService;
   let repos: TracingRepositories;
   const afterConfirm = vi.fn(async (_caseId: string) => {});
@@ -78,7 +78,7 @@ describe('tracing subgraph over GraphQL', () => {
   beforeAll(async () => {
     database = await createTestDatabase(tracingModule);
     repos = createRepositories(database.db);
-    definition = createTracingModule({ afterConfirm }).build(database.db, config);
+    definition = tracingSubgraph(database.db, config, { afterConfirm });
     service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
   });
   afterAll(async () => {
@@ -130,7 +130,7 @@ describe('tracing subgraph over GraphQL', () => {
 
   itWithPostgres('a failing afterConfirm hook fails the call; the retry (run still QUEUED) calls it again', async () => {
     const hook = vi.fn<(caseId: string) => Promise<void>>().mockRejectedValueOnce(new Error('queue down')).mockResolvedValue();
-    const flaky = createTracingModule({ afterConfirm: hook }).build(database.db, config);
+    const flaky = tracingSubgraph(database.db, config, { afterConfirm: hook });
     const flakyService = await buildSubgraphService(flaky, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
     try {
       const input = validInput();

@@ -83,7 +83,7 @@ export async function startTestHub(overrides: Partial<HubOptions> = {}): Promise
   };
 }
 
-async function dropDatabasesWithPrefix(server: string, prefix: string): Promise<void> {
+export async function dropDatabasesWithPrefix(server: string, prefix: string): Promise<void> {
   const sql = postgres(databaseUrl(server, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     const rows = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${`${prefix}\\_%`}`;

@@ -129,6 +129,8 @@ export const tracingRuns = pgTable(
   (t) => [
     check('tracing_runs_status_check', sql`${t.status} in (${quoted(TRACING_RUN_STATUSES)})`),
     check('tracing_runs_counts_check', sql`${t.f1Count} >= 0 and ${t.f2Count} >= 0`),
+    // The jobs' sweep of runs left QUEUED without a job: a few rows, whatever the number of cases.
+    index('tracing_runs_queued_idx').on(t.queuedAt).where(sql`${t.status} = 'QUEUED'`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 
 /** One tracing run per confirmed case: job id = case id, so confirming twice queues one run. */
 export const TRACING_RUN_QUEUE = 'tracing-runs';
@@ -6,6 +6,10 @@ export interface TracingRunJob {
   caseId: string;
 }
 export const tracingRunJobId = (caseId: string) => caseId;
+/** Queues the run of a confirmed case; a repeat is a no-op (job id = case id). */
+export async function enqueueTracingRun(queue: Queue<TracingRunJob>, caseId: string): Promise<void> {
+  await queue.add('trace', { caseId }, { jobId: tracingRunJobId(caseId) });
+}
 
 /** Tasks for one province whose shard did not answer during the run: retried until it is back. */
 export const TASK_DELIVERY_QUEUE = 'tracing-task-deliveries';

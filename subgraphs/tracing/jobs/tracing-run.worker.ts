@@ -4,7 +4,7 @@ import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
 import type { ContactRow } from '../db/models.ts';
 import type { TracingRepositories } from '../repositories/index.ts';
 import { classifyContacts, type ExposureFact } from './classify.ts';
-import type { GraphClient } from './graph-client.ts';
+import type { GraphClient } from '../../shared/graph-client.ts';
 import {
   cappedExponential,
   DEFAULT_RETRY,

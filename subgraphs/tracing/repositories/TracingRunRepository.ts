@@ -14,6 +14,22 @@ export class TracingRunRepository {
     return this.db.select().from(schema.tracingRuns).where(anyUuid(schema.tracingRuns.id, ids));
   }
 
+  /**
+   * Runs still QUEUED since before `before`, oldest first: their case was stored, but its job may
+   * have been lost (the queue was unreachable when the case was confirmed, or lost its data).
+   * Served by the partial index on queued runs.
+   */
+  async queuedBefore(before: Date, limit: number): Promise<string[]> {
+    const t = schema.tracingRuns;
+    const rows = await this.db
+      .select({ id: t.id })
+      .from(t)
+      .where(sql`${t.status} = 'QUEUED' and ${t.queuedAt} < ${before.toISOString()}`)
+      .orderBy(t.queuedAt)
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
   /** The worker picked the job up (again, after a crash or a retry): clears a previous outcome. */
   async markRunning(id: string, at = new Date()): Promise<TracingRunRow | null> {
     const [row] = await this.db

@@ -1,0 +1,1 @@
+CREATE INDEX "tracing_runs_queued_idx" ON "tracing_runs" USING btree ("queued_at") WHERE "tracing_runs"."status" = 'QUEUED';
