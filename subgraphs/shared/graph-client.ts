@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { signCallerToken } from '../../shared/identity.ts';
+import { signCallerToken } from './identity.ts';
 
 export interface GraphError {
   message: string;
@@ -15,8 +15,9 @@ export interface GraphResult<T> {
 export class GraphUnavailableError extends Error {}
 
 /**
- * The tracing worker's way to the rest of the hub: through the gateway, with a service identity,
- * like any other client (so routing, authorisation and audit apply to it too).
+ * A service's way to the rest of the hub (the tracing worker's look-ups, the tracing subgraph's
+ * check that a person exists): through the gateway, with a `service` identity, like any other
+ * client (so routing, authorisation and audit apply to it too).
  */
 export class GraphClient {
   private token: { value: string; renewAt: number } | undefined;
@@ -26,7 +27,7 @@ export class GraphClient {
     /** The gateway's /graphql URL; a function because the gateway starts after the tracing subgraph. */
     private readonly url: () => string,
     private readonly jwtSecret: string,
-    private readonly subject = 'tracing-worker',
+    private readonly caller: { subject: string; purpose: string } = { subject: 'tracing-worker', purpose: 'contact-tracing' },
   ) {}
 
   async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<GraphResult<T>> {
@@ -63,7 +64,7 @@ export class GraphClient {
 
   private async serviceToken(): Promise<string> {
     if (!this.token || this.token.renewAt < Date.now()) {
-      const value = await signCallerToken(this.jwtSecret, { subject: this.subject, role: 'service', purpose: 'contact-tracing', expiresIn: '10m' });
+      const value = await signCallerToken(this.jwtSecret, { subject: this.caller.subject, role: 'service', purpose: this.caller.purpose, expiresIn: '10m' });
       this.token = { value, renewAt: Date.now() + 5 * 60_000 };
     }
     return this.token.value;
