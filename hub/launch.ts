@@ -123,6 +123,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       internalTokenSecret: options.secrets.internalToken,
       logger: config.logger,
       production: options.production,
+      probeDatabase: () => database.sql`select 1`,
     });
     const port =
       options.ports === 'random' ? 0 : module.name === 'province' ? provincePort(provinceCode ?? '') : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS];

@@ -144,7 +144,7 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
       ...(module.needs?.queues ? { queues: await resources.queueBackend() } : {}),
       ...(module.needs?.graph ? { graph: resources.graphClient() } : {}),
     }),
-    { internalTokenSecret: env.secrets.internalToken, logger, production: env.production },
+    { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, probeDatabase: () => database.sql`select 1` },
   );
   if (env.jobs.inProcess && module.jobs) await resources.startJobs(module, database);
   const port = env.service.port ?? (provinceCode ? provincePort(provinceCode) : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS]);

@@ -33,6 +33,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
 
 export interface SubgraphServiceOptions {
   internalTokenSecret: string;
+  /** Probes the subgraph's database for `/ready` (rejects when it is unreachable). */
+  probeDatabase?: () => Promise<unknown>;
   logger: Logger;
   maxBodyBytes?: number;
   production?: boolean;
@@ -85,7 +87,15 @@ export async function buildSubgraphService<TContext extends BaseContext>(
       const identity = await tokens.identityOf(token ?? '');
       return definition.createContext(identity);
     },
-    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }) },
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }),
+      // Ready when its database answers within a second: a load balancer stops sending requests
+      // that could only fail, and sends them again once the database is back.
+      '/ready': async (_req, res) => {
+        const database = options.probeDatabase ? await probe(options.probeDatabase, 1_000) : 'up';
+        sendJson(res, database === 'up' ? 200 : 503, { ready: database === 'up', subgraph: definition.name, database });
+      },
+    },
   });
 
   return {
@@ -99,6 +109,17 @@ export async function buildSubgraphService<TContext extends BaseContext>(
       await definition.close?.();
     },
   };
+}
+
+/** 'up' when `check` resolves within `timeoutMs`, else 'down'. */
+async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'down'>((resolve) => (timer = setTimeout(() => resolve('down'), timeoutMs)));
+  try {
+    return await Promise.race([check().then((): 'up' => 'up', (): 'down' => 'down'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
