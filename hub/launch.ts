@@ -60,10 +60,10 @@ export interface HubOptions {
   maintenanceEveryMs?: number;
   retry?: RetryPolicy;
   workerOptions?: { lockDuration?: number; stalledInterval?: number };
+  /** Modules in place of the subgraphs' own (the trust benchmark's baseline, tests/bench/trust-off.ts). */
+  modules?: Partial<Record<SubgraphName, SubgraphModule<any>>>;
   /** Fault injection for tests: see TracingJobsOptions.beforeDelivery. */
   beforeTaskDelivery?: (caseId: string) => Promise<void>;
-  /** Access policy and audit of personal data (default true); false only for the benchmark's baseline. */
-  trust?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -102,12 +102,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let gatewayUrl = '';
   const graph = new GraphClient(() => gatewayUrl, options.secrets.jwt);
   const running: RunningJobs[] = [];
+  const moduleOf = (name: SubgraphName) => options.modules?.[name] ?? SUBGRAPH_MODULES[name];
 
   async function startSubgraph(module: SubgraphModule<any>, provinceCode?: string): Promise<RunningSubgraph> {
     const config: SubgraphConfig = {
       nationalIdKey: options.secrets.nationalIdKey,
       ...(provinceCode ? { provinceCode } : {}),
-      ...(options.trust === false ? { trust: false } : {}),
       logger: logger.child({ subgraph: module.name, ...(provinceCode ? { province: provinceCode } : {}) }),
       ...(module.needs?.queues ? { queues } : {}),
       ...(module.needs?.graph ? { graph } : {}),
@@ -147,8 +147,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   try {
     await Promise.all([
-      ...NATIONAL_SUBGRAPHS.map((name) => startSubgraph(SUBGRAPH_MODULES[name])),
-      ...options.provinceCodes.map((code) => startSubgraph(SUBGRAPH_MODULES.province, code)),
+      ...NATIONAL_SUBGRAPHS.map((name) => startSubgraph(moduleOf(name))),
+      ...options.provinceCodes.map((code) => startSubgraph(moduleOf('province'), code)),
     ]);
     if (options.seedDemo) {
       const dbOf = (name: SubgraphName, code?: string) => started.find((s) => s.name === name && s.provinceCode === code)!.database.db as never;

@@ -20,12 +20,6 @@ export const typeDefs = loadSchemaFile(schemaFile('checkins'));
 export interface CheckinsOptions {
   /** The exposure rule in force (maximum stay, default minimum overlap); DEFAULT_EXPOSURE_RULE when left out. */
   rule?: ExposureRule;
-  /**
-   * Write audit records of reads of check-ins and exposures (audit.ts). Default true; false only for
-   * the trust benchmark's baseline (`SubgraphConfig.trust`), never in a deployment. The
-   * jurisdiction filter applies either way.
-   */
-  trust?: boolean;
   /** Where a failed audit write is reported; a silent logger when left out (tests). */
   logger?: Logger;
   /** The clock of audit records. */
@@ -41,7 +35,6 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
     exposures: new ExposureRepository(db, rule),
   };
   const auditRecords = new AuditRepository(db);
-  const trust = options.trust !== false;
   const logger = options.logger ?? createLogger('checkins', 'silent');
   return {
     name: 'checkins',
@@ -49,10 +42,10 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
     resolvers,
     createContext: (identity: Identity): CheckinsContext => {
       const access = decide(identity);
-      return { identity, access, ...repos, loaders: createLoaders(repos, access), audit: trust ? new MovementAuditTrail() : null, auditRecords };
+      return { identity, access, ...repos, loaders: createLoaders(repos, access), audit: new MovementAuditTrail(), auditRecords };
     },
     // Reads of check-ins and exposures are written to the checkins database's audit_records before the response leaves.
-    plugins: trust ? [auditPlugin<CheckinsContext>({ subgraph: 'checkins', repository: auditRecords, now: options.now ?? (() => new Date()), logger })] : [],
+    plugins: [auditPlugin<CheckinsContext>({ subgraph: 'checkins', repository: auditRecords, now: options.now ?? (() => new Date()), logger })],
   };
 }
 
@@ -61,7 +54,7 @@ export const checkinsModule: SubgraphModule<typeof tables> = {
   tables,
   jobs: checkinsJobs,
   build: (db, config) =>
-    checkinsSubgraph(db, { logger: config.logger, ...(config.trust === false ? { trust: false } : {}) }) as unknown as SubgraphDefinition<BaseContext>,
+    checkinsSubgraph(db, { logger: config.logger }) as unknown as SubgraphDefinition<BaseContext>,
   // Daily partitions for today and the week ahead, so writes land in them from the first start
   // (the maintenance job keeps it so; without them rows go to check_ins_default, which also works).
   prepare: async (db) => {

@@ -135,11 +135,6 @@ export function mask(row: PersonRecord, fields: ReadonlySet<PersonField>): Perso
   };
 }
 
-/** Everything visible: the view when the policy is switched off (the benchmark's baseline). */
-export function unmasked(row: PersonRecord): PersonView {
-  return { ...row, visible: ALL };
-}
-
 // ---- who may use the trust queries themselves ----
 
 /** `auditTrail`: national officials, or officials of the person's province, holding `audit:read`. */

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { hubError } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 import { isUuid } from '../shared/validate.ts';
-import { auditOutcome, decide, mask, mayUseGrant, unmasked, type ActiveGrant, type PersonView } from './access.ts';
+import { auditOutcome, decide, mask, mayUseGrant, type ActiveGrant, type PersonView } from './access.ts';
 import { requestedPersonFields, type AuditTrail } from './audit.ts';
 import type { BreakGlassRepository, PeopleRepository, PersonDto } from './repository.ts';
 
@@ -14,7 +14,7 @@ export interface PersonReaderDeps {
   people: PeopleRepository;
   grants: BreakGlassRepository;
   /** The request's audit records; null switches policy and audit off (the benchmark's baseline only). */
-  audit: AuditTrail | null;
+  audit: AuditTrail;
   now: () => Date;
 }
 
@@ -76,7 +76,6 @@ export class PersonReader {
   private async admit(row: PersonDto | null, info: GraphQLResolveInfo): Promise<PersonView | null> {
     if (!row) return null;
     const { audit, identity } = this.deps;
-    if (!audit) return unmasked(row);
     const grant = mayUseGrant(identity, row) ? await this.grantOf.load(row.id) : null;
     const decision = decide(identity, row, grant);
     const requested = requestedPersonFields(info);

@@ -24,7 +24,7 @@ export interface DeclarationsOptions {
 /** The declarations subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
 export function declarationsSubgraph(
   db: DeclarationsDb,
-  config: Pick<SubgraphConfig, 'nationalIdKey' | 'logger' | 'trust'>,
+  config: Pick<SubgraphConfig, 'nationalIdKey' | 'logger'>,
   options: DeclarationsOptions = {},
 ): SubgraphDefinition<DeclarationsContext> {
   const people = new PeopleRepository(db);
@@ -33,15 +33,13 @@ export function declarationsSubgraph(
   const auditRecords = new AuditRepository(db);
   const hashNationalId = nationalIdHasher(config.nationalIdKey);
   const now = options.now ?? (() => new Date());
-  // Switched off only for the benchmark's baseline: no policy, no masking, no audit.
-  const trust = config.trust !== false;
   return {
     name: 'declarations',
     typeDefs,
     resolvers,
     createContext: (identity: Identity): DeclarationsContext => {
       const loaders = createLoaders(people, declarations);
-      const audit = trust ? new AuditTrail() : null;
+      const audit = new AuditTrail();
       return {
         identity,
         people,
@@ -56,7 +54,7 @@ export function declarationsSubgraph(
         breakGlassTtlMs: options.breakGlassTtlMs ?? BREAK_GLASS_DEFAULT_TTL_MS,
       };
     },
-    plugins: trust ? [auditPlugin<DeclarationsContext>(auditRecords, now, config.logger)] : [],
+    plugins: [auditPlugin<DeclarationsContext>(auditRecords, now, config.logger)],
   };
 }
 

@@ -12,8 +12,8 @@ export interface ProvinceReaderDeps {
   /** What the caller may do here (access.ts `accessOf`): the task list passes its scope to SQL. */
   access: ProvinceAccess;
   loaders: ProvinceLoaders;
-  /** The request's audit records (audit.ts); null switches audit off (the benchmark's baseline only). */
-  audit: ProvinceAuditTrail | null;
+  /** The request's audit records (audit.ts). */
+  audit: ProvinceAuditTrail;
 }
 
 /**
@@ -44,13 +44,13 @@ export class ProvinceReader {
   async tasks(status: TracingTaskStatus | null | undefined): Promise<TracingTaskDto[]> {
     this.requireTasks();
     const rows = await this.deps.loaders.tasks.load(status ?? 'ALL');
-    for (const row of rows) this.deps.audit?.record(row.personId, 'ALLOWED', ['tracingTask']);
+    for (const row of rows) this.deps.audit.record(row.personId, 'ALLOWED', ['tracingTask']);
     return rows;
   }
 
   /** A task in a mutation's answer (the caller may change it, so may read it). */
   written(task: TracingTaskDto): TracingTaskDto {
-    this.deps.audit?.record(task.personId, 'ALLOWED', ['tracingTask']);
+    this.deps.audit.record(task.personId, 'ALLOWED', ['tracingTask']);
     return task;
   }
 
@@ -58,7 +58,7 @@ export class ProvinceReader {
   async tracer(id: string): Promise<TracerRow | null> {
     this.requireTracers();
     const row = await this.deps.loaders.tracer.load(id);
-    if (row) this.deps.audit?.record(row.id, 'ALLOWED', ['tracer']);
+    if (row) this.deps.audit.record(row.id, 'ALLOWED', ['tracer']);
     return row;
   }
 
@@ -66,13 +66,13 @@ export class ProvinceReader {
   async tracersOfTeam(teamId: string): Promise<TracerRow[]> {
     this.requireTracers();
     const rows = await this.deps.loaders.teamTracers.load(teamId);
-    for (const row of rows) this.deps.audit?.record(row.id, 'ALLOWED', ['tracer']);
+    for (const row of rows) this.deps.audit.record(row.id, 'ALLOWED', ['tracer']);
     return rows;
   }
 
   private admitTask(task: TracingTaskDto): TracingTaskDto {
     const allowed = admitsTask(this.deps.access.tasks, task);
-    this.deps.audit?.record(task.personId, allowed ? 'ALLOWED' : 'DENIED', ['tracingTask']);
+    this.deps.audit.record(task.personId, allowed ? 'ALLOWED' : 'DENIED', ['tracingTask']);
     if (!allowed) throw hubError('FORBIDDEN', tasksRefusal(this.deps.identity, this.deps.provinceCode) ?? TASK_OUTSIDE_WARDS);
     return task;
   }

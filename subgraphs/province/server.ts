@@ -22,14 +22,12 @@ export const typeDefs = loadSchemaFile(schemaFile('province'));
 export function provinceSubgraph(
   db: ProvinceDb,
   provinceCode: string,
-  config: Pick<SubgraphConfig, 'logger' | 'trust'>,
+  config: Pick<SubgraphConfig, 'logger'>,
   now: () => Date = () => new Date(),
 ): SubgraphDefinition<ProvinceContext> {
   if (!PROVINCE_CODE.test(provinceCode)) throw new Error(`The province subgraph needs a two-digit province code, got "${provinceCode}"`);
   const repos = createRepositories(db, provinceCode);
   const auditRecords = new AuditRepository(db);
-  // Switched off only for the benchmark's baseline: no audit (jurisdiction still applies).
-  const trust = config.trust !== false;
   return {
     name: 'province',
     typeDefs,
@@ -37,12 +35,12 @@ export function provinceSubgraph(
     createContext: (identity: Identity): ProvinceContext => {
       const access = accessOf(identity, provinceCode);
       const loaders = createLoaders(repos, access);
-      const audit = trust ? new ProvinceAuditTrail() : null;
+      const audit = new ProvinceAuditTrail();
       const reader = new ProvinceReader({ identity, provinceCode, access, loaders, audit });
       return { identity, provinceCode, access, repos, loaders, reader, audit, auditRecords };
     },
     // Reads of tasks and tracers are written to the province's audit_records before the response leaves.
-    plugins: trust ? [auditPlugin<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })] : [],
+    plugins: [auditPlugin<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })],
   };
 }
 

@@ -281,8 +281,7 @@ export const AUDIT_UNAVAILABLE_MESSAGE = 'The audit record of this read could no
 
 export interface AuditedContext extends BaseContext {
   identity: Identity;
-  /** Null when audit is switched off (the benchmark's baseline). */
-  audit: AuditTrail<string> | null;
+  audit: AuditTrail<string>;
 }
 
 export interface AuditPluginOptions {
@@ -307,11 +306,10 @@ export function auditPlugin<TContext extends AuditedContext>(options: AuditPlugi
       return {
         async didResolveOperation({ contextValue, operationName }) {
           const meta = () => ({ identity: contextValue.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
-          contextValue.audit?.enableEarlyWrite(write, meta);
+          contextValue.audit.enableEarlyWrite(write, meta);
         },
         async willSendResponse({ contextValue, response, operationName }) {
           const trail = contextValue.audit;
-          if (!trail) return;
           try {
             await trail.settle(write, { identity: contextValue.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
           } catch (error) {

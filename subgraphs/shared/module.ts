@@ -13,12 +13,6 @@ export interface SubgraphConfig {
   nationalIdKey: string;
   /** For the province subgraph: the one province this deployment serves. */
   provinceCode?: string;
-  /**
-   * Declarations: apply the access policy (jurisdiction, masking, break-the-glass) and write audit
-   * records; tracing and checkins: write audit records (their jurisdiction filters always apply). Default true;
-   * false only for the trust benchmark's baseline, never in a deployment.
-   */
-  trust?: boolean;
   logger: Logger;
   /** The job queues, given to a module that `needs` them (tracing: `confirmCase` queues its run). */
   queues?: QueueBackend;

@@ -14,8 +14,8 @@ export interface TracingReaderDeps {
   access: TracingAccess;
   repos: TracingRepositories;
   loaders: TracingLoaders;
-  /** The request's audit records (audit.ts); null switches audit off (the benchmark's baseline only). */
-  audit: HealthAuditTrail | null;
+  /** The request's audit records (audit.ts). */
+  audit: HealthAuditTrail;
 }
 
 /**
@@ -43,7 +43,7 @@ export class TracingReader {
       ? (await loaders.contactProvincesOfCase.load(row.id)).map((r) => r.provinceCode)
       : [];
     const decision = decideCase(identity, { personId: row.personId, provinceCode: row.provinceCode, contactHomeProvinces });
-    audit?.record(row.personId, decision.outcome === 'DENIED' ? 'DENIED' : 'ALLOWED', ['case']);
+    audit.record(row.personId, decision.outcome === 'DENIED' ? 'DENIED' : 'ALLOWED', ['case']);
     if (decision.outcome === 'DENIED') throw hubError('FORBIDDEN', decision.why);
     return row;
   }
@@ -56,7 +56,7 @@ export class TracingReader {
     const owner = await loaders.caseRow.load(row.caseId);
     if (!owner) throw new Error(`contact ${row.id} names missing case ${row.caseId}`); // the foreign key forbids it
     const decision = decideContact(identity, { caseProvinceCode: owner.provinceCode, homeProvinceCode: row.homeProvinceCode });
-    audit?.record(row.personId, decision.outcome === 'DENIED' ? 'DENIED' : 'ALLOWED', ['contact']);
+    audit.record(row.personId, decision.outcome === 'DENIED' ? 'DENIED' : 'ALLOWED', ['contact']);
     if (decision.outcome === 'DENIED') throw hubError('FORBIDDEN', decision.why);
     return row;
   }
@@ -64,7 +64,7 @@ export class TracingReader {
   /** The cases the caller may see, filtered in SQL; each one returned is a read of its person's case. */
   async cases(filter: CaseFilter): Promise<CaseRow[]> {
     const rows = await this.deps.repos.cases.list(filter, this.deps.access.cases);
-    for (const row of rows) this.deps.audit?.record(row.personId, 'ALLOWED', ['case']);
+    for (const row of rows) this.deps.audit.record(row.personId, 'ALLOWED', ['case']);
     return rows;
   }
 
@@ -72,27 +72,27 @@ export class TracingReader {
   async contactsOf(caseId: string, degree: ContactDegree | null | undefined): Promise<ContactRow[]> {
     const all = await this.deps.loaders.contactsOfCase.load(caseId);
     const rows = degree ? all.filter((contact) => contact.degree === degree) : all;
-    for (const row of rows) this.deps.audit?.record(row.personId, 'ALLOWED', ['contact']);
+    for (const row of rows) this.deps.audit.record(row.personId, 'ALLOWED', ['contact']);
     return rows;
   }
 
   /** `Person.cases`: the person's cases the caller may see. A read of the person's cases even when none is visible. */
   async casesOf(personId: string): Promise<CaseRow[]> {
     const rows = await this.deps.loaders.casesOfPerson.load(personId);
-    this.deps.audit?.record(personId, 'ALLOWED', ['cases']);
+    this.deps.audit.record(personId, 'ALLOWED', ['cases']);
     return rows;
   }
 
   /** `Person.contactStatus` over what the caller may see; a read whatever the status. */
   async contactStatusOf(personId: string): Promise<PersonContactStatus> {
     const status = await this.deps.loaders.contactStatus.load(personId);
-    this.deps.audit?.record(personId, 'ALLOWED', ['contactStatus']);
+    this.deps.audit.record(personId, 'ALLOWED', ['contactStatus']);
     return status;
   }
 
   /** A case this request wrote (confirmCase), in the mutation's answer: a read of it like any other. */
   answered(row: CaseRow): CaseRow {
-    this.deps.audit?.record(row.personId, 'ALLOWED', ['case']);
+    this.deps.audit.record(row.personId, 'ALLOWED', ['case']);
     return row;
   }
 

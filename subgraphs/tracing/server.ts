@@ -51,11 +51,9 @@ export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph'>): Tra
 }
 
 /** The tracing subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
-export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'logger' | 'trust'>, hooks: TracingHooks = {}, now: () => Date = () => new Date()): SubgraphDefinition<TracingContext> {
+export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'logger'>, hooks: TracingHooks = {}, now: () => Date = () => new Date()): SubgraphDefinition<TracingContext> {
   const repos = createRepositories(db);
   const auditRecords = new AuditRepository(db);
-  // Switched off only for the benchmark's baseline: no audit (jurisdiction still applies).
-  const trust = config.trust !== false;
   return {
     name: 'tracing',
     typeDefs,
@@ -63,7 +61,7 @@ export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'log
     createContext: (identity: Identity): TracingContext => {
       const access = scopesOf(identity);
       const loaders = createLoaders(repos, access);
-      const audit = trust ? new HealthAuditTrail() : null;
+      const audit = new HealthAuditTrail();
       return {
         identity,
         access,
@@ -77,7 +75,7 @@ export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'log
       };
     },
     // Reads of health status are written to the tracing database's audit_records before the response leaves.
-    plugins: trust ? [auditPlugin<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })] : [],
+    plugins: [auditPlugin<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })],
     ...(hooks.close ? { close: hooks.close } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The cost of trust: throughput of a person query through the gateway with authorisation, masking
  * and audit on (the access policy decides, the view is masked, one audit record is written before
- * the response leaves the declarations subgraph) against the same hub with them off (`trust: false`),
+ * the response leaves the declarations subgraph) against the same hub with them off (`trustOff`, tests/bench/trust-off.ts: no audit, every caller national),
  * in one run. Target: on ≥ 0.8 × off requests/s.
  *
  * Both hubs run in this process on one PostgreSQL server. Each round measures both, in alternating
@@ -20,6 +20,8 @@ import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { benchPostgres, machine } from './support.ts';
+import { SUBGRAPH_MODULES } from '../../subgraphs/modules.ts';
+import { trustOff } from './trust-off.ts';
 
 const SECONDS = Number(process.argv[2] ?? 4);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -49,7 +51,8 @@ try {
     startHub({
       postgresUrl: server.url, dbPrefix: `${prefix}_${trust ? 'on' : 'off'}`, secrets, ports: 'random', provinceCodes: [], seedDemo: true,
       supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 10_000, provinceTimeoutMs: 5_000,
-      maxBodyBytes: 1_000_000, logger, tracingWorkers: false, trust,
+      maxBodyBytes: 1_000_000, logger, tracingWorkers: false,
+      ...(trust ? {} : { modules: Object.fromEntries(Object.entries(SUBGRAPH_MODULES).map(([name, module]) => [name, trustOff(module)])) }),
     });
   const on = await start(true);
   hubs.push(on);

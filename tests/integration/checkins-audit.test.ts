@@ -12,6 +12,7 @@ import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 import { callers, codes, executeAs, type AuditRow } from '../support/subgraph.ts';
+import { trustOff } from '../bench/trust-off.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 const { an: AN, binh: BINH, chau: CHAU, dung: DUNG, ha: HA, long: LONG } = DEMO_PEOPLE;
@@ -191,7 +192,7 @@ describe('checkins subgraph: every read of check-ins and exposures is audited', 
     } finally {
       await database.sql`alter table audit_records_away rename to audit_records`;
     }
-    const baseline = checkinsModule.build(database.db, { ...config, trust: false });
+    const baseline = trustOff(checkinsModule).build(database.db, config);
     const baselineService = await buildSubgraphService(baseline, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
     try {
       const caller = as('national_official');

@@ -9,6 +9,7 @@ import { DEFAULT_CONTACT_RULE } from '../../subgraphs/tracing/rules.ts';
 import { tracingModule } from '../../subgraphs/tracing/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 import { callers, codes, executeAs, type AuditRow } from '../support/subgraph.ts';
+import { trustOff } from '../bench/trust-off.ts';
 
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 const HOUR = 60 * 60_000;
@@ -185,7 +186,7 @@ describe('tracing subgraph: every read of health status is audited', () => {
     } finally {
       await database.sql`alter table audit_records_away rename to audit_records`;
     }
-    const baseline = tracingModule.build(database.db, { ...config, trust: false });
+    const baseline = trustOff(tracingModule).build(database.db, config);
     const baselineService = await buildSubgraphService(baseline, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
     try {
       const caller = as('national_official');

@@ -14,7 +14,7 @@ export interface CheckinsContext {
   exposures: ExposureRepository;
   loaders: CheckinsLoaders;
   /** This request's audit records (audit.ts), written before the response leaves (shared/audit.ts); null when audit is off. */
-  audit: MovementAuditTrail | null;
+  audit: MovementAuditTrail;
   /** The checkins database's audit trail (`movementAuditTrail`). */
   auditRecords: AuditRepository;
 }

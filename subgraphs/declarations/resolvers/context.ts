@@ -15,8 +15,8 @@ export interface DeclarationsContext {
   loaders: DeclarationsLoaders;
   /** Every read of a person: policy, masking and audit (reader.ts). */
   reader: PersonReader;
-  /** This request's audit records, written before the response leaves (audit.ts); null when trust is off. */
-  audit: AuditTrail | null;
+  /** This request's audit records, written before the response leaves (audit.ts) */
+  audit: AuditTrail;
   /** Keyed hash of a normalised national ID number; the key itself stays in server.ts. */
   hashNationalId: NationalIdHasher;
   /** The clock, injectable so tests can pin "now". */

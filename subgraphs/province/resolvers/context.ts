@@ -17,8 +17,8 @@ export interface ProvinceContext {
   repos: ProvinceRepositories;
   loaders: ProvinceLoaders;
   reader: ProvinceReader;
-  /** The request's audit records; null only in the trust benchmark's baseline. */
-  audit: ProvinceAuditTrail | null;
+  /** The request's audit records. */
+  audit: ProvinceAuditTrail;
   auditRecords: AuditRepository;
 }
 

@@ -67,6 +67,8 @@ export interface TracingJobs {
   enqueueRun(caseId: string): Promise<void>;
   runQueue: Queue<TracingRunJob>;
   deliveryQueue: Queue<TaskDeliveryJob>;
+  /** The running workers (runs first, then deliveries), for observing their events; empty when stopped. */
+  readonly workers: ReadonlyArray<Worker>;
   startWorkers(): void;
   /** Stops the workers; `force` abandons jobs in progress (as a crash would: they stall and run again). */
   stopWorkers(force?: boolean): Promise<void>;
@@ -244,6 +246,7 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   return {
     runQueue,
     deliveryQueue,
+    workers,
     enqueueRun: async (caseId) => {
       await runQueue.add('trace', { caseId }, { jobId: tracingRunJobId(caseId) });
     },
@@ -262,6 +265,12 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
         },
         { concurrency: 4, ...tuning, settings: { backoffStrategy } },
       );
+      // A run that stalled too often (its worker died in each attempt) is failed by BullMQ in the
+      // next worker without running the processor, so the processor above never marks it.
+      run.on('failed', (job, error) => {
+        if (!job?.finishedOn || !job.deferredFailure) return;
+        repos.runs.markFailed(job.data.caseId, error.message).catch((err: unknown) => logger.error({ err, job: job.id }, 'could not mark the tracing run failed'));
+      });
       const delivery = backend.createWorker<TaskDeliveryJob, unknown>(TASK_DELIVERY_QUEUE, processDelivery, { concurrency: 8, ...tuning, settings: { backoffStrategy } });
       for (const worker of [run, delivery] as Worker[]) {
         worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: worker.name, attempts: job?.attemptsMade, err: error }, 'job attempt failed'));

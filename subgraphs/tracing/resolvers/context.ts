@@ -24,7 +24,7 @@ export interface TracingContext {
   /** Every read of health status: single reads decided by the policy (FORBIDDEN when not visible), lists, and their audit (reader.ts). */
   reader: TracingReader;
   /** This request's audit records, written before the response leaves (shared/audit.ts); null when audit is off. */
-  audit: HealthAuditTrail | null;
+  audit: HealthAuditTrail;
   /** The tracing database's audit trail (`healthAuditTrail`). */
   auditRecords: AuditRepository;
   afterConfirm: AfterConfirm | undefined;
