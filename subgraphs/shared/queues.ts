@@ -25,6 +25,9 @@ export interface QueueBackendOptions {
 }
 
 export async function createQueueBackend(options: QueueBackendOptions): Promise<QueueBackend> {
+  // Without an 'error' listener BullMQ prints a queue's errors (each failed reconnect while Redis
+  // restarts) to stderr itself, past the log.
+  const logged = <T>(queue: Queue<T>): Queue<T> => queue.on('error', (error) => logWorkerError(options.logger, error, queue.name));
   if (options.redisUrl) {
     const url = new URL(options.redisUrl);
     const connections: Redis[] = [];
@@ -39,7 +42,7 @@ export async function createQueueBackend(options: QueueBackendOptions): Promise<
       kind: 'redis',
       describe: `Redis at ${url.host}`,
       createQueue: <T>(name: string, defaultJobOptions: QueueOptions['defaultJobOptions']) =>
-        new Queue<T>(name, { connection: connect(), prefix: options.prefix, ...(defaultJobOptions ? { defaultJobOptions } : {}) }),
+        logged(new Queue<T>(name, { connection: connect(), prefix: options.prefix, ...(defaultJobOptions ? { defaultJobOptions } : {}) })),
       createWorker: <T, R>(name: string, processor: Processor<T, R>, workerOptions: Partial<WorkerOptions> = {}) =>
         new Worker<T, R>(name, processor, { ...workerOptions, connection: connect(), prefix: options.prefix }),
       close: async () => {
@@ -56,7 +59,7 @@ export async function createQueueBackend(options: QueueBackendOptions): Promise<
     kind: 'postgres',
     describe: `PostgreSQL database ${database} (BullMQ PostgreSQL backend)`,
     createQueue: <T>(name: string, defaultJobOptions: QueueOptions['defaultJobOptions']) =>
-      new Postgres.Queue<T>(name, { connection, ...(defaultJobOptions ? { defaultJobOptions } : {}) }) as unknown as Queue<T>,
+      logged(new Postgres.Queue<T>(name, { connection, ...(defaultJobOptions ? { defaultJobOptions } : {}) }) as unknown as Queue<T>),
     createWorker: <T, R>(name: string, processor: Processor<T, R>, workerOptions: Partial<WorkerOptions> = {}) =>
       new Postgres.Worker<T, R>(name, processor as never, { ...workerOptions, connection } as never) as unknown as Worker<T, R>,
     close: async () => {},
@@ -64,11 +67,11 @@ export async function createQueueBackend(options: QueueBackendOptions): Promise<
 }
 
 /**
- * Logs a queue worker's connection error. PostgreSQL going away (shutdown, 57P01/57P03: on Ctrl-C
+ * Logs a queue's or a queue worker's error. PostgreSQL going away (shutdown, 57P01/57P03: on Ctrl-C
  * the embedded server stops with the hub) is expected while stopping and retried by the worker
  * otherwise, so it is a warning; anything else is an error.
  */
 export function logWorkerError(logger: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void }, error: Error & { code?: string }, queue: string): void {
   if (error.code === '57P01' || error.code === '57P03') logger.warn({ queue, code: error.code }, 'queue database is shutting down');
-  else logger.error({ err: error, queue }, 'worker error');
+  else logger.error({ err: error, queue }, 'queue error');
 }
