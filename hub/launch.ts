@@ -19,9 +19,9 @@ import { seedProvinceDemo } from '../subgraphs/province/seed.ts';
 import { buildGateway, type GatewayService } from '../gateway/server.ts';
 import type { Limits } from '../gateway/limits.ts';
 import { ProvinceRegistry } from '../gateway/province-registry.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing'] as const;
 
@@ -171,7 +171,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const byName = (name: SubgraphName) => started.find((s) => s.name === name && !s.provinceCode)?.url;
     const subgraphUrls: Record<string, string> = {};
     for (const name of NATIONAL_SUBGRAPHS) subgraphUrls[name] = byName(name) ?? '';
-    const provinceRegistryFile = options.provinceRegistryFile ?? writeRegistry(started);
+    // With random ports the launcher writes a registry listing the shards it started, and removes it on stop.
+    const ownRegistry = options.provinceRegistryFile ? null : writeRegistry(started);
+    const provinceRegistryFile = options.provinceRegistryFile ?? ownRegistry!;
 
     const gateway = await buildGateway({
       supergraphPath: options.supergraphPath,
@@ -212,6 +214,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         await gateway.stop();
         await Promise.allSettled(started.map((s) => stopOne(s)));
         await queues.close();
+        if (ownRegistry) rmSync(dirname(ownRegistry), { recursive: true, force: true });
       },
     };
   } catch (error) {

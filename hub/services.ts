@@ -38,8 +38,8 @@ export interface TopologyOptions {
   env?: Record<string, string>;
 }
 
-/** Every service of the hub with its entry point, port and environment. */
-export function topology(options: TopologyOptions): { services: ServiceSpec[]; gatewayUrl: string; registryFile: string } {
+/** Every service of the hub with its entry point, port and environment; the gateway reads the province registry from `registryFile`. */
+export function topology(options: TopologyOptions, registryFile: string): { services: ServiceSpec[]; gatewayUrl: string; provinces: Record<string, string> } {
   const offset = options.portOffset ?? 0;
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   const gatewayPort = 4000 + offset;
@@ -50,9 +50,7 @@ export function topology(options: TopologyOptions): { services: ServiceSpec[]; g
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
   };
-  const registryFile = join(mkdtempSync(join(tmpdir(), 'hub-services-')), 'province-registry.json');
   const provinces = Object.fromEntries(options.provinceCodes.map((code) => [code, url(provincePort(code) + offset)]));
-  writeFileSync(registryFile, JSON.stringify({ provinces }, null, 2));
 
   const national = (Object.keys(NATIONAL_PORTS) as Array<keyof typeof NATIONAL_PORTS>).map((name) => ({
     name,
@@ -78,7 +76,7 @@ export function topology(options: TopologyOptions): { services: ServiceSpec[]; g
       ...Object.fromEntries(national.map((s) => [`${s.name.toUpperCase()}_URL`, url(s.port)])),
     },
   };
-  return { services: [...national, ...shards, worker, gateway], gatewayUrl: url(gatewayPort), registryFile };
+  return { services: [...national, ...shards, worker, gateway], gatewayUrl: url(gatewayPort), provinces };
 }
 
 /** How a service's code runs: TypeScript through tsx (development), or the build in dist/ with plain node. */
@@ -178,7 +176,10 @@ export interface RunningServices {
 export async function startServices(
   options: TopologyOptions & { runtime?: Runtime; logger: Logger; output?: (service: string, line: string) => void; beforeGateway?: () => Promise<void> },
 ): Promise<RunningServices> {
-  const { services: specs, gatewayUrl, registryFile } = topology(options);
+  const registryDir = mkdtempSync(join(tmpdir(), 'hub-services-'));
+  const registryFile = join(registryDir, 'province-registry.json');
+  const { services: specs, gatewayUrl, provinces } = topology(options, registryFile);
+  writeFileSync(registryFile, JSON.stringify({ provinces }, null, 2));
   const output = options.output ?? ((service, line) => process.stdout.write(`[${service}] ${line}\n`));
   const services = new Map(specs.map((spec) => [spec.name, new ServiceProcess(spec, options.runtime ?? 'tsx', output)]));
   const get = (name: string) => {
@@ -189,7 +190,7 @@ export async function startServices(
   const stopAll = async () => {
     const codes: Record<string, number | null> = { gateway: await get('gateway').stop() };
     await Promise.all([...services.values()].filter((s) => s.spec.name !== 'gateway').map(async (s) => (codes[s.spec.name] = await s.stop())));
-    rmSync(registryFile, { force: true });
+    rmSync(registryDir, { recursive: true, force: true });
     return codes;
   };
   const stop = async () => void (await stopAll());

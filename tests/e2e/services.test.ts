@@ -18,7 +18,7 @@ const TASKS = (province: string) => `{ province(code: "${province}") { tracingTa
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const offset = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: ['01', '24', '79'], portOffset: offset }).services.map((s) => s.port);
+    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: ['01', '24', '79'], portOffset: offset }, 'unused').services.map((s) => s.port);
     const taken = await Promise.all(ports.map((port) => portOpen(port)));
     if (!taken.some(Boolean)) return offset;
   }
