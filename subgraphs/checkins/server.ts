@@ -1,4 +1,3 @@
-import type { BaseContext } from '@apollo/server';
 import { checkinsJobs } from './jobs/index.ts';
 import * as tables from './db/schema.ts';
 import type { SubgraphModule } from '../shared/module.ts';
@@ -53,8 +52,7 @@ export const checkinsModule: SubgraphModule<typeof tables> = {
   name: 'checkins',
   tables,
   jobs: checkinsJobs,
-  build: (db, config) =>
-    checkinsSubgraph(db, { logger: config.logger }) as unknown as SubgraphDefinition<BaseContext>,
+  build: (db, config) => checkinsSubgraph(db, { logger: config.logger }),
   // Daily partitions for today and the week ahead, so writes land in them from the first start
   // (the maintenance job keeps it so; without them rows go to check_ins_default, which also works).
   prepare: async (db) => {

@@ -1,4 +1,3 @@
-import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
@@ -61,5 +60,5 @@ export function declarationsSubgraph(
 export const declarationsModule: SubgraphModule<typeof tables> = {
   name: 'declarations',
   tables,
-  build: (db, config) => declarationsSubgraph(db, config) as unknown as SubgraphDefinition<BaseContext>,
+  build: (db, config) => declarationsSubgraph(db, config),
 };

@@ -1,4 +1,3 @@
-import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditPlugin } from '../shared/audit.ts';
@@ -49,6 +48,6 @@ export const provinceModule: SubgraphModule<typeof tables> = {
   tables,
   build: (db, config) => {
     if (!config.provinceCode) throw new Error('The province subgraph is deployed per province: set config.provinceCode (PROVINCE_CODE).');
-    return provinceSubgraph(db, config.provinceCode, config) as unknown as SubgraphDefinition<BaseContext>;
+    return provinceSubgraph(db, config.provinceCode, config);
   },
 };

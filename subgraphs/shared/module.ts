@@ -1,11 +1,10 @@
-import type { BaseContext } from '@apollo/server';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { SubgraphName } from '../catalog.ts';
 import type { GraphClient } from './graph-client.ts';
 import type { JobsModule } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import type { QueueBackend } from './queues.ts';
-import type { SubgraphDefinition } from './subgraph.ts';
+import type { AnySubgraphDefinition } from './subgraph.ts';
 
 /** What a subgraph needs beyond its own database. */
 export interface SubgraphConfig {
@@ -28,7 +27,8 @@ export interface SubgraphConfig {
 export interface SubgraphModule<TSchema extends Record<string, unknown> = Record<string, unknown>> {
   name: SubgraphName;
   tables: TSchema;
-  build(db: PostgresJsDatabase<TSchema>, config: SubgraphConfig): SubgraphDefinition<BaseContext>;
+  /** The subgraph's definition, its context type erased (`AnySubgraphDefinition`): no cast needed. */
+  build(db: PostgresJsDatabase<TSchema>, config: SubgraphConfig): AnySubgraphDefinition;
   /** Reference data every deployment needs (not demo data), written idempotently at each start. */
   prepare?(db: PostgresJsDatabase<TSchema>): Promise<void>;
   /** What the deployment must give `build` besides the database (SubgraphConfig's `queues`, `graph`). */

@@ -31,6 +31,16 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   close?(): Promise<void>;
 }
 
+/**
+ * A definition whose context type is erased: what a module's `build` hands to the launcher, which
+ * only passes it to `buildSubgraphService` and never makes a context or calls a resolver itself.
+ * The context type only has to agree within one definition (its createContext, resolvers and
+ * plugins), which each subgraph's own builder checks (`unitsSubgraph(): SubgraphDefinition<UnitsContext>`).
+ * Any subgraph's definition is one of these without a cast.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the erased context type, see above
+export type AnySubgraphDefinition = SubgraphDefinition<any>;
+
 export interface SubgraphServiceOptions {
   internalTokenSecret: string;
   /** Probes the subgraph's database for `/ready` (rejects when it is unreachable). */
@@ -50,14 +60,13 @@ export interface SubgraphService {
 
 /**
  * Builds (does not start) a subgraph: Apollo Server over `buildSubgraphSchema`, behind the
- * shared HTTP layer, refusing any request that lacks the gateway's internal token.
+ * shared HTTP layer, refusing any request that lacks the gateway's internal token. The service
+ * only hands the definition's own contexts to its own resolvers and plugins, so it takes any
+ * definition (`AnySubgraphDefinition`).
  */
-export async function buildSubgraphService<TContext extends BaseContext>(
-  definition: SubgraphDefinition<TContext>,
-  options: SubgraphServiceOptions,
-): Promise<SubgraphService> {
+export async function buildSubgraphService(definition: AnySubgraphDefinition, options: SubgraphServiceOptions): Promise<SubgraphService> {
   const logger = options.logger;
-  const apollo = new ApolloServer<TContext>({
+  const apollo = new ApolloServer<BaseContext>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
     // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
@@ -77,7 +86,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
   await apollo.start();
 
   const tokens = new VerifiedTokenCache((token) => verifyInternalToken(options.internalTokenSecret, token));
-  const http = createGraphQLHttpServer<TContext>({
+  const http = createGraphQLHttpServer<BaseContext>({
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes ?? 10_000_000,
@@ -100,7 +109,7 @@ export async function buildSubgraphService<TContext extends BaseContext>(
 
   return {
     name: definition.name,
-    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    apollo,
     http,
     listen: (port, host) => listen(http, port, host),
     stop: async () => {

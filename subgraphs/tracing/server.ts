@@ -1,4 +1,3 @@
-import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { TracingDb } from './db/models.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
@@ -89,5 +88,5 @@ export const tracingModule: SubgraphModule<typeof tables> = {
   tables,
   needs: { queues: true, graph: true },
   jobs: tracingJobs,
-  build: (db, config) => tracingSubgraph(db, config, hooksFrom(config)) as unknown as SubgraphDefinition<BaseContext>,
+  build: (db, config) => tracingSubgraph(db, config, hooksFrom(config)),
 };

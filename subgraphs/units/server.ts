@@ -1,4 +1,3 @@
-import type { BaseContext } from '@apollo/server';
 import * as tables from './db/schema.ts';
 import type { SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
@@ -24,7 +23,7 @@ export function unitsSubgraph(db: UnitsDb): SubgraphDefinition<UnitsContext> {
 export const unitsModule: SubgraphModule<typeof tables> = {
   name: 'units',
   tables,
-  build: (db) => unitsSubgraph(db) as unknown as SubgraphDefinition<BaseContext>,
+  build: (db) => unitsSubgraph(db),
   // The 34 provinces are reference data every hub needs, demo or not.
   prepare: (db) => new UnitsRepository(db).seedDirectory(),
 };
