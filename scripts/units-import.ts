@@ -9,7 +9,7 @@ import { createLogger } from '../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../subgraphs/shared/postgres-server.ts';
 import { databaseName, openSubgraphDatabase } from '../subgraphs/shared/db.ts';
 import { ImportError, importCurrentUnits, importLegacyUnits, parseUnits, parseWardMapping } from '../subgraphs/units/import.ts';
-import { UnitsRepository } from '../subgraphs/units/repository.ts';
+import { UnitsRepository } from '../subgraphs/units/repositories/index.ts';
 import { unitsModule } from '../subgraphs/units/server.ts';
 import { parseArgs, stringFlag } from './args.ts';
 

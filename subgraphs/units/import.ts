@@ -1,5 +1,5 @@
 import { inArray, sql } from 'drizzle-orm';
-import type { UnitsDb } from './repository.ts';
+import type { UnitsDb } from './db/models.ts';
 import * as schema from './db/schema.ts';
 
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, \n or \r\n). */

@@ -1,15 +1,15 @@
 import DataLoader from 'dataloader';
 import { manyByKey, oneByKey } from '../shared/loaders.ts';
-import type { UnitsRepository } from './repository.ts';
+import type { UnitsRepositories } from './repositories/index.ts';
 
 /** Made per request (never shared between callers), so batching never mixes requests. */
-export function createLoaders(repo: UnitsRepository) {
+export function createLoaders({ units }: UnitsRepositories) {
   return {
-    province: oneByKey((codes: readonly string[]) => repo.provincesByCodes(codes), (p) => p.code),
-    ward: oneByKey((codes: readonly string[]) => repo.wardsByCodes(codes), (w) => w.code),
-    wardsOfProvince: manyByKey((codes: readonly string[]) => repo.wardsByProvinceCodes(codes), (w) => w.provinceCode),
+    province: oneByKey((codes: readonly string[]) => units.provincesByCodes(codes), (p) => p.code),
+    ward: oneByKey((codes: readonly string[]) => units.wardsByCodes(codes), (w) => w.code),
+    wardsOfProvince: manyByKey((codes: readonly string[]) => units.wardsByProvinceCodes(codes), (w) => w.provinceCode),
     successors: new DataLoader<string, string[]>(async (oldCodes) => {
-      const byOld = await repo.successorCodesByOldCodes(oldCodes);
+      const byOld = await units.successorCodesByOldCodes(oldCodes);
       return oldCodes.map((code) => byOld.get(code) ?? []);
     }),
   };

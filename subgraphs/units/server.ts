@@ -4,19 +4,20 @@ import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { createLoaders } from './loaders.ts';
-import { UnitsRepository, type UnitsDb } from './repository.ts';
+import type { UnitsDb } from './db/models.ts';
+import { createRepositories } from './repositories/index.ts';
 import { resolvers, type UnitsContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('units'));
 
 /** The units subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
 export function unitsSubgraph(db: UnitsDb): SubgraphDefinition<UnitsContext> {
-  const repo = new UnitsRepository(db);
+  const repos = createRepositories(db);
   return {
     name: 'units',
     typeDefs,
     resolvers,
-    createContext: (identity: Identity) => ({ identity, repo, loaders: createLoaders(repo) }),
+    createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos) }),
   };
 }
 
@@ -25,5 +26,5 @@ export const unitsModule: SubgraphModule<typeof tables> = {
   tables,
   build: (db) => unitsSubgraph(db),
   // The 34 provinces are reference data every hub needs, demo or not.
-  prepare: (db) => new UnitsRepository(db).seedDirectory(),
+  prepare: (db) => createRepositories(db).units.seedDirectory(),
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { ImportError, importCurrentUnits, importLegacyUnits, parseUnits, parseWardMapping } from '../../subgraphs/units/import.ts';
-import { UnitsRepository } from '../../subgraphs/units/repository.ts';
+import { UnitsRepository } from '../../subgraphs/units/repositories/index.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 import { hasVnAdminData, VN_ADMIN_DIR } from '../support/shared-data.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { UnitsRepository } from '../../subgraphs/units/repository.ts';
+import { createRepositories, type UnitsRepository } from '../../subgraphs/units/repositories/index.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
 import { createLoaders } from '../../subgraphs/units/loaders.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
@@ -10,7 +10,7 @@ describe('units repository', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(unitsModule);
-    repo = new UnitsRepository(database.db);
+    repo = createRepositories(database.db).units;
     await repo.seedDirectory();
   });
   afterAll(() => database?.drop());
@@ -23,7 +23,7 @@ describe('units repository', () => {
   });
 
   itWithPostgres('batches ward look-ups: one result per key, in key order, null for unknown codes', async () => {
-    const loaders = createLoaders(repo);
+    const loaders = createLoaders({ units: repo });
     const wards = await Promise.all(['26743', '99999', '00004'].map((code) => loaders.ward.load(code)));
     expect(wards.map((w) => w?.name ?? null)).toEqual(['Phường Bến Thành', null, 'Phường Ba Đình']);
   });

@@ -1,5 +1,9 @@
-import type { legacyUnits, provinces, wards } from './schema.ts';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type * as schema from './schema.ts';
 
-export type ProvinceRow = typeof provinces.$inferSelect;
-export type WardRow = typeof wards.$inferSelect;
-export type LegacyUnitRow = typeof legacyUnits.$inferSelect;
+/** The drizzle handle of the units database. */
+export type UnitsDb = PostgresJsDatabase<typeof schema>;
+
+export type ProvinceRow = typeof schema.provinces.$inferSelect;
+export type WardRow = typeof schema.wards.$inferSelect;
+export type LegacyUnitRow = typeof schema.legacyUnits.$inferSelect;

@@ -1,17 +1,17 @@
 import { asc, inArray, sql } from 'drizzle-orm';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import * as schema from './db/schema.ts';
-import type { LegacyUnitRow, ProvinceRow, WardRow } from './db/models.ts';
-import { DEMO_WARDS, PROVINCES } from './directory.ts';
-
-export type UnitsDb = PostgresJsDatabase<typeof schema>;
+import * as schema from '../db/schema.ts';
+import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
+import { DEMO_WARDS, PROVINCES } from '../directory.ts';
 
 export interface LegacyWardDto extends LegacyUnitRow {
   districtName: string | null;
   provinceName: string | null;
 }
 
-/** Reads of the administrative directory; every method that takes a list is one SQL statement. */
+/**
+ * The administrative directory, one aggregate: the current structure (provinces, wards) and the
+ * pre-2025 one with its old→new ward mapping. Every method that takes a list is one SQL statement.
+ */
 export class UnitsRepository {
   constructor(private readonly db: UnitsDb) {}
 
