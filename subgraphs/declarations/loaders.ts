@@ -1,5 +1,5 @@
 import { manyByKey, oneByKey } from '../shared/loaders.ts';
-import type { HealthDeclarationsRepository, PeopleRepository } from './repository.ts';
+import type { HealthDeclarationsRepository, PeopleRepository } from './repositories/index.ts';
 
 /** Made per request (never shared between callers), so batching never mixes requests. */
 export function createLoaders(people: PeopleRepository, declarations: HealthDeclarationsRepository) {

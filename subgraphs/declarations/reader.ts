@@ -5,14 +5,14 @@ import type { Identity } from '../shared/identity.ts';
 import { isUuid } from '../shared/validate.ts';
 import { auditOutcome, decide, mask, mayUseGrant, type ActiveGrant, type PersonView } from './access.ts';
 import { requestedPersonFields, type AuditTrail } from './audit.ts';
-import type { BreakGlassRepository, PeopleRepository, PersonDto } from './repository.ts';
+import type { BreakGlassGrantsRepository, PeopleRepository, PersonDto } from './repositories/index.ts';
 
 export interface PersonReaderDeps {
   identity: Identity;
   /** The request's DataLoader of person rows by id (loaders.ts). */
   rows: DataLoader<string, PersonDto | null>;
   people: PeopleRepository;
-  grants: BreakGlassRepository;
+  grants: BreakGlassGrantsRepository;
   /** The request's audit records; null switches policy and audit off (the benchmark's baseline only). */
   audit: AuditTrail;
   now: () => Date;

@@ -2,7 +2,7 @@ import { DEMO_PEOPLE } from '../shared/demo.ts';
 import type { SubgraphConfig } from '../shared/module.ts';
 import * as schema from './db/schema.ts';
 import { hashNationalId, normaliseNationalId } from './identifiers.ts';
-import type { DeclarationsDb } from './repository.ts';
+import type { DeclarationsDb } from './db/models.ts';
 
 /** Fixed ids of the demo declarations, so a re-seed changes nothing. */
 export const DEMO_DECLARATION_IDS = {

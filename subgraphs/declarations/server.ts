@@ -1,5 +1,6 @@
 import * as tables from './db/schema.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { AuditRepository } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
@@ -8,7 +9,8 @@ import { AuditTrail, auditPlugin } from './audit.ts';
 import { nationalIdHasher } from './identifiers.ts';
 import { createLoaders } from './loaders.ts';
 import { PersonReader } from './reader.ts';
-import { AuditRepository, BreakGlassRepository, HealthDeclarationsRepository, PeopleRepository, type DeclarationsDb } from './repository.ts';
+import type { DeclarationsDb } from './db/models.ts';
+import { createRepositories } from './repositories/index.ts';
 import { resolvers, type DeclarationsContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('declarations'));
@@ -26,9 +28,7 @@ export function declarationsSubgraph(
   config: Pick<SubgraphConfig, 'nationalIdKey' | 'logger'>,
   options: DeclarationsOptions = {},
 ): SubgraphDefinition<DeclarationsContext> {
-  const people = new PeopleRepository(db);
-  const declarations = new HealthDeclarationsRepository(db);
-  const grants = new BreakGlassRepository(db);
+  const { people, declarations, grants } = createRepositories(db);
   const auditRecords = new AuditRepository(db);
   const hashNationalId = nationalIdHasher(config.nationalIdKey);
   const now = options.now ?? (() => new Date());

@@ -5,7 +5,7 @@ import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
-import { HealthDeclarationsRepository, PeopleRepository } from '../../subgraphs/declarations/repository.ts';
+import { HealthDeclarationsRepository, PeopleRepository } from '../../subgraphs/declarations/repositories/index.ts';
 import { seedDeclarationsDemo } from '../../subgraphs/declarations/seed.ts';
 import { declarationsModule } from '../../subgraphs/declarations/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';

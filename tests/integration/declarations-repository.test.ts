@@ -4,7 +4,7 @@ import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { hashNationalId, normaliseNationalId, normalisePhone } from '../../subgraphs/declarations/identifiers.ts';
 import { createLoaders } from '../../subgraphs/declarations/loaders.ts';
-import { HealthDeclarationsRepository, PeopleRepository, type NewPerson } from '../../subgraphs/declarations/repository.ts';
+import { HealthDeclarationsRepository, PeopleRepository, type NewPerson } from '../../subgraphs/declarations/repositories/index.ts';
 import { DEMO_DECLARATION_IDS, seedDeclarationsDemo } from '../../subgraphs/declarations/seed.ts';
 import { declarationsModule } from '../../subgraphs/declarations/server.ts';
 import { checkDeclaration, checkPerson, vietnamYear } from '../../subgraphs/declarations/validation.ts';

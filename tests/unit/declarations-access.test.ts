@@ -14,7 +14,7 @@ import {
   type PersonRecord,
 } from '../../subgraphs/declarations/access.ts';
 import { AuditTrail, AuditWriter, clientOperationName, requestedPersonFields } from '../../subgraphs/declarations/audit.ts';
-import type { AuditRepository, NewAuditRecord } from '../../subgraphs/declarations/repository.ts';
+import type { AuditRepository, NewAuditRecord } from '../../subgraphs/shared/audit.ts';
 
 const person: PersonRecord = {
   id: '0b6f3c1e-0000-4000-8000-000000000003',

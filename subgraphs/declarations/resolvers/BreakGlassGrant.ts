@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { BreakGlassGrantDto } from '../repository.ts';
+import type { BreakGlassGrantDto } from '../repositories/index.ts';
 import type { DeclarationsContext } from './context.ts';
 
 export const BreakGlassGrant = {

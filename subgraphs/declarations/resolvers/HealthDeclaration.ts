@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { HealthDeclarationDto } from '../repository.ts';
+import type { HealthDeclarationDto } from '../repositories/index.ts';
 import type { DeclarationsContext } from './context.ts';
 
 export const HealthDeclaration = {

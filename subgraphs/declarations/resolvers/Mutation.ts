@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { requireUuid } from '../../shared/validate.ts';
 import { breakGlassRefusal, BREAK_GLASS_REASON_MAX, BREAK_GLASS_REASON_MIN, type BreakGlassRefusal } from '../access.ts';
-import type { PersonDto } from '../repository.ts';
+import type { PersonDto } from '../repositories/index.ts';
 import { checkDeclaration, checkPerson, type RegisterPersonInput, type SubmitDeclarationInput } from '../validation.ts';
 import type { DeclarationsContext } from './context.ts';
 

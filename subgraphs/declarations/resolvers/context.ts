@@ -3,14 +3,15 @@ import type { AuditTrail } from '../audit.ts';
 import type { NationalIdHasher } from '../identifiers.ts';
 import type { DeclarationsLoaders } from '../loaders.ts';
 import type { PersonReader } from '../reader.ts';
-import type { AuditRepository, BreakGlassRepository, HealthDeclarationsRepository, PeopleRepository } from '../repository.ts';
+import type { AuditRepository } from '../../shared/audit.ts';
+import type { BreakGlassGrantsRepository, HealthDeclarationsRepository, PeopleRepository } from '../repositories/index.ts';
 
 export interface DeclarationsContext {
   identity: Identity;
   /** Registration only: resolvers read people through `reader`, never through the repository or `loaders.person`. */
   people: PeopleRepository;
   declarations: HealthDeclarationsRepository;
-  grants: BreakGlassRepository;
+  grants: BreakGlassGrantsRepository;
   auditRecords: AuditRepository;
   loaders: DeclarationsLoaders;
   /** Every read of a person: policy, masking and audit (reader.ts). */

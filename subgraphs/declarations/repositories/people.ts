@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import * as schema from '../db/schema.ts';
+import type { DeclarationsDb, PersonRow } from '../db/models.ts';
+import { isUuid } from '../../shared/validate.ts';
+import { anyUuid } from '../../shared/sql.ts';
+
+/** A person as the resolvers see them: everything but the national ID hash, which never leaves the repository. */
+export type PersonDto = Omit<PersonRow, 'nationalIdHash'>;
+
+const personColumns = {
+  id: schema.people.id,
+  fullName: schema.people.fullName,
+  birthYear: schema.people.birthYear,
+  phone: schema.people.phone,
+  residenceWardCode: schema.people.residenceWardCode,
+  residenceProvinceCode: schema.people.residenceProvinceCode,
+  createdAt: schema.people.createdAt,
+};
+
+export interface NewPerson {
+  /** The client's UUID for idempotent retries; a new one is made when absent. */
+  id?: string | null;
+  fullName: string;
+  birthYear: number;
+  phone: string;
+  nationalIdHash: string | null;
+  residenceWardCode: string;
+  residenceProvinceCode: string;
+}
+
+export type RegisterOutcome =
+  | { status: 'registered'; person: PersonDto }
+  /** The client id was used before: a retry, answered with the person it registered. */
+  | { status: 'retried'; person: PersonDto }
+  /** Someone is already registered under this national ID (another client id). */
+  | { status: 'national-id-taken'; person: PersonDto };
+
+/** People: registration and look-ups. Every method that takes a list is one SQL statement. */
+export class PeopleRepository {
+  constructor(private readonly db: DeclarationsDb) {}
+
+  /** Unknown and malformed ids are simply absent from the result (a malformed id cannot be stored). */
+  byIds(ids: readonly string[]): Promise<PersonDto[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return Promise.resolve([]);
+    return this.db.select(personColumns).from(schema.people).where(anyUuid(schema.people.id, valid));
+  }
+
+  /**
+   * Several people may share a phone (a family phone): the one registered first is returned, so the
+   * answer does not change when another member of the family registers later.
+   */
+  async byPhone(phone: string): Promise<PersonDto | null> {
+    const [row] = await this.db
+      .select(personColumns)
+      .from(schema.people)
+      .where(eq(schema.people.phone, phone))
+      .orderBy(asc(schema.people.createdAt), asc(schema.people.id))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async byNationalIdHash(hash: string): Promise<PersonDto | null> {
+    const [row] = await this.db.select(personColumns).from(schema.people).where(eq(schema.people.nationalIdHash, hash));
+    return row ?? null;
+  }
+
+  /**
+   * One INSERT … ON CONFLICT DO NOTHING (on the id and on the national ID hash), then a read to say
+   * which conflict it was. Concurrent retries and duplicate registrations never make a second row.
+   */
+  async register(person: NewPerson): Promise<RegisterOutcome> {
+    const id = person.id ?? randomUUID();
+    const [inserted] = await this.db
+      .insert(schema.people)
+      .values({ ...person, id })
+      .onConflictDoNothing()
+      .returning(personColumns);
+    if (inserted) return { status: 'registered', person: inserted };
+
+    const [sameId] = await this.byIds([id]);
+    if (sameId) return { status: 'retried', person: sameId };
+    const sameNationalId = person.nationalIdHash ? await this.byNationalIdHash(person.nationalIdHash) : null;
+    if (sameNationalId) return { status: 'national-id-taken', person: sameNationalId };
+    // Only reachable if the conflicting row was deleted in between; people are never deleted.
+    throw new Error(`person ${id} conflicted on insert but no conflicting row was found`);
+  }
+}
