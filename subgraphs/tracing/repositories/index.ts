@@ -1,12 +1,12 @@
 import type { TracingDb } from '../db/models.ts';
-import { CaseRepository } from './CaseRepository.ts';
-import { ContactRepository } from './ContactRepository.ts';
-import { ContactRuleRepository } from './ContactRuleRepository.ts';
-import { TracingRunRepository } from './TracingRunRepository.ts';
+import { CaseRepository } from './cases.ts';
+import { ContactRepository } from './contacts.ts';
+import { ContactRuleRepository } from './contact-rules.ts';
+import { TracingRunRepository } from './tracing-runs.ts';
 
 export { CaseRepository, ContactRepository, ContactRuleRepository, TracingRunRepository };
-export type { ConfirmCaseCommand, CaseFilter } from './CaseRepository.ts';
-export type { ContactInput, PersonContactStatus } from './ContactRepository.ts';
+export type { ConfirmCaseCommand, CaseFilter } from './cases.ts';
+export type { ContactInput, PersonContactStatus } from './contacts.ts';
 export { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
 
 export interface TracingRepositories {
@@ -16,6 +16,7 @@ export interface TracingRepositories {
   rules: ContactRuleRepository;
 }
 
+/** One repository per aggregate, over the tracing database. */
 export function createRepositories(db: TracingDb): TracingRepositories {
   return {
     cases: new CaseRepository(db),
