@@ -163,7 +163,7 @@ function fieldPaths(document: DocumentNode, variables: Record<string, unknown> |
 }
 
 /** The response keys a selection set asks for (on `typename`, when given), through fragments; `__typename` left out. */
-function responseKeys(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, typename?: string): string[] {
+export function responseKeys(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, typename?: string): string[] {
   const keys = new Set<string>();
   const visit = (set: SelectionSetNode) => {
     for (const selection of set.selections) {

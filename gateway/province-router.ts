@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { GatewayContext } from './auth.ts';
-import { createSubgraphFetcher, HubDataSource } from './data-source.ts';
+import { createSubgraphFetcher, HubDataSource, responseKeys } from './data-source.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
 type Options = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -24,11 +24,13 @@ const PROVINCE_CODE = /^\d{2}$/;
 
 /**
  * The data source of the `province` subgraph: one schema, one deployment per province. It sends
- * each part of a fetch to the province it belongs to, in parallel, and puts the answers back
+ * each part of a fetch to the province it belongs to and puts the answers back
  * together, so a nationwide query is one GraphQL query for the caller:
  * - `_entities`: representations are grouped by `Province.code` or the `provinceCode` key field;
  *   results return in the original order, with error paths re-indexed;
- * - root fields: routed by their `province` argument (several provinces in one fetch are split);
+ * - root fields: routed by their `province` argument (several provinces in one fetch are split;
+ *   a mutation's parts run in order, a query's in parallel). A root selection the router does not
+ *   understand fails the whole fetch with INTERNAL_SERVER_ERROR before any shard is called;
  * - a province that is unregistered, down, slow or failing yields null for its part and an error
  *   with `extensions.code = PROVINCE_UNAVAILABLE` and `extensions.province`; the rest still arrives.
  */
@@ -46,9 +48,12 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
   }
 
   async process(options: Options): Promise<GatewayGraphQLResponse> {
-    const representations = options.request.variables?.representations;
-    if (Array.isArray(representations)) return this.processEntities(options, representations as Representation[]);
-    return this.processRootFields(options);
+    const document = this.parse(options.request.query ?? '');
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (!operation) return refused(document, 'the fetch has no operation', this.logger);
+    const representations = entityRepresentations(operation, options.request.variables ?? {});
+    if (representations) return this.processEntities(options, representations);
+    return this.processRootFields(options, document, operation);
   }
 
   private async processEntities(options: Options, representations: Representation[]): Promise<GatewayGraphQLResponse> {
@@ -83,52 +88,48 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     return { data: { _entities: results }, ...(errors.length ? { errors } : {}) };
   }
 
-  private async processRootFields(options: Options): Promise<GatewayGraphQLResponse> {
-    const query = options.request.query ?? '';
-    const document = this.parse(query);
-    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    if (!operation) return { errors: [unavailable('', 'No operation to route', [])] };
-    const variables = options.request.variables ?? {};
+  private async processRootFields(options: Options, document: DocumentNode, operation: OperationDefinitionNode): Promise<GatewayGraphQLResponse> {
+    const read = readRootFields(operation, options.request.variables ?? {});
+    if (typeof read === 'string') return refused(document, read, this.logger);
 
-    const groups = new Map<string, FieldNode[]>();
     const errors: GraphQLFormattedError[] = [];
     const data: Record<string, unknown> = {};
-    for (const selection of operation.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
-      const code = provinceArgument(selection, variables);
-      const key = selection.alias?.value ?? selection.name.value;
-      if (!code || !PROVINCE_CODE.test(code)) {
-        data[key] = null;
-        errors.push(unavailable(code ?? '', 'the province argument must be a two-digit province code', [key]));
-        continue;
-      }
-      groups.set(code, [...(groups.get(code) ?? []), selection]);
-    }
-    if (operation.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === '__typename')) {
-      data.__typename = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+    if (read.typename) data.__typename = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+    const routable = read.fields.filter(({ key, code }) => {
+      if (PROVINCE_CODE.test(code)) return true;
+      data[key] = null;
+      errors.push(unavailable(code, 'the province argument must be a two-digit province code', [key]));
+      return false;
+    });
+    // A mutation's root fields run one after another (GraphQL's serial execution), so only
+    // neighbours for the same province share a request; a query's fields go to each province at once.
+    const mutation = operation.operation === 'mutation';
+    const batches: Array<{ code: string; fields: FieldNode[] }> = [];
+    for (const { field, code } of routable) {
+      const batch = mutation ? batches.at(-1) : batches.find((b) => b.code === code);
+      if (batch?.code === code) batch.fields.push(field);
+      else batches.push({ code, fields: [field] });
     }
 
-    const routed = [...groups.values()].reduce((n, fields) => n + fields.length, 0);
-    const rootFields = operation.selectionSet.selections.filter((s) => !(s.kind === Kind.FIELD && s.name.value === '__typename')).length;
-    await Promise.all(
-      [...groups].map(async ([code, fields]) => {
-        // The common case (every root field for one province) forwards the fetch unchanged.
-        const request = fields.length === rootFields && routed === rootFields ? {} : { query: print(restrictTo(document, operation, fields)) };
-        const outcome = await this.send(code, options, request);
-        const answered = outcome.ok ? outcome.response.data : null;
-        if (!outcome.ok || !answered) {
-          const reason = outcome.ok ? firstMessage(outcome.response) : outcome.reason;
-          for (const field of fields) {
-            const key = field.alias?.value ?? field.name.value;
-            data[key] = null;
-            errors.push(unavailable(code, reason, [key]));
-          }
-          return;
+    const run = async ({ code, fields }: { code: string; fields: FieldNode[] }) => {
+      // The common case (the whole fetch for one province) forwards it unchanged.
+      const request = batches.length === 1 && routable.length === read.fields.length ? {} : { query: print(restrictTo(document, operation, fields)) };
+      const outcome = await this.send(code, options, request);
+      const answered = outcome.ok ? outcome.response.data : null;
+      if (!outcome.ok || !answered) {
+        const reason = outcome.ok ? firstMessage(outcome.response) : outcome.reason;
+        for (const field of fields) {
+          const key = field.alias?.value ?? field.name.value;
+          data[key] = null;
+          errors.push(unavailable(code, reason, [key]));
         }
-        Object.assign(data, answered);
-        errors.push(...(outcome.response.errors ?? []));
-      }),
-    );
+        return;
+      }
+      Object.assign(data, answered);
+      errors.push(...(outcome.response.errors ?? []));
+    };
+    if (mutation) for (const batch of batches) await run(batch);
+    else await Promise.all(batches.map(run));
     return { data, ...(errors.length ? { errors } : {}) };
   }
 
@@ -191,16 +192,94 @@ function reindex(error: GraphQLFormattedError, indexes: number[]): GraphQLFormat
   return { ...error, path: ['_entities', indexes[position] ?? position, ...rest] };
 }
 
-function provinceArgument(field: FieldNode, variables: Record<string, unknown>): string | undefined {
-  const argument = field.arguments?.find((a) => a.name.value === 'province');
-  if (!argument) return undefined;
-  // The query planner prints an ID literal such as "79" as the integer 79 (ID accepts both).
-  if (argument.value.kind === Kind.STRING || argument.value.kind === Kind.INT) return argument.value.value;
-  if (argument.value.kind === Kind.VARIABLE) {
-    const value = variables[argument.value.name.value];
-    return typeof value === 'string' ? value : undefined;
+/** The representations of an `_entities` fetch (its only root field), else undefined. */
+function entityRepresentations(operation: OperationDefinitionNode, variables: Record<string, unknown>): Representation[] | undefined {
+  const [only, ...others] = operation.selectionSet.selections;
+  if (others.length || only?.kind !== Kind.FIELD || only.name.value !== '_entities' || only.directives?.length) return undefined;
+  const argument = only.arguments?.find((a) => a.name.value === 'representations');
+  const value = argument?.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : undefined;
+  return Array.isArray(value) ? (value as Representation[]) : undefined;
+}
+
+interface RootField {
+  field: FieldNode;
+  key: string;
+  /** The `province` argument's value as sent; checked against PROVINCE_CODE by the caller. */
+  code: string;
+}
+
+/**
+ * The root fields a fetch runs, in document order, with `@include` / `@skip` applied and inline
+ * fragments on the root type flattened (the query planner writes both into fetches), or why the
+ * fetch cannot be routed. Anything else at the root (a fragment spread, another directive, a field
+ * without a `province` argument given as a literal or a variable) is refused rather than dropped:
+ * a shard must never get, or the caller miss, a part of the fetch the router does not understand.
+ */
+function readRootFields(operation: OperationDefinitionNode, variables: Record<string, unknown>): { fields: RootField[]; typename: boolean } | string {
+  const rootType = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+  const fields: RootField[] = [];
+  let typename = false;
+  const read = (selections: readonly SelectionNode[], included: boolean): string | undefined => {
+    for (const selection of selections) {
+      const runs = runsUnderDirectives(selection, variables);
+      if (typeof runs === 'string') return runs;
+      if (selection.kind === Kind.FRAGMENT_SPREAD) return `a fragment spread (...${selection.name.value}) at the root`;
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition?.name.value;
+        if (condition && condition !== rootType) return `an inline fragment on ${condition} at the root`;
+        const problem = read(selection.selectionSet.selections, included && runs);
+        if (problem) return problem;
+        continue;
+      }
+      const name = selection.name.value;
+      if (name === '__typename') {
+        typename ||= included && runs;
+        continue;
+      }
+      const argument = selection.arguments?.find((a) => a.name.value === 'province')?.value;
+      let code: unknown;
+      // The query planner prints an ID literal such as "79" as the integer 79 (ID accepts both).
+      if (argument?.kind === Kind.STRING || argument?.kind === Kind.INT) code = argument.value;
+      else if (argument?.kind === Kind.VARIABLE) code = variables[argument.name.value];
+      else return `the root field ${name} has no province argument given as a literal or a variable`;
+      if (included && runs) fields.push({ field: selection, key: selection.alias?.value ?? name, code: typeof code === 'string' || typeof code === 'number' ? String(code) : '' });
+    }
+    return undefined;
+  };
+  const problem = read(operation.selectionSet.selections, true);
+  return problem ?? { fields, typename };
+}
+
+/** Whether a selection's `@include` / `@skip` let it run, or why they cannot be read. */
+function runsUnderDirectives(selection: SelectionNode, variables: Record<string, unknown>): boolean | string {
+  let runs = true;
+  for (const directive of selection.directives ?? []) {
+    const name = directive.name.value;
+    if (name !== 'include' && name !== 'skip') return `the directive @${name} at the root`;
+    const value = directive.arguments?.find((a) => a.name.value === 'if')?.value;
+    const condition = value?.kind === Kind.BOOLEAN ? value.value : value?.kind === Kind.VARIABLE ? variables[value.name.value] : undefined;
+    if (typeof condition !== 'boolean') return `@${name} without a boolean condition at the root`;
+    if (condition !== (name === 'include')) runs = false;
   }
-  return undefined;
+  return runs;
+}
+
+/**
+ * A fetch the router cannot route: nothing is sent to any shard, and every field the fetch asked
+ * for is null with an INTERNAL_SERVER_ERROR at its path. The gateway's own planner wrote the
+ * fetch, so this is the hub's fault, not the caller's; the reason goes to the log.
+ */
+function refused(document: DocumentNode, reason: string, logger: Logger): GatewayGraphQLResponse {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const message = `The gateway could not route this request to the province shards: ${reason}`;
+  const extensions = { code: 'INTERNAL_SERVER_ERROR' };
+  const keys = operation ? responseKeys(operation.selectionSet, fragments) : [];
+  // Not the document: its literals may be a caller's data (a task's note).
+  logger.error({ reason, fields: keys }, 'province router refused a fetch it cannot route');
+  return { errors: keys.length ? keys.map((key) => ({ message, path: [key], extensions })) : [{ message, extensions }] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
@@ -12,6 +12,7 @@ import { supergraphFromFile } from './supergraph.ts';
 import { explorerRoutes } from './explorer.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS_DIR, TrustedDocuments, trustedDocumentsGate } from './trusted-documents.ts';
 import { ProvinceRouter } from './province-router.ts';
+import { Readiness } from './readiness.ts';
 import { checkVariablesWithoutCoercing } from './variables.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
@@ -33,6 +34,10 @@ export interface GatewayOptions {
   trustedDocumentsDir?: string;
   /** The built explorer served at /explorer/ (default explorer/dist). */
   explorerDir?: string;
+  /** /ready answers from probes of every subgraph and province run this often (default 5 s)… */
+  readyProbeIntervalMs?: number;
+  /** …each of which gives up after this long (default 1 s). */
+  readyProbeTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -80,6 +85,14 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     ...gatewayHardening({ production: options.production, limits: options.limits ?? {}, logger }),
   });
   await apollo.start();
+  // After apollo.start(): the gateway has built its data sources, so `urls` is filled.
+  const readiness = new Readiness({
+    subgraphs: () => urls,
+    provinces: () => options.provinceRegistry.entries(),
+    agent,
+    intervalMs: options.readyProbeIntervalMs ?? 5_000,
+    timeoutMs: options.readyProbeTimeoutMs ?? 1_000,
+  });
   const trustedDocuments = TrustedDocuments.fromDirectory(options.trustedDocumentsDir ?? DEFAULT_TRUSTED_DOCUMENTS_DIR, logger.child({ component: 'trusted-documents' }));
 
   const http = createGraphQLHttpServer<GatewayContext>({
@@ -93,14 +106,13 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       ...explorerRoutes({ dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
-        const probe = (entries: Array<[string, string]>) =>
-          Promise.all(entries.map(async ([name, url]) => [name, (await answers(url, agent)) ? 'up' : 'down'] as const)).then(Object.fromEntries);
-        const [subgraphs, provinces] = await Promise.all([probe([...urls]), probe(options.provinceRegistry.entries())]);
-        sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs, provinces });
+        const { subgraphs, provinces, checkedAt, ageMs } = await readiness.snapshot();
+        sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs, provinces, checkedAt, ageMs });
       },
     },
   });
 
+  readiness.start();
   return {
     apollo,
     gateway,
@@ -108,23 +120,11 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     listen: (port, host) => listen(http, port, host),
     stop: async () => {
       await closeServer(http);
+      await readiness.stop();
       await apollo.stop();
       await agent.close();
       options.provinceRegistry.close();
       trustedDocuments.close();
     },
   };
-}
-
-/** A subgraph answers when its /health route does, within a second. */
-async function answers(graphqlUrl: string, agent: Agent): Promise<boolean> {
-  try {
-    const url = new URL(graphqlUrl);
-    url.pathname = '/health';
-    const response = await request(url, { dispatcher: agent, headersTimeout: 1000, bodyTimeout: 1000 });
-    await response.body.dump();
-    return response.statusCode === 200;
-  } catch {
-    return false;
-  }
 }

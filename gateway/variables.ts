@@ -82,8 +82,8 @@ interface VariableValidation {
  * report errors: it drops the coerced values and sends the variables on as they came, and the
  * subgraph coerces them again. For a partner's batch of 5,000 check-ins that was 16 ms of the
  * gateway's 49 ms of CPU (profiled). The gateway now checks with `variableErrors`: the same
- * verdict and, for bad input, graphql-js's own errors. It replaces a private method, so
- * tests/unit/gateway-variables.test.ts fails if an upgrade renames it.
+ * verdict and, for bad input, graphql-js's own errors. It replaces a private method (the version is
+ * pinned): tests/e2e/gateway-reliances.test.ts fails if the gateway stops calling it.
  */
 export function checkVariablesWithoutCoercing(gateway: ApolloGateway): void {
   const target = gateway as unknown as VariableValidation;
