@@ -9,6 +9,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files run two at a time, each in its own databases.
     maxWorkers: 2,
+    // @apollo/gateway probes cloud metadata addresses unless this is set (gateway/server.ts sets it
+    // too); unit tests build ApolloGateway directly.
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/browser/**/*.test.ts'],
   },
 });

@@ -114,22 +114,22 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   /** Sends each province its tasks in one call; returns the provinces that did and did not answer. */
   async function deliver(byProvince: Map<string, DeliveryInput[]>): Promise<{ delivered: string[]; failed: string[] }> {
     if (byProvince.size === 0) return { delivered: [], failed: [] };
-    // Root fields of at most TASKS_PER_FIELD inputs, at most TASKS_PER_OPERATION per operation (the
-    // request stays well under the gateway's body limit): the gateway's province router sends each
-    // operation's fields to their shards in parallel, and the operations go in parallel too.
-    const chunks: Array<{ province: string; inputs: DeliveryInput[] }> = [];
+    // One province per operation, in root fields of at most TASKS_PER_FIELD inputs and at most
+    // TASKS_PER_OPERATION per operation (the request stays well under the gateway's body limit). The
+    // gateway's province router runs a mutation's fields one after another (mutation semantics), so
+    // provinces share no operation: the operations go in parallel, and a slow province delays no other.
+    const operations: Array<Array<{ province: string; inputs: DeliveryInput[] }>> = [];
     for (const [province, inputs] of byProvince) {
-      for (let i = 0; i < inputs.length; i += TASKS_PER_FIELD) chunks.push({ province, inputs: inputs.slice(i, i + TASKS_PER_FIELD) });
-    }
-    const operations: Array<typeof chunks> = [];
-    let size = Infinity;
-    for (const chunk of chunks) {
-      if (size + chunk.inputs.length > TASKS_PER_OPERATION) {
-        operations.push([]);
-        size = 0;
+      let size = Infinity;
+      for (let i = 0; i < inputs.length; i += TASKS_PER_FIELD) {
+        const chunk = inputs.slice(i, i + TASKS_PER_FIELD);
+        if (size + chunk.length > TASKS_PER_OPERATION) {
+          operations.push([]);
+          size = 0;
+        }
+        operations.at(-1)!.push({ province, inputs: chunk });
+        size += chunk.length;
       }
-      operations.at(-1)!.push(chunk);
-      size += chunk.inputs.length;
     }
     const failed = new Set<string>();
     await Promise.all(operations.map(async (operation) => {
@@ -155,7 +155,6 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     }));
     return { delivered: [...byProvince.keys()].filter((code) => !failed.has(code)), failed: [...failed] };
   }
-
 
   async function processRun(job: Job<TracingRunJob>): Promise<{ f1Count: number; f2Count: number }> {
     const { caseId } = job.data;
