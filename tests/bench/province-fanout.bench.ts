@@ -36,7 +36,11 @@ try {
     registry[code] = `http://127.0.0.1:${port}/graphql`;
     const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/province/index.ts'], {
       cwd: root,
-      env: { ...process.env, PROVINCE_CODE: code, PORT: String(port), DATABASE_URL: server.url, DB_PREFIX: prefix, LOG_LEVEL: 'warn' },
+      // NODE_ENV=production (the bench runner's, libraries as deployed) requires the secrets: the bench's own.
+      env: {
+        ...process.env, PROVINCE_CODE: code, PORT: String(port), DATABASE_URL: server.url, DB_PREFIX: prefix, LOG_LEVEL: 'warn',
+        JWT_SECRET: secrets.jwt, INTERNAL_TOKEN_SECRET: secrets.internalToken, NATIONAL_ID_KEY: secrets.nationalIdKey,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);

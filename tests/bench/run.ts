@@ -1,17 +1,34 @@
 /**
  * npm run bench [-- name [args…]]: runs every tests/bench/*.bench.ts (or those whose name contains `name`)
  * one after another, each in its own process, so one benchmark's load does not skew the next.
+ * npm run bench -- --smoke: every benchmark at its smoke size (SMOKE_ARGS), as CI runs them so that
+ * none can rot; the figures of a smoke run mean nothing.
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../hub/node-flags.ts';
 
+/** Each benchmark's arguments at smoke size: small data, one short round. A new benchmark adds its own. */
+const SMOKE_ARGS: Record<string, string[]> = {
+  'checkins-scale.bench.ts': ['50000'],
+  'ingest.bench.ts': ['10000', '5000', '2'],
+  'province-fanout.bench.ts': ['10'],
+  'tracing.bench.ts': ['50000'],
+  'trust.bench.ts': ['1', '4', '1'],
+};
+
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const filter = process.argv[2] ?? '';
+const smoke = process.argv[2] === '--smoke';
+const filter = smoke ? '' : (process.argv[2] ?? '');
 // Anything after the name goes to the benchmark itself (e.g. a data size).
 const extra = process.argv.slice(3);
 const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
+const missing = smoke ? files.filter((f) => !SMOKE_ARGS[f]) : [];
+if (missing.length) {
+  console.error(`no smoke size for ${missing.join(', ')}: add it to SMOKE_ARGS in tests/bench/run.ts`);
+  process.exit(1);
+}
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
@@ -20,7 +37,7 @@ for (const file of files) {
   // The hub's own configuration is the bench's (dev secrets, `production: false`), not read from it.
   // The hub's V8 flags (hub/node-flags.ts), as `npm start` runs it.
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
-  const result = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', `${dir}${file}`, ...extra], { stdio: 'inherit', env });
+  const result = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', `${dir}${file}`, ...(smoke ? SMOKE_ARGS[file]! : extra)], { stdio: 'inherit', env });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
