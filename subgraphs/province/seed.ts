@@ -1,6 +1,6 @@
 import { provinceProfile, quarantineFacilities, testingSites, tracerTeams, tracerTeamWards, tracers, zones, zoneWards } from './db/schema.ts';
 import { provinceDemoData } from './demo-data.ts';
-import type { ProvinceDb } from './repositories/index.ts';
+import type { ProvinceDb } from './db/models.ts';
 
 /**
  * Seeds a province deployment's database: the demo data for 01, 24 and 79, only the profile row

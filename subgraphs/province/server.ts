@@ -9,7 +9,8 @@ import { accessOf } from './access.ts';
 import { ProvinceAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
 import { ProvinceReader } from './reader.ts';
-import { createRepositories, type ProvinceDb } from './repositories/index.ts';
+import type { ProvinceDb } from './db/models.ts';
+import { createRepositories } from './repositories/index.ts';
 import { resolvers, type ProvinceContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('province'));

@@ -1,3 +1,5 @@
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type * as schema from './schema.ts';
 import type {
   provinceProfile,
   quarantineFacilities,
@@ -12,6 +14,11 @@ import type {
   zones,
   zoneWards,
 } from './schema.ts';
+
+/** The drizzle handle of one province deployment's database. */
+export type ProvinceDb = PostgresJsDatabase<typeof schema>;
+/** A transaction on it (what `db.transaction` passes to its callback). */
+export type ProvinceTx = Parameters<Parameters<ProvinceDb['transaction']>[0]>[0];
 
 export type ProvinceProfileRow = typeof provinceProfile.$inferSelect;
 export type NewProvinceProfile = typeof provinceProfile.$inferInsert;

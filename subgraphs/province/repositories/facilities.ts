@@ -1,7 +1,7 @@
 import { asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { quarantineFacilities } from '../db/schema.ts';
-import type { QuarantineFacilityRow } from '../db/models.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb, QuarantineFacilityRow } from '../db/models.ts';
+import { occupancyProblem } from '../validation.ts';
 
 export interface QuarantineFacilityDto extends QuarantineFacilityRow {
   provinceCode: string;
@@ -44,13 +44,8 @@ export class FacilitiesRepository {
       // Locked so that the capacity checked here is the capacity in force when the row is written.
       const [current] = await tx.select().from(quarantineFacilities).where(eq(quarantineFacilities.id, id)).for('update');
       if (!current) return { kind: 'notFound' };
-      if (!Number.isInteger(occupied) || occupied < 0 || occupied > current.capacity) {
-        return {
-          kind: 'invalid',
-          capacity: current.capacity,
-          message: `Occupancy must be between 0 and the facility's capacity of ${current.capacity} beds; got ${occupied}.`,
-        };
-      }
+      const problem = occupancyProblem(occupied, current.capacity);
+      if (problem) return { kind: 'invalid', capacity: current.capacity, message: problem };
       const [row] = await tx
         .update(quarantineFacilities)
         .set({ occupied, updatedAt: sql`now()` })

@@ -4,11 +4,10 @@ import { TestingSitesRepository } from './testing-sites.ts';
 import { TracerTeamsRepository } from './tracer-teams.ts';
 import { TracingTasksRepository } from './tracing-tasks.ts';
 import { ZonesRepository } from './zones.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb } from '../db/models.ts';
 
-export type { ProvinceDb } from './db.ts';
-export type { QuarantineFacilityDto } from './facilities.ts';
-export type { TracingTaskDto } from './tracing-tasks.ts';
+export type { QuarantineFacilityDto, SetOccupancyOutcome } from './facilities.ts';
+export type { AcceptOutcome, AcceptTracingTaskInput, AssignOutcome, TracingTaskDto, UpdateOutcome } from './tracing-tasks.ts';
 
 /** One repository per aggregate, all over one province deployment's database. */
 export function createRepositories(db: ProvinceDb, provinceCode: string) {

@@ -1,7 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import { provinceProfile } from '../db/schema.ts';
-import type { ProvinceProfileRow } from '../db/models.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb, ProvinceProfileRow } from '../db/models.ts';
 
 /** What the province publishes about itself (one row per database). */
 export class ProfileRepository {

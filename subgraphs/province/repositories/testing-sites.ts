@@ -1,7 +1,6 @@
 import { asc } from 'drizzle-orm';
 import { testingSites } from '../db/schema.ts';
-import type { TestingSiteRow } from '../db/models.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb, TestingSiteRow } from '../db/models.ts';
 
 /** Testing sites (điểm xét nghiệm) of this province. */
 export class TestingSitesRepository {

@@ -1,7 +1,6 @@
 import { asc, inArray } from 'drizzle-orm';
 import { tracerTeams, tracerTeamWards, tracers } from '../db/schema.ts';
-import type { TracerRow, TracerTeamRow, TracerTeamWardRow } from '../db/models.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb, TracerRow, TracerTeamRow, TracerTeamWardRow } from '../db/models.ts';
 
 /** Tracing teams (tổ truy vết), their members and the wards they cover. */
 export class TracerTeamsRepository {

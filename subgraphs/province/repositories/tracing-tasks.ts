@@ -1,9 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks } from '../db/schema.ts';
-import type { TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
-import { CLOCK_SKEW_MS } from '../../shared/validate.ts';
+import type { ProvinceDb, ProvinceTx, TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
 import { canTransition } from '../transitions.ts';
-import type { ProvinceDb, ProvinceTx } from './db.ts';
+import { dueAtProblem } from '../validation.ts';
 import { anyText, anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
 
 export interface TracingTaskDto extends TracingTaskRow {
@@ -99,10 +98,9 @@ export class TracingTasksRepository {
         if (existing) return void (outcomes[index] = this.sameContact(existing, input));
         if (fresh.has(input.contactId)) return void repeatsInBatch.push(index);
         const dueAt = input.dueAt ?? new Date(now.getTime() + DEFAULT_DUE_MS);
-        if (dueAt.getTime() < now.getTime() - CLOCK_SKEW_MS) {
-          outcomes[index] = { kind: 'invalid', field: 'dueAt', message: `dueAt ${dueAt.toISOString()} is in the past; omit it for the default of 24 hours from now.` };
-          return;
-        }
+        // Checked only for a new task: a repeat is answered with the task made the first time.
+        const problem = dueAtProblem(dueAt, now);
+        if (problem) return void (outcomes[index] = { kind: 'invalid', field: 'dueAt', message: problem });
         fresh.set(input.contactId, { input, dueAt });
       });
 

@@ -1,7 +1,6 @@
 import { and, asc, desc, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { zones, zoneWards } from '../db/schema.ts';
-import type { ZoneRow, ZoneWardRow } from '../db/models.ts';
-import type { ProvinceDb } from './db.ts';
+import type { ProvinceDb, ZoneRow, ZoneWardRow } from '../db/models.ts';
 
 /** Zones (vùng phong tỏa / khoanh vùng) and the wards they cover. */
 export class ZonesRepository {

@@ -1,14 +1,9 @@
-import { badInput } from '../../shared/errors.ts';
 import { requireUuid } from '../../shared/validate.ts';
-import type { TracingTaskDegree, TracingTaskStatus } from '../db/models.ts';
+import type { TracingTaskStatus } from '../db/models.ts';
 import { acceptRefusal, facilitiesRefusal } from '../access.ts';
-import { requireAllowed, requireOwnProvince, requireWardCode, type ProvinceContext } from './context.ts';
-import type { AcceptOutcome } from '../repositories/tracing-tasks.ts';
-
-/** Long enough for a phone call's summary; longer text belongs in the case file, not the graph. */
-export const MAX_NOTE_LENGTH = 2000;
-
-type AcceptTracingTaskInput = { contactId: string; caseId: string; personId: string; degree: TracingTaskDegree; wardCode: string; dueAt?: Date | null };
+import type { AcceptOutcome, AcceptTracingTaskInput } from '../repositories/index.ts';
+import { checkAcceptBatch, checkAcceptInput, checkTaskUpdate } from '../validation.ts';
+import { requireAllowed, requireOwnProvince, type ProvinceContext } from './context.ts';
 
 interface AcceptTracingTaskArgs {
   province: string;
@@ -25,9 +20,7 @@ export const Mutation = {
   acceptTracingTasks: async (_: unknown, { province, inputs }: { province: string; inputs: AcceptTracingTaskInput[] }, ctx: ProvinceContext) => {
     requireOwnProvince(ctx, province);
     requireAllowed(acceptRefusal(ctx.identity, ctx.provinceCode));
-    if (inputs.length > 2_000) throw badInput('At most 2000 contacts per call.', 'inputs');
-    // Every input is checked before anything is written: a malformed one refuses the whole call.
-    const checked = inputs.map((input, i) => checkedInput(input, `inputs[${i}]`));
+    const checked = checkAcceptBatch(inputs);
     return (await ctx.repos.tracingTasks.acceptMany(checked)).map((outcome) => asResult(outcome, ctx));
   },
 
@@ -54,12 +47,9 @@ export const Mutation = {
   ) => {
     requireOwnProvince(ctx, args.province);
     const taskId = requireUuid(args.taskId, 'taskId');
-    const note = args.note == null ? null : args.note.trim();
-    if (args.status == null && note == null) throw badInput('Give a status, a note or both.', 'status');
-    if (note !== null && note.length === 0) throw badInput('note must not be blank.', 'note');
-    if (note !== null && note.length > MAX_NOTE_LENGTH) throw badInput(`note must be at most ${MAX_NOTE_LENGTH} characters.`, 'note');
+    const { status, note } = checkTaskUpdate(args.status, args.note);
     await ctx.reader.taskToChange(taskId);
-    const outcome = await ctx.repos.tracingTasks.update(taskId, { status: args.status ?? null, note, author: ctx.identity.subject });
+    const outcome = await ctx.repos.tracingTasks.update(taskId, { status, note, author: ctx.identity.subject });
     switch (outcome.kind) {
       case 'updated':
         return { __typename: 'TracingTaskUpdated', task: ctx.reader.written(outcome.task) };
@@ -92,18 +82,7 @@ export const Mutation = {
 };
 
 function acceptOne(input: AcceptTracingTaskInput, ctx: ProvinceContext) {
-  return ctx.repos.tracingTasks.accept(checkedInput(input, 'input')).then((outcome) => asResult(outcome, ctx));
-}
-
-function checkedInput(input: AcceptTracingTaskInput, path: string): AcceptTracingTaskInput {
-  return {
-    contactId: requireUuid(input.contactId, `${path}.contactId`),
-    caseId: requireUuid(input.caseId, `${path}.caseId`),
-    personId: requireUuid(input.personId, `${path}.personId`),
-    degree: input.degree,
-    wardCode: requireWardCode(input.wardCode, `${path}.wardCode`),
-    dueAt: input.dueAt ?? null,
-  };
+  return ctx.repos.tracingTasks.accept(checkAcceptInput(input, 'input')).then((outcome) => asResult(outcome, ctx));
 }
 
 function asResult(outcome: AcceptOutcome, ctx: ProvinceContext) {

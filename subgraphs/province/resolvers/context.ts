@@ -1,6 +1,6 @@
-import { hubError, badInput } from '../../shared/errors.ts';
+import { hubError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
-import { requireProvinceCode, truncate, WARD_CODE } from '../../shared/validate.ts';
+import { requireProvinceCode } from '../../shared/validate.ts';
 import type { AuditRepository } from '../../shared/audit.ts';
 import type { ProvinceAccess } from '../access.ts';
 import type { ProvinceAuditTrail } from '../audit.ts';
@@ -35,11 +35,6 @@ export function requireOwnProvince(ctx: ProvinceContext, value: string, argument
     });
   }
   return code;
-}
-
-export function requireWardCode(value: string, argument: string): string {
-  if (!WARD_CODE.test(value)) throw badInput(`${argument} must be a five-digit ward code, got "${truncate(value)}"`, argument);
-  return value;
 }
 
 /** A refusal from the policy (access.ts), as the FORBIDDEN error a field answers with. */
