@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hubError } from '../subgraphs/shared/errors.ts';
+import { currentRequestId } from '../subgraphs/shared/telemetry.ts';
 import { InternalTokenIssuer, VerifiedTokenCache, verifyCallerToken, type Identity } from '../subgraphs/shared/identity.ts';
 
 /** What every resolver-less step of the gateway (planning, data sources) knows about a request. */
@@ -8,6 +9,7 @@ export interface GatewayContext {
   identity: Identity;
   /** The gateway's own short-lived token for this request, sent to every subgraph. */
   internalToken: string;
+  /** The id the HTTP layer gave the request (on its log lines too), sent to every subgraph. */
   requestId: string;
 }
 
@@ -28,6 +30,6 @@ export function createAuthenticator(secrets: AuthSecrets): (req: IncomingMessage
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw hubError('UNAUTHENTICATED', 'Send a token: Authorization: Bearer <jwt>.');
     const identity = await callers.identityOf(match[1]);
-    return { identity, internalToken: await issuer.tokenFor(identity), requestId: randomUUID() };
+    return { identity, internalToken: await issuer.tokenFor(identity), requestId: currentRequestId() ?? randomUUID() };
   };
 }

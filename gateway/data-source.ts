@@ -5,6 +5,7 @@ import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type Opera
 import { Agent } from 'undici';
 import { INTERNAL_HEADER_PREFIX, INTERNAL_TOKEN_HEADER } from '../subgraphs/shared/identity.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
+import { injectTraceHeaders, observeSubgraphCall, REQUEST_ID_HEADER } from '../subgraphs/shared/telemetry.ts';
 import type { GatewayContext } from './auth.ts';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -27,7 +28,8 @@ export function createSubgraphFetcher(timeoutMs: number, agent = new Agent({ kee
         origin: target.origin,
         path: target.pathname + target.search,
         method: (init.method ?? 'POST') as 'POST',
-        headers: init.headers ?? {},
+        // W3C traceparent of the active span (the call's client span), when tracing is on.
+        headers: injectTraceHeaders(init.headers ?? {}),
         body: init.body ?? null,
         signal: abort.signal,
       });
@@ -98,6 +100,7 @@ export class HubDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     for (const [name] of headers) if (name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX)) headers.delete(name);
     // Health checks and schema loads have no caller context; subgraphs refuse them without a token.
     if (context?.internalToken) headers.set(INTERNAL_TOKEN_HEADER, context.internalToken);
+    if (context?.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 }
 
@@ -120,7 +123,7 @@ export class NationalDataSource extends HubDataSource {
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      return await observeSubgraphCall(this.subgraph, '', () => super.process(options));
     } catch (error) {
       // Health checks and schema loads (not used with a static supergraph) keep failing loudly.
       if (!('incomingRequestContext' in options)) throw error;

@@ -2,12 +2,13 @@
 import { defaultSubgraphUrl } from '../subgraphs/catalog.ts';
 import { loadEnv } from '../subgraphs/shared/env.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
-import { stopOnSignals } from '../subgraphs/shared/run.ts';
+import { startObservability, stopOnSignals } from '../subgraphs/shared/run.ts';
 import { ProvinceRegistry } from './province-registry.ts';
 import { buildGateway } from './server.ts';
 
 const env = loadEnv();
 const logger = createLogger('gateway', env.logLevel);
+const stopObservability = await startObservability(env, 'gateway', logger);
 const national = ['units', 'declarations', 'checkins', 'tracing'] as const;
 const gateway = await buildGateway({
   supergraphPath: env.gateway.supergraphPath,
@@ -24,4 +25,7 @@ const gateway = await buildGateway({
 });
 const url = await gateway.listen(env.gateway.port, env.gateway.host);
 logger.info({ url: `${url}/graphql` }, 'gateway listening');
-stopOnSignals(logger, () => gateway.stop());
+stopOnSignals(logger, async () => {
+  await gateway.stop();
+  await stopObservability();
+});

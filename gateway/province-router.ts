@@ -13,6 +13,8 @@ import {
   type SelectionNode,
 } from 'graphql';
 import type { Logger } from '../subgraphs/shared/logger.ts';
+import { observeSubgraphFetch } from '../subgraphs/shared/metrics.ts';
+import { observeSubgraphCall } from '../subgraphs/shared/telemetry.ts';
 import type { GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, HubDataSource, responseKeys } from './data-source.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
@@ -139,11 +141,14 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     change: { variables?: Record<string, unknown>; query?: string },
   ): Promise<{ ok: true; response: GatewayGraphQLResponse } | { ok: false; reason: string }> {
     const url = this.registry.urlFor(code);
-    if (!url) return { ok: false, reason: 'it is not registered with the hub' };
+    if (!url) {
+      observeSubgraphFetch('province', code, 'unregistered', undefined);
+      return { ok: false, reason: 'it is not registered with the hub' };
+    }
     try {
       // A fresh request object per shard: the data source writes its HTTP headers onto it.
       const request = { ...options.request, ...change, http: undefined };
-      const response = await this.shard(url).process({ ...options, request } as Options);
+      const response = await observeSubgraphCall('province', code, () => this.shard(url).process({ ...options, request } as Options));
       return { ok: true, response };
     } catch (error) {
       this.logger.warn({ err: error, province: code, url }, 'province shard did not answer');

@@ -4,6 +4,8 @@ import { ApolloServer } from '@apollo/server';
 import { Agent } from 'undici';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
+import { metricsRoute, watchReadiness } from '../subgraphs/shared/metrics.ts';
+import { requestTelemetryPlugin } from '../subgraphs/shared/telemetry.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, NationalDataSource } from './data-source.ts';
 import { gatewayHardening, type Limits } from './limits.ts';
@@ -76,13 +78,15 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     schemaLoaded = true;
   });
 
+  const hardening = gatewayHardening({ production: options.production, limits: options.limits ?? {}, logger });
   const apollo = new ApolloServer<GatewayContext>({
     // @authenticated / @requiresScopes from the supergraph, enforced before planning (gateway/authorization.ts).
     gateway: enforceSchemaRequirements(gateway, { logger: logger.child({ component: 'authorization' }) }),
     // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     // Operation limits, batching and CSRF, introspection, error masking (gateway/limits.ts).
-    ...gatewayHardening({ production: options.production, limits: options.limits ?? {}, logger }),
+    ...hardening,
+    plugins: [...hardening.plugins, requestTelemetryPlugin],
   });
   await apollo.start();
   // After apollo.start(): the gateway has built its data sources, so `urls` is filled.
@@ -93,6 +97,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     intervalMs: options.readyProbeIntervalMs ?? 5_000,
     timeoutMs: options.readyProbeTimeoutMs ?? 1_000,
   });
+  // hub_subgraph_up and hub_province_up read the probes' last round.
+  const unwatchReadiness = watchReadiness(() => readiness.snapshot());
   const trustedDocuments = TrustedDocuments.fromDirectory(options.trustedDocumentsDir ?? DEFAULT_TRUSTED_DOCUMENTS_DIR, logger.child({ component: 'trusted-documents' }));
 
   const http = createGraphQLHttpServer<GatewayContext>({
@@ -102,6 +108,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     context: createAuthenticator(options.secrets),
     prepareRequest: trustedDocumentsGate(trustedDocuments),
     browserRedirect: '/explorer/',
+    serverName: 'gateway',
     routes: {
       ...explorerRoutes({ dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -109,6 +116,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
         const { subgraphs, provinces, checkedAt, ageMs } = await readiness.snapshot();
         sendJson(res, schemaLoaded ? 200 : 503, { ready: schemaLoaded, supergraph: schemaLoaded ? 'loaded' : 'missing', subgraphs, provinces, checkedAt, ageMs });
       },
+      // In production the gateway's process serves it on METRICS_PORT, away from the public port.
+      ...(options.production ? {} : { '/metrics': metricsRoute }),
     },
   });
 
@@ -120,6 +129,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     listen: (port, host) => listen(http, port, host),
     stop: async () => {
       await closeServer(http);
+      unwatchReadiness();
       await readiness.stop();
       await apollo.stop();
       await agent.close();

@@ -3,6 +3,8 @@ import { databaseName, openSubgraphDatabase, type Database } from '../subgraphs/
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { SubgraphConfig, SubgraphModule } from '../subgraphs/shared/module.ts';
 import { buildSubgraphService, type SubgraphService } from '../subgraphs/shared/subgraph.ts';
+import { closeServer, createOpsServer, listen } from '../subgraphs/shared/http.ts';
+import { metricsRoute, startMetrics } from '../subgraphs/shared/metrics.ts';
 import { DEFAULT_JOBS_SETTINGS, type JobsModule, type JobsSettings, type RunningJobs } from '../subgraphs/shared/jobs.ts';
 import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
@@ -62,6 +64,14 @@ export interface HubOptions {
   workerOptions?: { lockDuration?: number; stalledInterval?: number };
   /** Modules in place of the subgraphs' own (the trust benchmark's baseline, tests/bench/trust-off.ts). */
   modules?: Partial<Record<SubgraphName, SubgraphModule<any>>>;
+  /**
+   * Record metrics in this process (default true; the registry is the process's, labelled
+   * service=hub). False only for the observability benchmark's baseline. Tracing is the process's
+   * too: started by its entry point (scripts/start.ts) or a test before the hub.
+   */
+  metrics?: boolean;
+  /** In production, the port /metrics is served on (0: a free one), as METRICS_PORT; unset: none. Elsewhere every server's own port serves it. */
+  metricsPort?: number;
   /** Fault injection for tests: see TracingJobsOptions.beforeDelivery. */
   beforeTaskDelivery?: (caseId: string) => Promise<void>;
 }
@@ -76,6 +86,8 @@ export interface RunningSubgraph {
 
 export interface Hub {
   gatewayUrl: string;
+  /** In production with `metricsPort`: where /metrics is served. */
+  metricsUrl?: string;
   queues: QueueBackend;
   maintenance: CheckinsMaintenanceJobs;
   tracing: RunningTracingJobs;
@@ -96,6 +108,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { logger } = options;
   const host = options.host ?? '127.0.0.1';
   const started: RunningSubgraph[] = [];
+  // Before any database is opened: its statements are observed only when metrics (or tracing) are on.
+  if (options.metrics !== false) startMetrics('hub');
 
   const queues = await createQueueBackend({ redisUrl: options.redisUrl, postgresServerUrl: options.postgresUrl, prefix: options.dbPrefix, logger });
   logger.info({ queues: queues.kind }, `job queues on ${queues.describe}`);
@@ -123,6 +137,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       internalTokenSecret: options.secrets.internalToken,
       logger: config.logger,
       production: options.production,
+      serverName: provinceCode ? `province-${provinceCode}` : module.name,
       probeDatabase: () => database.sql`select 1`,
     });
     const port =
@@ -191,6 +206,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);
     gatewayUrl = `${gatewayBase}/graphql`;
     if (options.tracingWorkers !== false) tracing.startWorkers();
+    const metricsServer = options.production && options.metricsPort !== undefined ? createOpsServer({ '/metrics': metricsRoute }, logger) : undefined;
+    const metricsUrl = metricsServer ? `${await listen(metricsServer, options.metricsPort ?? 0, host)}/metrics` : undefined;
 
     const stopOne = async (s: RunningSubgraph) => {
       await s.service.stop();
@@ -198,6 +215,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     };
     return {
       gatewayUrl,
+      ...(metricsUrl ? { metricsUrl } : {}),
       queues,
       maintenance,
       tracing,
@@ -209,6 +227,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (target) await stopOne(target);
       },
       stop: async () => {
+        if (metricsServer) await closeServer(metricsServer);
         for (const jobs of running.splice(0).reverse()) await jobs.close();
         await graph.close();
         await gateway.stop();

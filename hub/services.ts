@@ -76,7 +76,10 @@ export function topology(options: TopologyOptions, registryFile: string): { serv
       ...Object.fromEntries(national.map((s) => [`${s.name.toUpperCase()}_URL`, url(s.port)])),
     },
   };
-  return { services: [...national, ...shards, worker, gateway], gatewayUrl: url(gatewayPort), provinces };
+  const services: ServiceSpec[] = [...national, ...shards, worker, gateway];
+  // In production each process serves /metrics on METRICS_PORT: 1000 above its own port.
+  for (const service of services) service.env.METRICS_PORT = String(service.port + 1000);
+  return { services, gatewayUrl: url(gatewayPort), provinces };
 }
 
 /** How a service's code runs: TypeScript through tsx (development), or the build in dist/ with plain node. */

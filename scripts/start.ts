@@ -9,10 +9,13 @@ import { createLogger } from '../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../subgraphs/shared/postgres-server.ts';
 import { DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
 import { startHub, type Hub } from '../hub/launch.ts';
+import { startTracing } from '../subgraphs/shared/telemetry.ts';
 
 const env = loadEnv();
 const logger = createLogger('hub', env.logLevel);
 const fresh = process.argv.includes('--fresh');
+// Before the hub, so its database pools and servers are traced (only when OTEL_* ask for it).
+const tracing = env.tracing ? await startTracing(env.tracing, 'hub') : undefined;
 
 const postgres = await resolvePostgresServer({
   databaseUrl: env.postgres.url,
@@ -45,6 +48,7 @@ try {
     redisUrl: env.redisUrl,
     retentionDays: env.jobs.retentionDays,
     maintenanceEveryMs: env.jobs.maintenanceEveryMs,
+    metricsPort: env.metricsPort,
     logger,
   });
 } catch (error) {
@@ -81,6 +85,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'stopping the hub');
   await hub?.stop();
+  await tracing?.shutdown();
   await postgres.stop();
   logger.info('stopped');
   process.exit(0);

@@ -3,13 +3,15 @@
  * named in WORKER_JOBS (e.g. `tracing,checkins-maintenance`). It needs only its configuration:
  * DATABASE_URL (each job works on its subgraph's own database), REDIS_URL (or the PostgreSQL
  * queues), GATEWAY_URL and JWT_SECRET (jobs ask the graph as the `service` role). Answers /health
- * and /ready (databases and queues reachable) on PORT (default 4090).
+ * and /ready (databases and queues reachable) on PORT (default 4090), and /metrics there too
+ * (in production on METRICS_PORT).
  *   npx tsx workers/index.ts        node dist/workers/index.js
  */
 import { loadEnv } from '../subgraphs/shared/env.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import { createOpsServer, closeServer, listen, sendJson } from '../subgraphs/shared/http.ts';
-import { ServiceResources, stopOnSignals } from '../subgraphs/shared/run.ts';
+import { metricsRoute } from '../subgraphs/shared/metrics.ts';
+import { ServiceResources, startObservability, stopOnSignals } from '../subgraphs/shared/run.ts';
 import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 
 export const WORKER_PORT = 4090;
@@ -24,6 +26,7 @@ if (unknown.length) {
 }
 const selected = withJobs.filter((module) => !env.jobs.only || env.jobs.only.includes(module.jobs!.name));
 
+const stopObservability = await startObservability(env, 'worker', logger);
 const resources = await ServiceResources.open(env, logger);
 const databases = new Map<string, Awaited<ReturnType<ServiceResources['database']>>>();
 const ops = createOpsServer(
@@ -34,12 +37,15 @@ const ops = createOpsServer(
       const ready = checks.every(([, state]) => state === 'up');
       sendJson(res, ready ? 200 : 503, { ready, databases: Object.fromEntries(checks) });
     },
+    // Queue depth and jobs (hub_queue_jobs, hub_job_*); in production on METRICS_PORT instead.
+    ...(env.production ? {} : { '/metrics': metricsRoute }),
   },
   logger,
 );
 stopOnSignals(logger, async () => {
   await closeServer(ops);
   await resources.close();
+  await stopObservability();
 });
 
 for (const module of selected) {

@@ -6,6 +6,7 @@ import { badInput } from './errors.ts';
 import { postgresClientOf } from './db.ts';
 import type { Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
+import { timeAuditWrite } from './metrics.ts';
 
 /**
  * Audit of reads of a person's data, shared by the subgraphs that hold such data (declarations:
@@ -249,7 +250,11 @@ export class AuditWriter {
   private queue: QueuedWrite[] = [];
   private flushing = false;
 
-  constructor(private readonly repository: AuditSink) {}
+  constructor(
+    private readonly repository: AuditSink,
+    /** Its label in hub_audit_* metrics. */
+    private readonly subgraph = '',
+  ) {}
 
   write(rows: NewAuditRecord[]): Promise<void> {
     return new Promise((done, failed) => {
@@ -265,7 +270,8 @@ export class AuditWriter {
         const batch = this.queue;
         this.queue = [];
         try {
-          await this.repository.append(batch.flatMap((w) => w.rows));
+          const rows = batch.flatMap((w) => w.rows);
+          await timeAuditWrite(this.subgraph, rows.length, () => this.repository.append(rows));
           for (const w of batch) w.done();
         } catch (error) {
           for (const w of batch) w.failed(error);
@@ -299,7 +305,7 @@ export interface AuditPluginOptions {
  */
 export function auditPlugin<TContext extends AuditedContext>(options: AuditPluginOptions): ApolloServerPlugin<TContext> {
   const { subgraph, now, logger } = options;
-  const writer = new AuditWriter(options.repository);
+  const writer = new AuditWriter(options.repository, subgraph);
   return {
     async requestDidStart() {
       const write = (rows: NewAuditRecord[]) => writer.write(rows);

@@ -28,6 +28,21 @@ const LIMIT_VARIABLES = {
 };
 // ---- end of gateway operation limits ----------------------------------------------------------
 
+/** OTEL_TRACES_SAMPLER's values (the OpenTelemetry specification's, without the Jaeger and X-Ray ones). */
+const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
+/** OpenTelemetry tracing as the OTEL_* variables configure it (subgraphs/shared/telemetry.ts). */
+export interface TracingSettings {
+  exporter: 'otlp' | 'console';
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (spans go to its /v1/traces); unset: the exporter's default, http://localhost:4318. */
+  endpoint?: string;
+  sampler: (typeof TRACES_SAMPLERS)[number];
+  /** The ratio of the *traceidratio samplers. */
+  samplerArg: number;
+  /** OTEL_SERVICE_NAME; unset: the process's own name (gateway, units, province-79, worker, hub). */
+  serviceName?: string;
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -49,6 +64,7 @@ const schema = z
     DECLARATIONS_URL: url.optional(),
     CHECKINS_URL: url.optional(),
     TRACING_URL: url.optional(),
+    TESTING_URL: url.optional(),
     PROVINCE_REGISTRY_FILE: z.string().default('config/province-registry.json'),
     PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
     TRUSTED_DOCUMENTS_DIR: z.string().default('config/trusted-documents'),
@@ -59,6 +75,12 @@ const schema = z
     GATEWAY_URL: url.default('http://127.0.0.1:4000/graphql'),
     JOBS_IN_PROCESS: z.enum(['true', 'false']).default('false'),
     WORKER_JOBS: z.string().regex(/^[a-z-]+(,[a-z-]+)*$/).optional(),
+    METRICS_PORT: port.default(9464),
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+    OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS).default('parentbased_always_on'),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
     ...LIMIT_VARIABLES,
   });
 
@@ -89,7 +111,7 @@ export interface HubEnv {
     subgraphTimeoutMs: number;
     maxBodyBytes: number;
     supergraphPath: string;
-    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing', string>>;
+    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'testing', string>>;
     provinceRegistryFile: string;
     provinceTimeoutMs: number;
     /** Partners' registered operations: one manifest per client (gateway/trusted-documents.ts). */
@@ -98,6 +120,10 @@ export interface HubEnv {
     limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   };
   service: { port: number | undefined; provinceCode: string | undefined };
+  /** In production, where /metrics is served instead of the service's own port. */
+  metricsPort: number;
+  /** Undefined (no tracing) unless OTEL_TRACES_EXPORTER or OTEL_EXPORTER_OTLP_ENDPOINT asks for it. */
+  tracing: TracingSettings | undefined;
 }
 
 export class EnvError extends Error {}
@@ -144,6 +170,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
         ...(env.DECLARATIONS_URL ? { declarations: env.DECLARATIONS_URL } : {}),
         ...(env.CHECKINS_URL ? { checkins: env.CHECKINS_URL } : {}),
         ...(env.TRACING_URL ? { tracing: env.TRACING_URL } : {}),
+        ...(env.TESTING_URL ? { testing: env.TESTING_URL } : {}),
       },
       provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
       provinceTimeoutMs: env.PROVINCE_TIMEOUT_MS,
@@ -157,6 +184,20 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
       },
     },
     service: { port: env.PORT, provinceCode: env.PROVINCE_CODE },
+    metricsPort: env.METRICS_PORT,
+    tracing: tracingSettings(env),
+  };
+}
+
+function tracingSettings(env: RawEnv): TracingSettings | undefined {
+  const exporter = env.OTEL_TRACES_EXPORTER ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
+  if (exporter === 'none') return undefined;
+  return {
+    exporter,
+    ...(env.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+    sampler: env.OTEL_TRACES_SAMPLER,
+    samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
+    ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCodes, hubError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { observeGraphQLHttp, setRequestOutcome } from './telemetry.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -24,6 +25,10 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * gateway's trusted documents); throw a GraphQLError to refuse it.
    */
   prepareRequest?: (request: PreparedRequest, context: TContext) => PreparedRequest;
+  /** This server's name in metrics and spans (gateway, units, …, province-79). */
+  serverName?: string;
+  /** Requests come from the gateway: continue its trace and keep its request id (see telemetry.ts). */
+  behindGateway?: boolean;
 }
 
 /** The parts of a GraphQL HTTP request that `prepareRequest` may rewrite. */
@@ -41,6 +46,7 @@ export interface PreparedRequest {
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
+  const observed = { name: options.serverName ?? 'graphql', behindGateway: options.behindGateway ?? false, logger: options.logger };
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.logger.error({ err: error }, 'unhandled HTTP error');
@@ -64,7 +70,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       res.writeHead(303, { location: options.browserRedirect }).end();
       return;
     }
+    return observeGraphQLHttp(observed, req, res, () => execute(req, res, url));
+  }
 
+  async function execute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     let body: unknown;
     try {
       body = await readBody(req, options.maxBodyBytes);
@@ -172,6 +181,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 function sendErrors(res: ServerResponse, errors: GraphQLError[]): void {
   const code = errors[0]?.extensions.code as keyof typeof ErrorCodes | undefined;
   const status = (code && ErrorCodes[code]?.http) || 400;
+  setRequestOutcome(code ?? 'BAD_REQUEST');
   // The client may still be sending an oversized body: do not keep this connection alive.
   if (code === 'PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
   sendJson(res, status === 200 ? 400 : status, { errors: errors.map((e) => ({ message: e.message, extensions: { code: e.extensions.code } })) });

@@ -2,6 +2,7 @@ import { Queue, Worker, withBackend, createPostgresBackend, type Processor, type
 import { Redis } from 'ioredis';
 import { databaseUrl, ensureDatabase } from './db.ts';
 import type { Logger } from './logger.ts';
+import { observeQueues } from './metrics.ts';
 
 /** The job queues' home: Redis when REDIS_URL is set (production), else BullMQ's PostgreSQL backend. */
 export type QueueBackendKind = 'redis' | 'postgres';
@@ -24,7 +25,12 @@ export interface QueueBackendOptions {
   logger: Logger;
 }
 
+/** The queues (watched for hub_queue_jobs) and their workers (hub_job_* per job) of REDIS_URL's Redis or PostgreSQL. */
 export async function createQueueBackend(options: QueueBackendOptions): Promise<QueueBackend> {
+  return observeQueues(await openQueueBackend(options));
+}
+
+async function openQueueBackend(options: QueueBackendOptions): Promise<QueueBackend> {
   // Without an 'error' listener BullMQ prints a queue's errors (each failed reconnect while Redis
   // restarts) to stderr itself, past the log.
   const logged = <T>(queue: Queue<T>): Queue<T> => queue.on('error', (error) => logWorkerError(options.logger, error, queue.name));

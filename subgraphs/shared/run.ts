@@ -1,12 +1,15 @@
 import { databaseName, openSubgraphDatabase, type Database } from './db.ts';
 import { loadEnv, type HubEnv } from './env.ts';
 import { GraphClient } from './graph-client.ts';
+import { closeServer, createOpsServer, listen } from './http.ts';
 import { DEFAULT_JOBS_SETTINGS, type JobsSettings, type RunningJobs } from './jobs.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { metricsRoute, startMetrics } from './metrics.ts';
 import type { SubgraphModule } from './module.ts';
 import { resolvePostgresServer, type PostgresServer } from './postgres-server.ts';
 import { createQueueBackend, type QueueBackend } from './queues.ts';
 import { buildSubgraphService, type SubgraphService } from './subgraph.ts';
+import { startTracing } from './telemetry.ts';
 import { NATIONAL_PORTS, provincePort } from '../catalog.ts';
 
 /**
@@ -86,6 +89,24 @@ export class ServiceResources {
 }
 
 /**
+ * A service process's metrics and traces: its metrics registry (every series labelled `service`),
+ * OpenTelemetry when the OTEL_* variables ask for it, and in production /metrics on METRICS_PORT
+ * (the public port does not serve it; in development the service's own port does). Call it
+ * before opening databases, so that their statements are observed. Returns what stops it.
+ */
+export async function startObservability(env: HubEnv, service: string, logger: Logger): Promise<() => Promise<void>> {
+  startMetrics(service);
+  const tracing = env.tracing ? await startTracing(env.tracing, service) : undefined;
+  if (tracing) logger.info({ exporter: env.tracing?.exporter, sampler: env.tracing?.sampler }, 'tracing on');
+  const metrics = env.production ? createOpsServer({ '/metrics': metricsRoute }, logger) : undefined;
+  if (metrics) logger.info({ url: `${await listen(metrics, env.metricsPort, env.gateway.host)}/metrics` }, 'metrics served');
+  return async () => {
+    if (metrics) await closeServer(metrics);
+    await tracing?.shutdown();
+  };
+}
+
+/**
  * Stops the process cleanly on SIGINT/SIGTERM: `stop` drains (the HTTP server finishes its
  * requests, workers their jobs) and closes; a stop that takes longer than `graceMs` exits at once.
  * A second signal changes nothing: Ctrl-C reaches every process of the terminal's group and
@@ -126,12 +147,15 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
     console.error('PROVINCE_CODE is required for the province subgraph, e.g. PROVINCE_CODE=79');
     process.exit(1);
   }
-  const logger = createLogger(provinceCode ? `province-${provinceCode}` : module.name, env.logLevel);
+  const name = provinceCode ? `province-${provinceCode}` : module.name;
+  const logger = createLogger(name, env.logLevel);
+  const stopObservability = await startObservability(env, name, logger);
   const resources = await ServiceResources.open(env, logger);
   let service: SubgraphService | undefined;
   stopOnSignals(logger, async () => {
     await service?.stop();
     await resources.close();
+    await stopObservability();
   });
 
   const database = await resources.database(module, provinceCode);
@@ -144,7 +168,7 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
       ...(module.needs?.queues ? { queues: await resources.queueBackend() } : {}),
       ...(module.needs?.graph ? { graph: resources.graphClient() } : {}),
     }),
-    { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, probeDatabase: () => database.sql`select 1` },
+    { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, serverName: name, probeDatabase: () => database.sql`select 1` },
   );
   if (env.jobs.inProcess && module.jobs) await resources.startJobs(module, database);
   const port = env.service.port ?? (provinceCode ? provincePort(provinceCode) : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS]);

@@ -10,6 +10,8 @@ import { ErrorCodes } from './errors.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
+import { metricsRoute } from './metrics.ts';
+import { requestTelemetryPlugin } from './telemetry.ts';
 
 export type Resolvers<TContext> = GraphQLResolverMap<TContext>;
 
@@ -47,7 +49,10 @@ export interface SubgraphServiceOptions {
   probeDatabase?: () => Promise<unknown>;
   logger: Logger;
   maxBodyBytes?: number;
+  /** In production /metrics is not on the service's port (the process serves it on METRICS_PORT). */
   production?: boolean;
+  /** Its name in metrics and spans (default the definition's name; a province shard: province-<code>). */
+  serverName?: string;
 }
 
 export interface SubgraphService {
@@ -79,6 +84,7 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      requestTelemetryPlugin,
       ...(definition.plugins ?? []),
     ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
@@ -90,6 +96,8 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes ?? 10_000_000,
+    serverName: options.serverName ?? definition.name,
+    behindGateway: true,
     context: async (req) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
       const token = Array.isArray(header) ? header[0] : header;
@@ -104,6 +112,7 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
         const database = options.probeDatabase ? await probe(options.probeDatabase, 1_000) : 'up';
         sendJson(res, database === 'up' ? 200 : 503, { ready: database === 'up', subgraph: definition.name, database });
       },
+      ...(options.production ? {} : { '/metrics': metricsRoute }),
     },
   });
 

@@ -13,6 +13,7 @@ import { NODE_FLAGS } from '../../hub/node-flags.ts';
 const SMOKE_ARGS: Record<string, string[]> = {
   'checkins-scale.bench.ts': ['50000'],
   'ingest.bench.ts': ['10000', '5000', '2'],
+  'observability.bench.ts': ['1', '1', '4'],
   'province-fanout.bench.ts': ['10'],
   'tracing.bench.ts': ['50000'],
   'trust.bench.ts': ['1', '4', '1'],
