@@ -4,6 +4,7 @@ import { unitsModule } from './units/server.ts';
 import { declarationsModule } from './declarations/server.ts';
 import { checkinsModule } from './checkins/server.ts';
 import { tracingModule } from './tracing/server.ts';
+import { testingModule } from './testing/server.ts';
 import { provinceModule } from './province/server.ts';
 
 /** Every subgraph's module by name: what the launcher, the services and the worker process start. */
@@ -12,5 +13,6 @@ export const SUBGRAPH_MODULES: Record<SubgraphName, SubgraphModule<any>> = {
   declarations: declarationsModule,
   checkins: checkinsModule,
   tracing: tracingModule,
+  testing: testingModule,
   province: provinceModule,
 };

@@ -18,6 +18,8 @@ export const SCOPES = {
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
   'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
+  'tests:read': 'Query.testResult, Person.testResults, Person.latestTest (TestResult wherever reached)',
+  'tests:write': 'Mutation.recordTestResults',
   'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers)',
 } as const;
 
@@ -41,10 +43,11 @@ export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
     'tasks:read',
     'tasks:write',
     'facilities:write',
+    'tests:read',
   ],
-  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write'],
-  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write.
-  citizen: ['people:read', 'declarations:write', 'venues:read'],
+  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read'],
+  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write.
+  citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read'],
   // What the tracing worker asks the graph: exposuresOf, people (home provinces, and confirmCase's
   // check that the person exists) and acceptTracingTasks.
   service: ['people:read', 'exposures:read', 'tasks:write'],

@@ -21,6 +21,7 @@ export function createLoaders(repos: ProvinceRepositories, access: ProvinceAcces
   return {
     profile: oneByKey((codes: readonly string[]) => repos.profile.byCodes(codes), (p) => p.code),
     facility: oneByKey((ids: readonly string[]) => repos.facilities.byIds(ids), (f) => f.id),
+    testingSite: oneByKey((ids: readonly string[]) => repos.testingSites.byIds(ids), (s) => s.id),
     task: oneByKey((ids: readonly string[]) => repos.tracingTasks.byIds(ids), (t) => t.id),
     taskNotes: manyByKey((ids: readonly string[]) => repos.tracingTasks.notesByTaskIds(ids), (n) => n.taskId),
     team: oneByKey((ids: readonly string[]) => repos.tracerTeams.teamsByIds(ids), (t) => t.id),

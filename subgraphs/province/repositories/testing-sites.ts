@@ -1,4 +1,5 @@
 import { asc } from 'drizzle-orm';
+import { anyUuid } from '../../shared/sql.ts';
 import { testingSites } from '../db/schema.ts';
 import type { ProvinceDb, TestingSiteRow } from '../db/models.ts';
 
@@ -8,5 +9,9 @@ export class TestingSitesRepository {
 
   list(): Promise<TestingSiteRow[]> {
     return this.db.select().from(testingSites).orderBy(asc(testingSites.name), asc(testingSites.id));
+  }
+
+  byIds(ids: readonly string[]): Promise<TestingSiteRow[]> {
+    return this.db.select().from(testingSites).where(anyUuid(testingSites.id, ids));
   }
 }

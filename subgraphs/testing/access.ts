@@ -1,0 +1,78 @@
+import type { Identity } from '../shared/identity.ts';
+import { isUuid } from '../shared/validate.ts';
+
+/**
+ * Which test results a caller may read: the one place the testing subgraph decides it. Pure (no
+ * I/O). Test results are health data, judged like cases (subgraphs/tracing/access.ts):
+ *
+ * | caller                     | results                                                              |
+ * |----------------------------|----------------------------------------------------------------------|
+ * | national_official, service | all                                                                  |
+ * | province_official, tracer  | of samples taken at a testing site of their provinces (the row's     |
+ * |                            | `site_province_code`); a result without a site: national only        |
+ * | citizen                    | their own (person = token subject)                                   |
+ * | partner (a lab)            | none: labs write results but never read them (FORBIDDEN)             |
+ *
+ * Lists (`Person.testResults`, `Person.latestTest`) are filtered in SQL by `scopeOf`; a single
+ * read (`testResult`, a reference) of a row the caller may not see is FORBIDDEN; a partner is
+ * refused every read, lists included.
+ */
+export type TestResultScope =
+  | { kind: 'ALL' }
+  /** Taken at a testing site of one of these provinces (never empty). */
+  | { kind: 'PROVINCES'; provinces: readonly string[] }
+  /** The results of this person (a lower-case UUID). */
+  | { kind: 'PERSON'; personId: string }
+  | { kind: 'NONE' };
+
+export function scopeOf(identity: Identity): TestResultScope {
+  switch (identity.role) {
+    case 'national_official':
+    case 'service':
+      return { kind: 'ALL' };
+    case 'province_official':
+    case 'tracer':
+      if (identity.jurisdiction === 'all') return { kind: 'ALL' };
+      return identity.jurisdiction.length ? { kind: 'PROVINCES', provinces: [...identity.jurisdiction] } : { kind: 'NONE' };
+    case 'citizen':
+      // A subject that is no person id has no results (and must not reach a uuid cast).
+      return isUuid(identity.subject) ? { kind: 'PERSON', personId: identity.subject.toLowerCase() } : { kind: 'NONE' };
+    case 'partner':
+      return { kind: 'NONE' };
+  }
+}
+
+/** What the policy needs to know about a result. */
+export interface ResultFacts {
+  personId: string;
+  siteProvinceCode: string | null;
+}
+
+/** The meaning of a scope for one row: what the repository's SQL predicate selects. */
+export function admitsResult(scope: TestResultScope, facts: ResultFacts): boolean {
+  switch (scope.kind) {
+    case 'ALL':
+      return true;
+    case 'PROVINCES':
+      return facts.siteProvinceCode !== null && scope.provinces.includes(facts.siteProvinceCode);
+    case 'PERSON':
+      return scope.personId === facts.personId.toLowerCase();
+    case 'NONE':
+      return false;
+  }
+}
+
+/** Labs (partners) never read results, not even an empty list: null when the caller may read at all. */
+export function readRefusal(identity: Identity): string | null {
+  return identity.role === 'partner' ? 'Labs record test results but may not read them.' : null;
+}
+
+/** Why one result is refused (for a FORBIDDEN error; names no personal data), or null when visible. */
+export function resultRefusal(identity: Identity, facts: ResultFacts): string | null {
+  const refusal = readRefusal(identity);
+  if (refusal) return refusal;
+  if (admitsResult(scopeOf(identity), facts)) return null;
+  return identity.role === 'citizen'
+    ? 'You may read only your own test results.'
+    : 'You may not read this test result: the sample was not taken in your jurisdiction.';
+}

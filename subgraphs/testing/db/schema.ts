@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, integer, pgTable, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+
+/** Kinds of test; the SDL enum `TestKind` has the same values. */
+export const TEST_KINDS = ['PCR', 'RAPID_ANTIGEN'] as const;
+export type TestKind = (typeof TEST_KINDS)[number];
+
+/** Results a lab reports; the SDL enum `TestOutcome` has the same values. */
+export const TEST_OUTCOMES = ['POSITIVE', 'NEGATIVE', 'INCONCLUSIVE', 'INVALID'] as const;
+export type TestOutcome = (typeof TEST_OUTCOMES)[number];
+
+/** Sample types (loại mẫu); the SDL enum `SampleType` has the same values. */
+export const SAMPLE_TYPES = ['NASOPHARYNGEAL_SWAB', 'OROPHARYNGEAL_SWAB', 'NASAL_SWAB', 'SALIVA'] as const;
+export type SampleType = (typeof SAMPLE_TYPES)[number];
+
+const quoted = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+/**
+ * Test results (kết quả xét nghiệm), one row per person per sample. A pooled sample (gộp mẫu) is
+ * one row per member, all with the pool's sample id and `pool_size`; `retest_required` marks the
+ * members of a pool that was not negative (each must be tested alone; the pool's result is not theirs).
+ * The lab's sample id is unique per lab and person: the key of a repeated or corrected upload.
+ */
+export const testResults = pgTable(
+  'test_results',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The lab that reported the result: a partner's token subject. */
+    lab: text('lab').notNull(),
+    sampleId: text('sample_id').notNull(),
+    personId: uuid('person_id').notNull(),
+    kind: text('kind', { enum: TEST_KINDS }).notNull(),
+    sampleType: text('sample_type', { enum: SAMPLE_TYPES }),
+    collectedAt: at('collected_at').notNull(),
+    resultedAt: at('resulted_at').notNull(),
+    /** The testing site (a province shard's entity): its province and id, not checked against the shard yet. */
+    siteProvinceCode: varchar('site_province_code', { length: 2 }),
+    siteId: uuid('site_id'),
+    result: text('result', { enum: TEST_OUTCOMES }).notNull(),
+    ctValue: real('ct_value'),
+    /** Members of the pooled sample, null for a sample of one person. */
+    poolSize: integer('pool_size'),
+    retestRequired: boolean('retest_required').notNull().default(false),
+    /** 1 for the first upload, +1 for each correction (the earlier versions are in test_result_revisions). */
+    revision: integer('revision').notNull().default(1),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('test_results_lab_sample_person_key').on(t.lab, t.sampleId, t.personId),
+    index('test_results_person_resulted_idx').on(t.personId, t.resultedAt),
+    check('test_results_kind_check', sql`${t.kind} in (${quoted(TEST_KINDS)})`),
+    check('test_results_result_check', sql`${t.result} in (${quoted(TEST_OUTCOMES)})`),
+    check('test_results_times_check', sql`${t.resultedAt} >= ${t.collectedAt}`),
+    check('test_results_site_check', sql`(${t.siteProvinceCode} is null) = (${t.siteId} is null)`),
+    check('test_results_ct_check', sql`${t.ctValue} is null or (${t.kind} = 'PCR' and ${t.ctValue} > 0 and ${t.ctValue} <= 50)`),
+    check('test_results_pool_check', sql`${t.poolSize} is null or ${t.poolSize} >= 2`),
+  ],
+);
+
+/** Earlier versions of a corrected result: what the row said before each correction, and when it was replaced. */
+export const testResultRevisions = pgTable(
+  'test_result_revisions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    testResultId: uuid('test_result_id')
+      .notNull()
+      .references(() => testResults.id),
+    revision: integer('revision').notNull(),
+    kind: text('kind', { enum: TEST_KINDS }).notNull(),
+    sampleType: text('sample_type', { enum: SAMPLE_TYPES }),
+    collectedAt: at('collected_at').notNull(),
+    resultedAt: at('resulted_at').notNull(),
+    siteProvinceCode: varchar('site_province_code', { length: 2 }),
+    siteId: uuid('site_id'),
+    result: text('result', { enum: TEST_OUTCOMES }).notNull(),
+    ctValue: real('ct_value'),
+    retestRequired: boolean('retest_required').notNull(),
+    recordedAt: at('recorded_at').notNull(),
+    supersededAt: at('superseded_at').notNull().defaultNow(),
+  },
+  (t) => [unique('test_result_revisions_result_revision_key').on(t.testResultId, t.revision)],
+);
+
+/**
+ * The audit trail of reads of test results: the `audit_records` table shared by every subgraph
+ * that audits reads of a person (subgraphs/shared/audit-table.ts), here in the testing database.
+ */
+export { auditRecords } from '../../shared/audit-table.ts';

@@ -1,0 +1,18 @@
+import type { AuditRepository } from '../../shared/audit.ts';
+import type { Identity } from '../../shared/identity.ts';
+import type { TestResultAuditTrail } from '../audit.ts';
+import type { TestingLoaders } from '../loaders.ts';
+import type { TestingReader } from '../reader.ts';
+import type { TestingRepositories } from '../repositories/index.ts';
+
+export interface TestingContext {
+  identity: Identity;
+  repos: TestingRepositories;
+  loaders: TestingLoaders;
+  /** Every read of test results: single reads decided by the policy, lists, and their audit (reader.ts). */
+  reader: TestingReader;
+  /** This request's audit records, written before the response leaves (shared/audit.ts). */
+  audit: TestResultAuditTrail;
+  /** The testing database's audit trail. */
+  auditRecords: AuditRepository;
+}

@@ -1,0 +1,18 @@
+import { DateTime } from '../../shared/scalars.ts';
+import type { Resolvers } from '../../shared/subgraph.ts';
+import type { TestingContext } from './context.ts';
+import { Mutation } from './Mutation.ts';
+import { Person } from './Person.ts';
+import { Query } from './Query.ts';
+import { TestResult, TestResultRevision } from './TestResult.ts';
+
+export type { TestingContext } from './context.ts';
+
+export const resolvers: Resolvers<TestingContext> = {
+  DateTime,
+  Query,
+  Mutation,
+  Person,
+  TestResult,
+  TestResultRevision,
+};
