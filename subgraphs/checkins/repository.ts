@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import { and, desc, asc, eq, gte, isNull, lte, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './db/schema.ts';
@@ -10,6 +10,7 @@ import { isInFuture, isUuid, PROVINCE_CODE, truncate, WARD_CODE } from '../share
 import { maxStayMs, validateExposureRule, type ExposureRule } from './rule.ts';
 import { EVERY_ROW, type RowFilter } from './access.ts';
 import { joinedArray, textArray, uuidArray } from '../shared/sql.ts';
+import { ReservedTransaction } from '../shared/db.ts';
 import { isoInstant } from '../shared/scalars.ts';
 import { candidateRanges, earliestContacts, type SubjectVisit } from './first-contacts.ts';
 
@@ -631,7 +632,7 @@ export class CheckInRepository {
    * Stores new rows with COPY … FROM STDIN: one statement, all or nothing, and PostgreSQL's
    * fastest way in (it fills each partition's pages in bulk, where INSERT … SELECT goes row by
    * row; see tests/bench/ingest.bench.ts). Its transaction commits once the COPY is done and
-   * `keep` says yes. 'stored': every row was stored. 'withdrawn': `keep` said no, or not within
+   * `keep` says yes. 'stored': every row was stored. 'withdrawn': `keep` said no or failed, or not within
    * LOOK_UP_WAIT_MS; nothing was stored. 'refused': the server refused the COPY and nothing was stored (a row whose
    * (id, checked_in_at) is already there; the caller's INSERT then skips it, or raises any other
    * error). 'unavailable': not a pooled postgres.js handle; the caller's INSERT does the same, slower.
@@ -641,40 +642,54 @@ export class CheckInRepository {
     if (typeof client?.reserve !== 'function') return 'unavailable';
     if (rows.length === 0) return 'stored';
     const data = copyData(rows);
-    const connection = await client.reserve();
+    // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never
+    // settles a COPY writable that the server rejects after CopyDone, and the error goes nowhere
+    // (porsager/postgres#1173, fix pending in #1183). The transaction is then aborted, and
+    // COMMIT answers ROLLBACK instead of failing.
+    const transaction = await ReservedTransaction.begin(client);
+    if (!transaction) return 'unavailable';
     try {
-      // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never
-      // settles a COPY writable that the server rejects after CopyDone, and the error goes nowhere
-      // (porsager/postgres#1173, fix pending in #1183). The transaction is then aborted, and
-      // COMMIT answers ROLLBACK instead of failing.
-      await connection`begin`;
-      const stream = await connection`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable();
-      stream.on('error', () => {}); // reported through the transaction below
+      const stream = await transaction.run(() => transaction.sql`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable());
+      let failed: unknown = null;
+      stream.on('error', (error) => (failed = error)); // a refusal is reported through the transaction below
       for (const piece of data.slice(0, -1)) stream.write(piece);
-      await new Promise<void>((resolve) => stream.write(data.at(-1)!, () => resolve()));
+      await transaction.run(
+        () =>
+          new Promise<void>((resolve) => {
+            stream.write(data.at(-1)!, () => resolve());
+            stream.once('close', resolve); // destroyed: refused, or the connection failed
+          }),
+      );
+      // The server refuses a COPY with an error on an open connection; any other error is the connection's.
+      if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
       stream.end();
-      const end = (await within(keep, LOOK_UP_WAIT_MS)) === true ? 'commit' : 'rollback';
-      const ended = await this.afterCopy(connection, end);
+      // A failed look-up withdraws the rows too; the caller then reports its error.
+      const end = (await within(keep, LOOK_UP_WAIT_MS).catch(() => false)) === true ? 'commit' : 'rollback';
+      const ended = await this.afterCopy(transaction, end);
       if (end === 'rollback') return 'withdrawn';
       return ended === 'COMMIT' ? 'stored' : 'refused';
     } catch (error) {
-      await connection`rollback`.catch(() => {});
+      await transaction.rollback(error);
       throw error;
     } finally {
-      connection.release();
+      transaction.release();
     }
   }
 
   /**
-   * Ends the transaction of the COPY just ended on `connection`; the command tag it answers
-   * (COMMIT, or ROLLBACK when the COPY failed). postgres.js refuses to queue a statement while its
-   * COPY stream is still open, which ends as soon as end()'s CopyDone is on its way.
+   * Ends the transaction of the COPY just ended; the command tag it answers (COMMIT, or ROLLBACK
+   * when the COPY failed). postgres.js refuses to queue a statement while its COPY stream is still
+   * open, which ends as soon as end()'s CopyDone is on its way. Each attempt follows a timer, not
+   * setImmediate: postgres.js sends a short statement from a setImmediate of its own, and one
+   * queued from the check phase waits for the next, so a socket closing in between leaves that
+   * connection unable to send anything after it reconnects (src/connection.js closed() cancels
+   * the immediate but keeps its handle: write() never schedules another).
    */
-  private async afterCopy(connection: postgres.ReservedSql, end: 'commit' | 'rollback'): Promise<string> {
+  private async afterCopy(transaction: ReservedTransaction, end: 'commit' | 'rollback'): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
       try {
-        const result = end === 'commit' ? await connection`commit` : await connection`rollback`;
+        const result = await transaction.run(() => (end === 'commit' ? transaction.sql`commit` : transaction.sql`rollback`));
         return result.command;
       } catch (error) {
         if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;

@@ -65,9 +65,114 @@ export interface Database<TSchema extends Record<string, unknown>> {
  * statement (measured: 450 ms of a 1.9 s F2 search at 10M check-ins, about 20 ms per batch).
  */
 export function connect<TSchema extends Record<string, unknown>>(url: string, schema: TSchema, max = 10): Database<TSchema> {
+  surviveFailedTypeReads();
   // Each statement counted and timed (hub_db_*), and a span when tracing is on.
   const sql = instrumentSql(postgres(url, { max, ...quiet, connection: { jit: 'off' } }), new URL(url).pathname.slice(1));
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * postgres.js 3.4 reads the server's array types as each new connection's first statement and drops
+ * the promise of that read (src/connection.js ReadyForQuery → fetchArrayTypes; porsager/postgres#1192):
+ * when the read fails (its connection lost in a PostgreSQL restart, a statement timeout), the
+ * rejection reaches no handler, and a process with no listener for unhandled rejections ends. In
+ * such a process those rejections alone are let go (the pool reconnects when next used), and any
+ * other is raised as Node raises it; a process that listens already decides for itself (a test
+ * runner). fetch_types: false is no way out: reserve() then never settles on a connection it opens
+ * (porsager/postgres#751). tests/support/type-read-failure.ts checks this.
+ */
+function surviveFailedTypeReads(): void {
+  if (process.listenerCount('unhandledRejection') > 0) return;
+  process.on('unhandledRejection', (reason) => {
+    if (isFailedTypeRead(reason)) return;
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
+  });
+}
+
+/** Whether an unhandled rejection is postgres.js's failed read of the array types (surviveFailedTypeReads). */
+export function isFailedTypeRead(reason: unknown): boolean {
+  return /\bb\.typarray\b[\s\S]*\bpg_catalog\.pg_type\b/.test(String((reason as { query?: unknown } | null)?.query));
+}
+
+/**
+ * A transaction on a reserved connection of a pool, which stays safe when the connection is lost
+ * (a PostgreSQL restart, pg_terminate_backend). postgres.js 3.4 does not guard a reserved
+ * connection whose socket has closed: a statement sent on it is written into the null socket from
+ * a setImmediate (src/connection.js nextWrite: an uncaught TypeError, the process ends), release()
+ * puts it back among the open connections, where the next query does the same, and a statement
+ * sent between a reset's error and the socket's close is never settled. So no statement is sent
+ * once the loss is known, every answer is awaited against the loss, and release() leaves a lost
+ * connection to the pool, which already counts it closed. The loss is learnt as postgres.js's own
+ * begin() learns it: the query option `onexecute` hands over the connection BEGIN runs on, whose
+ * `onclose` the pool calls when it closes (src/index.js; the test
+ * tests/integration/checkins-connection-loss.test.ts fails should that change).
+ */
+export class ReservedTransaction {
+  #lost: Error | null = null;
+  #connection: PostgresConnection | null = null;
+  readonly #closed: Promise<never>;
+  readonly #onclose: (error: Error) => void;
+
+  private constructor(readonly sql: postgres.ReservedSql) {
+    let reject!: (error: Error) => void;
+    this.#closed = new Promise<never>((_, r) => (reject = r));
+    this.#closed.catch(() => {});
+    this.#onclose = (error) => reject((this.#lost = error));
+  }
+
+  /** BEGIN on a reserved connection; null when postgres.js did not hand the connection over (nothing is then reserved). */
+  static async begin(client: postgres.Sql): Promise<ReservedTransaction | null> {
+    const transaction = new ReservedTransaction(await client.reserve());
+    const onexecute = (connection: PostgresConnection) => {
+      transaction.#connection = connection;
+      connection.onclose = transaction.#onclose;
+      return true; // carry on (false would mark the connection full)
+    };
+    try {
+      await transaction.run(() => transaction.sql.unsafe('begin', [], { onexecute } as postgres.UnsafeQueryOptions));
+    } catch (error) {
+      await transaction.rollback(error);
+      transaction.release();
+      throw error;
+    }
+    if (transaction.#connection) return transaction;
+    await transaction.sql`rollback`.catch(() => {});
+    transaction.sql.release();
+    return null;
+  }
+
+  /** The error the connection was lost with; null while it is open. */
+  get lost(): Error | null {
+    return this.#lost;
+  }
+
+  /** What `send` sends and awaits (a statement, a write), unless the connection is lost first: then the loss's error. */
+  run<T>(send: () => PromiseLike<T>): Promise<T> {
+    if (this.#lost) return Promise.reject(this.#lost);
+    return Promise.race([send(), this.#closed]);
+  }
+
+  /**
+   * Rolls back after `cause`, unless the connection is lost. A reset reports its error a turn of
+   * the event loop before the socket closes: after an error the server did not send, the close
+   * is awaited (briefly) rather than a ROLLBACK sent into the dying socket.
+   */
+  async rollback(cause: unknown): Promise<void> {
+    const answered = cause instanceof postgres.PostgresError && cause.severity !== 'FATAL' && cause.severity !== 'PANIC';
+    if (!answered) await Promise.race([this.#closed, new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => {});
+    if (!this.#lost) await this.run(() => this.sql`rollback`).catch(() => {});
+  }
+
+  /** Gives the connection back to the pool; a lost one is the pool's already. */
+  release(): void {
+    if (this.#connection?.onclose === this.#onclose) this.#connection.onclose = null;
+    if (!this.#lost) this.sql.release();
+  }
+}
+
+/** What ReservedTransaction uses of postgres.js's connection object. */
+interface PostgresConnection {
+  onclose?: ((error: Error) => void) | null;
 }
 
 /** Creates, migrates and connects a subgraph's database in one step, as every service does at start. */
