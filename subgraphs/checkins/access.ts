@@ -4,7 +4,7 @@ import { isUuid } from '../shared/validate.ts';
 /**
  * Which check-ins and exposures a caller may read: the one place the checkins subgraph decides it.
  * Pure (no I/O): `decide` turns the caller into two row filters, which the repositories put into
- * their SQL (repository.ts, `visibleCheckIns`), so rows outside them never leave the database.
+ * their SQL (repositories/check-in-rows.ts, `visibleCheckIns`), so rows outside them never leave the database.
  * The province of a check-in is its venue's province (`venues.province_code`); an exposure is
  * two check-ins at one venue, so it has that venue's province too.
  *

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { AuditTrail } from '../shared/audit.ts';
 import { isOnlyRootField, selectsAnywhereBelow } from '../shared/selection.ts';
-import type { CheckInDto, ExposureDto } from './repository.ts';
+import type { CheckInDto, ExposureDto } from './repositories/index.ts';
 
 /**
  * Audit of reads of people's movements in the checkins subgraph (the shared audit,

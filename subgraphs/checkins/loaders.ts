@@ -1,13 +1,7 @@
 import type DataLoader from 'dataloader';
 import { manyByKey, oneByKey, perArguments } from '../shared/loaders.ts';
 import type { CheckinsAccess } from './access.ts';
-import type { CheckInDto, CheckInRepository, ExposureDto, ExposureQuery, ExposureRepository, TimeWindow, VenueRepository } from './repository.ts';
-
-export interface CheckinsRepositories {
-  venues: VenueRepository;
-  checkIns: CheckInRepository;
-  exposures: ExposureRepository;
-}
+import type { CheckInDto, CheckinsRepositories, ExposureDto, ExposureQuery, TimeWindow } from './repositories/index.ts';
 
 const stamp = (at: Date | null): string => (at ? at.toISOString() : '');
 

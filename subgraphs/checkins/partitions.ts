@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { sqlState, type CheckinsDb } from './repository.ts';
+import type { CheckinsDb } from './db/models.ts';
+import { sqlState } from '../shared/sql.ts';
 import { DEFAULT_EXPOSURE_RULE } from './rule.ts';
 
 /**

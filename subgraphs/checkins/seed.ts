@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { DEMO_VENUES, demoCheckIns } from '../shared/demo.ts';
 import * as schema from './db/schema.ts';
-import type { CheckinsDb } from './repository.ts';
+import type { CheckinsDb } from './db/models.ts';
 
 /**
  * The demo venues and check-ins (see subgraphs/shared/demo.ts), with times relative to `now`.

@@ -9,7 +9,8 @@ import { schemaFile } from '../catalog.ts';
 import { decide } from './access.ts';
 import { MovementAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
-import { CheckInRepository, ExposureRepository, VenueRepository, type CheckinsDb } from './repository.ts';
+import type { CheckinsDb } from './db/models.ts';
+import { createRepositories } from './repositories/index.ts';
 import { resolvers, type CheckinsContext } from './resolvers/index.ts';
 import { DEFAULT_EXPOSURE_RULE, type ExposureRule } from './rule.ts';
 import { CheckinPartitions, DEFAULT_DAYS_AHEAD } from './partitions.ts';
@@ -28,11 +29,7 @@ export interface CheckinsOptions {
 /** The checkins subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
 export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}): SubgraphDefinition<CheckinsContext> {
   const rule = options.rule ?? DEFAULT_EXPOSURE_RULE;
-  const repos = {
-    venues: new VenueRepository(db),
-    checkIns: new CheckInRepository(db, rule),
-    exposures: new ExposureRepository(db, rule),
-  };
+  const repos = createRepositories(db, rule);
   const auditRecords = new AuditRepository(db);
   const logger = options.logger ?? createLogger('checkins', 'silent');
   return {

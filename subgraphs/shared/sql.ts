@@ -1,5 +1,16 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 
+/** The SQLSTATE of a failed query (drizzle wraps postgres.js's error in its own, as `cause`). */
+export function sqlState(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.cause?.code === 'string' ? e.cause.code : '';
+}
+
+/** Raw `db.execute` rows carry timestamps as PostgreSQL text (drizzle turns off postgres.js date parsing). */
+export const toDate = (value: string | Date): Date => (value instanceof Date ? value : new Date(value));
+export const toDateOrNull = (value: string | Date | null): Date | null => (value === null ? null : toDate(value));
+
 /**
  * Keys as ONE array parameter. drizzle's `inArray` binds one parameter per key, and building a
  * statement with thousands of them cost more CPU than PostgreSQL spent running it (profiled: the

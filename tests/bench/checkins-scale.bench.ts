@@ -12,7 +12,8 @@
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { CheckinPartitions } from '../../subgraphs/checkins/partitions.ts';
-import { CheckInRepository, ExposureRepository } from '../../subgraphs/checkins/repository.ts';
+import { CheckInBatchRepository, CheckInRepository, ExposureRepository } from '../../subgraphs/checkins/repositories/index.ts';
+import { checkBatch, checkExposureQuery } from '../../subgraphs/checkins/validation.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
 import { connect, databaseUrl, dropDatabase, ensureDatabase, migrateDatabase } from '../../subgraphs/shared/db.ts';
@@ -48,8 +49,9 @@ try {
   try {
     const exposures = new ExposureRepository(database.db, DEFAULT_EXPOSURE_RULE);
     const checkIns = new CheckInRepository(database.db, DEFAULT_EXPOSURE_RULE);
+    const batches = new CheckInBatchRepository(database.db, DEFAULT_EXPOSURE_RULE);
     // A case's infectious window: the last 14 days.
-    const window = exposures.query({ from: new Date(end.getTime() - 14 * 86_400_000), to: end });
+    const window = checkExposureQuery({ from: new Date(end.getTime() - 14 * 86_400_000), to: end }, exposures.rule);
     const typical = typicalPersonIds(200, sizes.people);
     let k = 0;
     const f1Typical = await measure(() => exposures.forPeople([typical[k++ % typical.length]!], window), 200);
@@ -105,7 +107,7 @@ try {
         checkedOutAt: null,
       }));
     let round = 0;
-    const ingest = await measure(() => checkIns.record(recent(round++), end), 10, 2);
+    const ingest = await measure(() => batches.record(checkBatch(recent(round++), end), end), 10, 2);
     console.log(`recordCheckIns, 5000 rows into ${n} rows: ${fmt(ingest)} = ${Math.round(5_000 / (ingest.p50 / 1000))} rows/s at p50`);
 
     // The maintenance job's work at this size.

@@ -16,7 +16,8 @@
 import postgres from 'postgres';
 import { startHub } from '../../hub/launch.ts';
 import { CheckinPartitions } from '../../subgraphs/checkins/partitions.ts';
-import { CheckInRepository, MAX_BATCH_SIZE } from '../../subgraphs/checkins/repository.ts';
+import { CheckInBatchRepository } from '../../subgraphs/checkins/repositories/index.ts';
+import { checkBatch, MAX_BATCH_SIZE } from '../../subgraphs/checkins/validation.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
 import { databaseName, databaseUrl, openSubgraphDatabase } from '../../subgraphs/shared/db.ts';
@@ -188,10 +189,13 @@ try {
     console.log(`retried batches       : ${duplicates} duplicates in ${(retryMs / 1000).toFixed(2)} s = ${rate(duplicates, retryMs)} rows/s`);
 
     // Where the time goes: the repository alone (no HTTP, no GraphQL), one batch at a time.
-    const repo = new CheckInRepository(checkinsDb, DEFAULT_EXPOSURE_RULE);
+    const repo = new CheckInBatchRepository(checkinsDb, DEFAULT_EXPOSURE_RULE);
     const fresh = makeRows(BATCH * 4, now, 'fe').map((r) => ({ ...r, checkedInAt: new Date(r.checkedInAt), checkedOutAt: r.checkedOutAt ? new Date(r.checkedOutAt) : null }));
     const repoStarted = performance.now();
-    for (let i = 0; i < fresh.length; i += BATCH) await repo.record(fresh.slice(i, i + BATCH));
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      const at = new Date();
+      await repo.record(checkBatch(fresh.slice(i, i + BATCH), at), at);
+    }
     const repoMs = performance.now() - repoStarted;
     console.log(`repository.record     : ${fresh.length} rows in ${(repoMs / 1000).toFixed(2)} s = ${rate(fresh.length, repoMs)} rows/s (one batch at a time, no HTTP)`);
   } finally {

@@ -13,7 +13,8 @@ import { startHub } from '../../hub/launch.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { ExposureRepository } from '../../subgraphs/checkins/repository.ts';
+import { ExposureRepository } from '../../subgraphs/checkins/repositories/index.ts';
+import { checkExposureQuery } from '../../subgraphs/checkins/validation.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
@@ -77,7 +78,7 @@ try {
   let i = 0;
   const f1Sizes: number[] = [];
   const viaSql = await measure(async () => {
-    const rows = await repo.forPeople([typical[i++ % typical.length]!], repo.query({ from, to: now, minOverlapMinutes: MIN }));
+    const rows = await repo.forPeople([typical[i++ % typical.length]!], checkExposureQuery({ from, to: now, minOverlapMinutes: MIN }, repo.rule));
     f1Sizes.push(rows.length);
   }, 300);
   i = 0;
@@ -156,9 +157,9 @@ try {
     graphProcessRuns.push(performance.now() - t);
     // The same two look-ups on the subgraph's repository (no HTTP, no GraphQL): what the graph adds.
     t = performance.now();
-    const f1Rows = await repo.forPeople([f0], repo.query({ from, to: now, minOverlapMinutes: MIN }));
+    const f1Rows = await repo.forPeople([f0], checkExposureQuery({ from, to: now, minOverlapMinutes: MIN }, repo.rule));
     const firstExposure = earliestByContact(f1Rows.map((e) => [e.contactPersonId, e.overlapStart] as const));
-    await repo.firstContactsOf([...firstExposure].map(([personId, at]) => ({ personId, from: at })), { ...repo.query({ to: now, minOverlapMinutes: MIN }), excludeContacts: [f0, ...firstExposure.keys()] });
+    await repo.firstContactsOf([...firstExposure].map(([personId, at]) => ({ personId, from: at })), { ...checkExposureQuery({ to: now, minOverlapMinutes: MIN }, repo.rule), excludeContacts: [f0, ...firstExposure.keys()] });
     repoRuns.push(performance.now() - t);
     counts = { f1: rows.filter((r) => r.degree === 'F1').length, f2: rows.filter((r) => r.degree === 'F2').length, graphF1: viaGraph.f1, graphF2: viaGraph.f2 };
   }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import postgres from 'postgres';
 import type { BaseContext } from '@apollo/server';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
-import { MAX_BATCH_SIZE } from '../../subgraphs/checkins/repository.ts';
+import { MAX_BATCH_SIZE } from '../../subgraphs/checkins/validation.ts';
 import { isFailedTypeRead, openSubgraphDatabase, ReservedTransaction } from '../../subgraphs/shared/db.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';

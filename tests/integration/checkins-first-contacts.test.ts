@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
-import { ExposureRepository } from '../../subgraphs/checkins/repository.ts';
+import { ExposureRepository } from '../../subgraphs/checkins/repositories/index.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
 import postgres from 'postgres';
-import { MAX_BATCH_SIZE } from '../../subgraphs/checkins/repository.ts';
+import { MAX_BATCH_SIZE } from '../../subgraphs/checkins/validation.ts';
 import { partitionName } from '../../subgraphs/checkins/partitions.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { CheckInRepository } from '../../subgraphs/checkins/repository.ts';
+import { CheckInBatchRepository, CheckInRepository } from '../../subgraphs/checkins/repositories/index.ts';
+import { checkBatch } from '../../subgraphs/checkins/validation.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import { DEFAULT_PARTITION, partitionName } from '../../subgraphs/checkins/partitions.ts';
 import * as tables from '../../subgraphs/checkins/db/schema.ts';
@@ -171,12 +172,13 @@ describe(`migration ${MIGRATION}`, () => {
 
     const repo = new CheckInRepository(database.db, DEFAULT_EXPOSURE_RULE);
     const batch = seeded.slice(0, 4).map((s) => ({ id: id(s.n), qrCode: s.venue === V1 ? 'VN-79-MIG-1' : 'VN-01-MIG-2', personId: s.person, checkedInAt: s.at, checkedOutAt: s.out }));
-    expect(await repo.record(batch, now)).toEqual({ accepted: 0, duplicates: 4, rejected: [] });
+    const batches = new CheckInBatchRepository(database.db, DEFAULT_EXPOSURE_RULE);
+    expect(await batches.record(checkBatch(batch, now), now)).toEqual({ accepted: 0, duplicates: 4, rejected: [] });
     // The same id for someone else, at the same time or a little later, is a conflict, not a new check-in.
-    const reused = await repo.record([
+    const reused = await batches.record(checkBatch([
       { ...batch[0]!, personId: P2 },
       { ...batch[1]!, personId: P2, checkedInAt: new Date(seeded[1]!.at.getTime() + 5 * 60_000) },
-    ], now);
+    ], now), now);
     expect(reused).toMatchObject({ accepted: 0, duplicates: 0 });
     expect(reused.rejected.map((r) => [r.index, r.code])).toEqual([[0, 'ID_CONFLICT'], [1, 'ID_CONFLICT']]);
     // A scan retried without `at` (so stamped now) finds the migrated check-in of an hour ago.

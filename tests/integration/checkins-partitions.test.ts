@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
-import { CheckInRepository } from '../../subgraphs/checkins/repository.ts';
+import { CheckInRepository } from '../../subgraphs/checkins/repositories/index.ts';
 import { CheckinPartitions, DEFAULT_PARTITION, partitionName, runCheckinsMaintenance } from '../../subgraphs/checkins/partitions.ts';
 import { DEFAULT_EXPOSURE_RULE } from '../../subgraphs/checkins/rule.ts';
 import { connect } from '../../subgraphs/shared/db.ts';

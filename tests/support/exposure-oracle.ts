@@ -1,4 +1,4 @@
-import type { ExposureQuery } from '../../subgraphs/checkins/repository.ts';
+import type { ExposureQuery } from '../../subgraphs/checkins/repositories/index.ts';
 import type { ExposureRule } from '../../subgraphs/checkins/rule.ts';
 
 // ---------------------------------------------------------------------------------------------

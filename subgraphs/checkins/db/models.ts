@@ -1,6 +1,10 @@
-import type { checkIns, venues } from './schema.ts';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type * as schema from './schema.ts';
 
-export type VenueRow = typeof venues.$inferSelect;
-export type NewVenueRow = typeof venues.$inferInsert;
-export type CheckInRow = typeof checkIns.$inferSelect;
-export type NewCheckInRow = typeof checkIns.$inferInsert;
+/** The drizzle handle of the checkins database. */
+export type CheckinsDb = PostgresJsDatabase<typeof schema>;
+
+export type VenueRow = typeof schema.venues.$inferSelect;
+export type NewVenueRow = typeof schema.venues.$inferInsert;
+export type CheckInRow = typeof schema.checkIns.$inferSelect;
+export type NewCheckInRow = typeof schema.checkIns.$inferInsert;

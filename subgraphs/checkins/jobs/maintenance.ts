@@ -1,7 +1,7 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from '../../shared/logger.ts';
 import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
-import type { CheckinsDb } from '../repository.ts';
+import type { CheckinsDb } from '../db/models.ts';
 import { runCheckinsMaintenance, type CheckinsMaintenanceOptions } from '../partitions.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ExposureDto } from '../repository.ts';
+import type { ExposureDto } from '../repositories/index.ts';
 import type { CheckinsContext } from './context.ts';
 import { venueOf } from './venue-of.ts';
 

@@ -1,4 +1,5 @@
 import { requireUuid } from '../../shared/validate.ts';
+import { checkExposureQuery, checkWindow } from '../validation.ts';
 import type { CheckinsContext } from './context.ts';
 
 interface PersonRef {
@@ -10,11 +11,11 @@ export const Person = {
   __resolveReference: (ref: PersonRef) => ({ id: requireUuid(ref.id, 'id') }),
   // Each returned row is a read of its person (and an exposure's, of its contact too): audit.ts.
   checkIns: async (p: PersonRef, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) => {
-    const rows = await ctx.loaders.checkInsOf(ctx.checkIns.window(args)).load(p.id.toLowerCase());
+    const rows = await ctx.loaders.checkInsOf(checkWindow(args)).load(p.id.toLowerCase());
     return ctx.audit.checkInsRead(rows);
   },
   exposures: async (p: PersonRef, args: { from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null }, ctx: CheckinsContext) => {
-    const rows = await ctx.loaders.exposuresOf(ctx.exposures.query(args)).load(p.id.toLowerCase());
+    const rows = await ctx.loaders.exposuresOf(checkExposureQuery(args, ctx.exposures.rule)).load(p.id.toLowerCase());
     return ctx.audit.exposuresRead(rows);
   },
 };

@@ -4,7 +4,8 @@ import { requireUuid } from '../../shared/validate.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { mayReadMovementAuditTrail } from '../access.ts';
 import { isOnlyAuditedRead } from '../audit.ts';
-import type { ExposureDto } from '../repository.ts';
+import type { ExposureDto } from '../repositories/index.ts';
+import { checkExposureQuery } from '../validation.ts';
 import type { CheckinsContext } from './context.ts';
 
 /**
@@ -31,7 +32,7 @@ export const Query = {
     if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
     const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    return audited(ctx.exposures.forPeople(ids, { ...ctx.exposures.query(args), excludeContacts: excluded }, ctx.access.exposures), ctx, info);
+    return audited(ctx.exposures.forPeople(ids, { ...checkExposureQuery(args, ctx.exposures.rule), excludeContacts: excluded }, ctx.access.exposures), ctx, info);
   },
   firstContactsOf: (
     _: unknown,
@@ -48,7 +49,7 @@ export const Query = {
       if (!from.has(id) || at < from.get(id)!) from.set(id, at);
     });
     const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    const query = { ...ctx.exposures.query({ to, minOverlapMinutes }), excludeContacts: excluded };
+    const query = { ...checkExposureQuery({ to, minOverlapMinutes }, ctx.exposures.rule), excludeContacts: excluded };
     return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx, info);
   },
   movementAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: CheckinsContext) => {

@@ -1,5 +1,6 @@
 import { requireUuid } from '../../shared/validate.ts';
-import type { VenueDto } from '../repository.ts';
+import type { VenueDto } from '../repositories/index.ts';
+import { checkWindow } from '../validation.ts';
 import type { CheckinsContext } from './context.ts';
 
 export const Venue = {
@@ -9,7 +10,7 @@ export const Venue = {
   registeredAt: (v: VenueDto) => v.createdAt,
   // Each returned visit is a read of its person's check-ins (audit.ts).
   checkIns: async (v: VenueDto, args: { from?: Date | null; to?: Date | null }, ctx: CheckinsContext) => {
-    const rows = await ctx.loaders.venueCheckInsOf(ctx.checkIns.window(args)).load(v.id);
+    const rows = await ctx.loaders.venueCheckInsOf(checkWindow(args)).load(v.id);
     return ctx.audit.checkInsRead(rows);
   },
 };

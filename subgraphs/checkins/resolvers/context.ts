@@ -3,7 +3,7 @@ import type { Identity } from '../../shared/identity.ts';
 import type { CheckinsAccess } from '../access.ts';
 import type { MovementAuditTrail } from '../audit.ts';
 import type { CheckinsLoaders } from '../loaders.ts';
-import type { CheckInRepository, ExposureRepository, VenueRepository } from '../repository.ts';
+import type { CheckInBatchRepository, CheckInRepository, ExposureRepository, VenueRepository } from '../repositories/index.ts';
 
 export interface CheckinsContext {
   identity: Identity;
@@ -11,6 +11,7 @@ export interface CheckinsContext {
   access: CheckinsAccess;
   venues: VenueRepository;
   checkIns: CheckInRepository;
+  checkInBatches: CheckInBatchRepository;
   exposures: ExposureRepository;
   loaders: CheckinsLoaders;
   /** This request's audit records (audit.ts), written before the response leaves (shared/audit.ts); null when audit is off. */

@@ -10,7 +10,7 @@ import { Venue } from './Venue.ts';
 
 export type { CheckinsContext };
 
-// Result unions resolve by the `__typename` the repository puts on each result object.
+// Result unions resolve by the `__typename` on each result object (put by the repository, or by Mutation for an input validation.ts refuses).
 export const resolvers: Resolvers<CheckinsContext> = {
   DateTime,
   Query,

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { hubError } from '../../shared/errors.ts';
 import { selectsOnly } from '../../shared/selection.ts';
-import type { VenueDto } from '../repository.ts';
+import type { VenueDto } from '../repositories/index.ts';
 import type { CheckinsContext } from './context.ts';
 
 const onlyId = selectsOnly('Venue', ['id']);

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import * as schema from '../db/schema.ts';
+import type { CheckinsDb, VenueRow } from '../db/models.ts';
+import type { RegisterVenueInput } from '../validation.ts';
+import { textArray, uuidArray } from '../../shared/sql.ts';
+import { truncate } from '../../shared/validate.ts';
+
+export type VenueDto = VenueRow;
+
+/** Result objects carry the SDL type name, so a union resolves without a switch. */
+export type RegisterVenueResult =
+  | { __typename: 'VenueRegistered'; venue: VenueDto }
+  | { __typename: 'InvalidVenue'; message: string; field: string }
+  | { __typename: 'QrCodeTaken'; message: string; qrCode: string };
+
+/** Venues and their QR codes. */
+export class VenueRepository {
+  constructor(private readonly db: CheckinsDb) {}
+
+  byIds(ids: readonly string[]): Promise<VenueDto[]> {
+    return this.db.select().from(schema.venues).where(sql`${schema.venues.id} = any(${uuidArray(ids)})`);
+  }
+
+  byQrCodes(qrCodes: readonly string[]): Promise<VenueDto[]> {
+    return this.db.select().from(schema.venues).where(sql`${schema.venues.qrCode} = any(${textArray(qrCodes)})`);
+  }
+
+  /**
+   * Registers a venue. Insert-or-nothing on both the id and the QR code, so a retried registration
+   * returns the venue and a taken QR code is reported without relying on a failed statement.
+   * The input has passed validation.ts `venueProblem`.
+   */
+  async register(input: RegisterVenueInput): Promise<RegisterVenueResult> {
+    const invalid = (field: string, message: string): RegisterVenueResult => ({ __typename: 'InvalidVenue', message, field });
+    const row = {
+      id: input.id?.toLowerCase() ?? randomUUID(),
+      name: input.name.trim(),
+      category: input.category,
+      wardCode: input.wardCode,
+      provinceCode: input.provinceCode,
+      qrCode: input.qrCode,
+    };
+    const [inserted] = await this.db.insert(schema.venues).values(row).onConflictDoNothing().returning();
+    if (inserted) return { __typename: 'VenueRegistered', venue: inserted };
+
+    const [existing] = await this.byIds([row.id]);
+    if (existing) {
+      const same = existing.name === row.name && existing.category === row.category && existing.wardCode === row.wardCode &&
+        existing.provinceCode === row.provinceCode && existing.qrCode === row.qrCode;
+      if (same) return { __typename: 'VenueRegistered', venue: existing };
+      return invalid('id', `A venue with id ${row.id} is already registered with other details`);
+    }
+    return { __typename: 'QrCodeTaken', message: `QR code "${truncate(row.qrCode)}" already belongs to another venue`, qrCode: row.qrCode };
+  }
+}
