@@ -12,6 +12,7 @@ import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
 import { seedTestingDemo } from '../subgraphs/testing/seed.ts';
 import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
+import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
 import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
@@ -91,6 +92,8 @@ export interface Hub {
   metricsUrl?: string;
   queues: QueueBackend;
   maintenance: CheckinsMaintenanceJobs;
+  /** The testing jobs: positive results judged against the confirmation rules. */
+  testingJobs: RunningTestingJobs;
   tracing: RunningTracingJobs;
   provinceRegistryFile: string;
   gateway: GatewayService;
@@ -181,6 +184,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       'tracing',
     );
     const maintenance = await startJobs(checkinsJobs, 'checkins');
+    // Positive results confirm cases through the graph: workers start with the tracing ones, below.
+    const testing = await startJobs(createTestingJobsModule({ workers: false }), 'testing');
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
@@ -206,7 +211,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
     const gatewayBase = await gateway.listen(options.ports === 'random' ? 0 : (options.gatewayPort ?? 4000), host);
     gatewayUrl = `${gatewayBase}/graphql`;
-    if (options.tracingWorkers !== false) tracing.startWorkers();
+    if (options.tracingWorkers !== false) {
+      tracing.startWorkers();
+      testing.startWorkers();
+    }
     const metricsServer = options.production && options.metricsPort !== undefined ? createOpsServer({ '/metrics': metricsRoute }, logger) : undefined;
     const metricsUrl = metricsServer ? `${await listen(metricsServer, options.metricsPort ?? 0, host)}/metrics` : undefined;
 
@@ -219,6 +227,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ...(metricsUrl ? { metricsUrl } : {}),
       queues,
       maintenance,
+      testingJobs: testing,
       tracing,
       provinceRegistryFile,
       gateway,

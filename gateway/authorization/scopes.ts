@@ -14,12 +14,13 @@ export const SCOPES = {
   'checkins:write': 'Mutation.checkIn, Mutation.checkOut, Mutation.recordCheckIns',
   'exposures:read': 'Query.exposuresOf, Query.firstContactsOf, Person.checkIns, Person.exposures, Venue.checkIns',
   'cases:read': 'Query.case, Query.cases, Query.contact, Person.cases, Person.contactStatus',
-  'cases:write': 'Mutation.confirmCase',
+  'cases:write': 'Mutation.confirmCase, Mutation.rejectCase',
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
   'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
   'tests:read': 'Query.testResult, Person.testResults, Person.latestTest (TestResult wherever reached)',
   'tests:write': 'Mutation.recordTestResults',
+  'schedules:write': 'Mutation.scheduleTests',
   'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers)',
 } as const;
 
@@ -48,9 +49,10 @@ export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
   tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read'],
   // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write.
   citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read'],
-  // What the tracing worker asks the graph: exposuresOf, people (home provinces, and confirmCase's
-  // check that the person exists) and acceptTracingTasks.
-  service: ['people:read', 'exposures:read', 'tasks:write'],
+  // What the workers ask the graph: exposuresOf, people (home provinces, and confirmCase's check
+  // that the person exists), acceptTracingTasks and scheduleTests (tracing runs), confirmCase
+  // (the testing jobs' automatic cases, and which case their result joined: cases:read).
+  service: ['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write'],
   partner: [],
 };
 

@@ -10,12 +10,13 @@ import { AuditTrail } from '../shared/audit.ts';
  * | `testResult`  | one result by id: `testResult`, a `TestResult` reference (`_entities`)      |
  * | `testResults` | `Person.testResults` (recorded even when none is visible)                   |
  * | `latestTest`  | `Person.latestTest` (recorded even when there is none)                      |
+ * | `testSchedule`| `Person.testSchedule` (recorded even when none is visible)                  |
  *
  * A single read the policy refuses is a DENIED record, as is a lab's refused list; rows a list
  * left out were never read and leave no record. `recordTestResults` returns counts, not results:
  * it is not a read.
  */
-export const TEST_RESULT_FIELDS = ['testResult', 'testResults', 'latestTest'] as const;
+export const TEST_RESULT_FIELDS = ['testResult', 'testResults', 'latestTest', 'testSchedule'] as const;
 export type TestResultField = (typeof TEST_RESULT_FIELDS)[number];
 
 export class TestResultAuditTrail extends AuditTrail<TestResultField> {

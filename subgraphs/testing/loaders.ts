@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { manyByKey, oneByKey } from '../shared/loaders.ts';
 import type { TestResultScope } from './access.ts';
+import { vietnamDatePlus } from './confirmation.ts';
 import type { TestResultRow } from './db/models.ts';
 import type { TestingRepositories } from './repositories/index.ts';
 
@@ -18,6 +19,10 @@ export function createLoaders(repos: TestingRepositories, scope: TestResultScope
       scope.kind === 'NONE'
         ? new DataLoader<string, TestResultRow | null>(async (keys) => keys.map(() => null))
         : oneByKey((ids: readonly string[]) => repos.results.latestByPersonIds(ids, scope), (r) => r.personId),
+    testScheduleOfPerson:
+      scope.kind === 'NONE'
+        ? none<string>()
+        : manyByKey((ids: readonly string[]) => repos.schedules.ofPeople(ids, scope, vietnamDatePlus(new Date(), 0)), (r) => r.personId),
     /** Reached only through a result the caller may read (`TestResult.history`). */
     revisions: manyByKey((ids: readonly string[]) => repos.results.revisionsOf(ids), (r) => r.testResultId),
   };

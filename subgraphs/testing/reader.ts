@@ -4,6 +4,7 @@ import { readRefusal, resultRefusal } from './access.ts';
 import type { TestResultAuditTrail } from './audit.ts';
 import type { TestResultRow } from './db/models.ts';
 import type { TestingLoaders } from './loaders.ts';
+import type { ScheduledTestRow } from './repositories/index.ts';
 
 export interface TestingReaderDeps {
   identity: Identity;
@@ -44,7 +45,15 @@ export class TestingReader {
     return row;
   }
 
-  private refuseLab(personId: string, field: 'testResults' | 'latestTest'): void {
+  /** `Person.testSchedule`: the schedules the caller may see (filtered in SQL); a read even when none is. */
+  async scheduleOf(personId: string): Promise<ScheduledTestRow[]> {
+    this.refuseLab(personId, 'testSchedule');
+    const rows = await this.deps.loaders.testScheduleOfPerson.load(personId);
+    this.deps.audit.record(personId, 'ALLOWED', ['testSchedule']);
+    return rows;
+  }
+
+  private refuseLab(personId: string, field: 'testResults' | 'latestTest' | 'testSchedule'): void {
     const refusal = readRefusal(this.deps.identity);
     if (!refusal) return;
     this.deps.audit.record(personId, 'DENIED', [field]);

@@ -10,12 +10,26 @@ import { TestResultAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
 import { TestingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
-import { resolvers, type TestingContext } from './resolvers/index.ts';
+import { resolvers, type AfterRecord, type TestingContext } from './resolvers/index.ts';
+import { testingJobs } from './jobs/index.ts';
+import { CONFIRMATION_QUEUE, confirmationJobOptions, enqueueConfirmations, type ConfirmationJob } from './jobs/confirmation.queue.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('testing'));
 
 /** The testing subgraph, built around one database handle; index.ts (or the hub launcher) starts it. */
-export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'logger'>, now: () => Date = () => new Date()): SubgraphDefinition<TestingContext> {
+export interface TestingHooks {
+  /** Queues positives for the confirmation rules (the testing jobs); without it no case is confirmed automatically. */
+  afterRecord?: AfterRecord;
+  close?: () => Promise<void>;
+}
+
+/** With the deployment's queues, `recordTestResults` queues each positive for the confirmation jobs. */
+export function hooksFrom(config: Pick<SubgraphConfig, 'queues'>): TestingHooks {
+  const queue = config.queues?.createQueue<ConfirmationJob>(CONFIRMATION_QUEUE, confirmationJobOptions);
+  return queue ? { afterRecord: (jobs) => enqueueConfirmations(queue, jobs), close: () => queue.close() } : {};
+}
+
+export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'logger'>, hooks: TestingHooks = {}, now: () => Date = () => new Date()): SubgraphDefinition<TestingContext> {
   const repos = createRepositories(db);
   const auditRecords = new AuditRepository(db);
   return {
@@ -25,10 +39,11 @@ export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'log
     createContext: (identity: Identity): TestingContext => {
       const loaders = createLoaders(repos, scopeOf(identity));
       const audit = new TestResultAuditTrail();
-      return { identity, repos, loaders, reader: new TestingReader({ identity, loaders, audit }), audit, auditRecords };
+      return { afterRecord: hooks.afterRecord, identity, repos, loaders, reader: new TestingReader({ identity, loaders, audit }), audit, auditRecords };
     },
     // Reads of test results are written to the testing database's audit_records before the response leaves.
     plugins: [auditPlugin<TestingContext>({ subgraph: 'testing', repository: auditRecords, now, logger: config.logger })],
+    ...(hooks.close ? { close: hooks.close } : {}),
   };
 }
 
@@ -36,5 +51,9 @@ export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'log
 export const testingModule: SubgraphModule<typeof tables> = {
   name: 'testing',
   tables,
-  build: (db, config) => testingSubgraph(db, config),
+  needs: { queues: true },
+  // Positive results confirm cases through the graph (jobs/index.ts).
+  jobs: testingJobs,
+  prepare: (db) => createRepositories(db).schedules.ensureDefaultRules(),
+  build: (db, config) => testingSubgraph(db, config, hooksFrom(config)),
 };

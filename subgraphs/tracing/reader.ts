@@ -8,6 +8,9 @@ import type { ContactDegree } from './db/schema.ts';
 import type { TracingLoaders } from './loaders.ts';
 import type { CaseFilter, PersonContactStatus, TracingRepositories } from './repositories/index.ts';
 
+/** A case as a chain returns it: `masked` when outside the caller's jurisdiction (no personal data). */
+export type ChainCase = CaseRow & { masked?: true };
+
 export interface TracingReaderDeps {
   identity: Identity;
   /** What the caller may read (access.ts `scopesOf`): lists pass these scopes to SQL. */
@@ -88,6 +91,27 @@ export class TracingReader {
     const status = await this.deps.loaders.contactStatus.load(personId);
     this.deps.audit.record(personId, 'ALLOWED', ['contactStatus']);
     return status;
+  }
+
+  /**
+   * `transmissionChain`: the case itself must be visible (else FORBIDDEN); every other case of the
+   * chain is judged by the same policy and, when not visible, returned masked (`masked: true`:
+   * no person, contacts, run or evidence; its id, province, dates and links remain). Each visible
+   * case is a read of its person's case.
+   */
+  async chain(caseId: string): Promise<{ nodes: Array<{ case: ChainCase; generation: number; parentId: string | null; degree: ContactDegree | null }> } | null> {
+    const root = await this.case(caseId);
+    if (!root) return null;
+    const { identity, loaders, audit, repos } = this.deps;
+    const nodes = await repos.cases.chain(root.id);
+    const judged = await Promise.all(nodes.map(async (node) => {
+      const row = node.case;
+      const contactHomeProvinces = needsContactProvinces(identity, row.provinceCode) ? (await loaders.contactProvincesOfCase.load(row.id)).map((r) => r.provinceCode) : [];
+      const visible = decideCase(identity, { personId: row.personId, provinceCode: row.provinceCode, contactHomeProvinces }).outcome === 'VISIBLE';
+      if (visible) audit.record(row.personId, 'ALLOWED', ['case']);
+      return { ...node, case: visible ? row : { ...row, masked: true as const } };
+    }));
+    return { nodes: judged };
   }
 
   /** A case this request wrote (confirmCase), in the mutation's answer: a read of it like any other. */

@@ -11,6 +11,7 @@ export interface ConfirmCaseInput {
   confirmedAt: Date;
   onsetAt?: Date | null;
   rule?: string | null;
+  evidence?: string[] | null;
 }
 
 export type ConfirmCaseValidation =
@@ -38,6 +39,8 @@ export function validateConfirmCase(input: ConfirmCaseInput, now = new Date()): 
   if (onsetAt && input.confirmedAt.getTime() - onsetAt.getTime() > MAX_ONSET_BEFORE_CONFIRMATION_MS) {
     return invalid('onsetAt', `onsetAt is more than ${MAX_ONSET_BEFORE_CONFIRMATION_DAYS} days before confirmedAt; check the date.`);
   }
+  const evidence = input.evidence ?? [];
+  if (evidence.length > 20 || !evidence.every(isUuid)) return invalid('evidence', 'evidence must be at most 20 test result ids (UUIDs).');
   return {
     ok: true,
     command: {
@@ -47,6 +50,7 @@ export function validateConfirmCase(input: ConfirmCaseInput, now = new Date()): 
       confirmedAt: input.confirmedAt,
       onsetAt,
       ruleName: input.rule ?? DEFAULT_CONTACT_RULE.name,
+      evidence: [...new Set(evidence.map((id) => id.toLowerCase()))].sort(),
     },
   };
 }

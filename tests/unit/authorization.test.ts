@@ -176,10 +176,10 @@ describe('scopes of a caller', () => {
   });
 
   it('gives the tracing worker what it asks the graph for, and no more', () => {
-    expect(ROLE_SCOPES.service).toEqual(['people:read', 'exposures:read', 'tasks:write']);
+    expect(ROLE_SCOPES.service).toEqual(['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write']);
     const service = callerOf(identity('service'));
     expect(satisfies({ authenticated: false, scopes: [[['exposures:read']]] }, service)).toBe(true);
-    expect(satisfies({ authenticated: false, scopes: [[['cases:write']]] }, service)).toBe(false);
+    expect(satisfies({ authenticated: false, scopes: [[['facilities:write']]] }, service)).toBe(false);
   });
 
   it('reads @requiresScopes as any of the sets, all scopes of a set, every application', () => {

@@ -5,3 +5,5 @@ export type TestingDb = PostgresJsDatabase<typeof schema>;
 
 export type TestResultRow = typeof schema.testResults.$inferSelect;
 export type TestResultRevisionRow = typeof schema.testResultRevisions.$inferSelect;
+export type ConfirmationRuleRow = typeof schema.confirmationRules.$inferSelect;
+export type TestScheduleRow = typeof schema.testSchedules.$inferSelect;

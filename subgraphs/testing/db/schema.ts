@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, pgTable, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import { primaryKey, bigint, boolean, check, date, index, integer, pgTable, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 
 /** Kinds of test; the SDL enum `TestKind` has the same values. */
 export const TEST_KINDS = ['PCR', 'RAPID_ANTIGEN'] as const;
@@ -87,3 +87,48 @@ export const testResultRevisions = pgTable(
  * that audits reads of a person (subgraphs/shared/audit-table.ts), here in the testing database.
  */
 export { auditRecords } from '../../shared/audit-table.ts';
+
+/**
+ * The rules under which positive results confirm a case (data, like tracing's contact rules): at
+ * least `min_positives` individual positive results of `kind` whose samples were collected within
+ * `within_hours` of each other (null: any single one). Pooled rows are never individual results.
+ * The module's `prepare` writes the defaults (DEFAULT_CONFIRMATION_RULES, confirmation.ts).
+ */
+export const confirmationRules = pgTable(
+  'confirmation_rules',
+  {
+    name: text('name').primaryKey(),
+    kind: text('kind', { enum: TEST_KINDS }).notNull(),
+    minPositives: integer('min_positives').notNull(),
+    withinHours: integer('within_hours'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('confirmation_rules_kind_check', sql`${t.kind} in (${quoted(TEST_KINDS)})`),
+    check('confirmation_rules_min_check', sql`${t.minPositives} >= 1 and (${t.minPositives} = 1 or ${t.withinHours} > 0)`),
+  ],
+);
+
+/**
+ * Tests a contact must take (lịch xét nghiệm của F1/F2), written by the tracing run through
+ * `scheduleTests`: one row per contact and due day, so a repeated run changes nothing. Whether a
+ * test is done is not stored: it is read from the person's results (repositories/schedules.ts).
+ */
+export const testSchedules = pgTable(
+  'test_schedules',
+  {
+    contactId: uuid('contact_id').notNull(),
+    caseId: uuid('case_id').notNull(),
+    personId: uuid('person_id').notNull(),
+    degree: text('degree').notNull(),
+    /** A date in Vietnam (UTC+7): the exposure's day plus the rule's day number. */
+    dueOn: date('due_on').notNull(),
+    /** The contact's home province (its officials and tracers see the schedule); null when unknown. */
+    homeProvinceCode: varchar('home_province_code', { length: 2 }),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.dueOn] }),
+    index('test_schedules_person_due_idx').on(t.personId, t.dueOn),
+  ],
+);

@@ -1,7 +1,22 @@
 import { badInput } from '../../shared/errors.ts';
-import { truncate } from '../../shared/validate.ts';
+import { requireProvinceCode, requireUuid, truncate } from '../../shared/validate.ts';
 import { MAX_RESULTS_BATCH, validateTestResult, type Rejection, type TestResultInput, type TestSample } from '../validation.ts';
 import type { TestingContext } from './context.ts';
+import { vietnamDatePlus } from '../confirmation.ts';
+import type { ScheduleInput } from '../repositories/index.ts';
+
+const MAX_SCHEDULE_INPUTS = 5_000;
+const MAX_SCHEDULE_DAY = 60;
+
+interface ScheduleTestsInput {
+  contactId: string;
+  caseId: string;
+  personId: string;
+  degree: string;
+  exposedAt: Date;
+  days: number[];
+  homeProvince?: string | null;
+}
 
 interface RejectedRow extends Rejection {
   index: number;
@@ -31,6 +46,29 @@ export const Mutation = {
       else if (outcome === 'duplicate') count.duplicates++;
       else rejected.push({ index, sampleId: truncate(sample.sampleId), code: 'SAMPLE_ID_CONFLICT', field: 'sampleId', message: 'This lab already used this sample id for other people or other values.' });
     });
+    // Every individual positive (a duplicate too: a lab retrying an upload whose queueing was
+    // lost gets it queued) is judged against the confirmation rules by the testing jobs. After the
+    // commit; a failure fails the call so the lab retries, and the jobs are idempotent.
+    const positives = valid
+      .filter(({ sample }, i) => outcomes[i] !== 'conflict' && sample.result === 'POSITIVE' && !sample.pooled)
+      .map(({ sample }) => ({ personId: sample.members[0]!, lab: sample.lab, sampleId: sample.sampleId }));
+    if (positives.length && ctx.afterRecord) await ctx.afterRecord(positives);
     return { ...count, rejected: rejected.sort((a, b) => a.index - b.index) };
+  },
+
+  scheduleTests: async (_: unknown, { inputs }: { inputs: ScheduleTestsInput[] }, ctx: TestingContext) => {
+    if (inputs.length > MAX_SCHEDULE_INPUTS) throw badInput(`At most ${MAX_SCHEDULE_INPUTS} contacts per call; got ${inputs.length}.`, 'inputs');
+    const rows: ScheduleInput[] = [];
+    for (const input of inputs) {
+      const contactId = requireUuid(input.contactId, 'contactId');
+      const caseId = requireUuid(input.caseId, 'caseId');
+      const personId = requireUuid(input.personId, 'personId');
+      const homeProvinceCode = input.homeProvince == null ? null : requireProvinceCode(input.homeProvince);
+      for (const day of new Set(input.days)) {
+        if (!Number.isInteger(day) || day < 0 || day > MAX_SCHEDULE_DAY) throw badInput(`days must be 0 to ${MAX_SCHEDULE_DAY}, got ${day}`, 'days');
+        rows.push({ contactId, caseId, personId, degree: input.degree, dueOn: vietnamDatePlus(input.exposedAt, day), homeProvinceCode });
+      }
+    }
+    return { scheduled: await ctx.repos.schedules.schedule(rows) };
   },
 };

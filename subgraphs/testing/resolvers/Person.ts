@@ -8,5 +8,6 @@ import type { TestingContext } from './context.ts';
 export const Person = {
   __resolveReference: (ref: { id: string }) => ({ id: requireUuid(ref.id, 'id') }),
   testResults: (p: { id: string }, _: unknown, ctx: TestingContext) => ctx.reader.resultsOf(p.id.toLowerCase()),
+  testSchedule: (p: { id: string }, _: unknown, ctx: TestingContext) => ctx.reader.scheduleOf(p.id.toLowerCase()),
   latestTest: (p: { id: string }, _: unknown, ctx: TestingContext) => ctx.reader.latestOf(p.id.toLowerCase()),
 };

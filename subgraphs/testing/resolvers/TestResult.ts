@@ -18,3 +18,8 @@ export const TestResult = {
 export const TestResultRevision = {
   testingSite: (r: TestResultRevisionRow) => siteOf(r),
 };
+
+export const ScheduledTest = {
+  // The result is health data of its own: read (and audited) like any single result.
+  result: (s: { resultId: string | null }, _: unknown, ctx: TestingContext) => (s.resultId ? ctx.reader.result(s.resultId) : null),
+};

@@ -5,7 +5,13 @@ import type { TestingLoaders } from '../loaders.ts';
 import type { TestingReader } from '../reader.ts';
 import type { TestingRepositories } from '../repositories/index.ts';
 
+import type { ConfirmationJob } from '../jobs/confirmation.queue.ts';
+
+/** Queues positive results for the confirmation rules (jobs/index.ts), after `recordTestResults` committed. */
+export type AfterRecord = (positives: readonly ConfirmationJob[]) => Promise<void>;
+
 export interface TestingContext {
+  afterRecord: AfterRecord | undefined;
   identity: Identity;
   repos: TestingRepositories;
   loaders: TestingLoaders;

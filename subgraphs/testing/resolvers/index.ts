@@ -4,9 +4,9 @@ import type { TestingContext } from './context.ts';
 import { Mutation } from './Mutation.ts';
 import { Person } from './Person.ts';
 import { Query } from './Query.ts';
-import { TestResult, TestResultRevision } from './TestResult.ts';
+import { ScheduledTest, TestResult, TestResultRevision } from './TestResult.ts';
 
-export type { TestingContext } from './context.ts';
+export type { AfterRecord, TestingContext } from './context.ts';
 
 export const resolvers: Resolvers<TestingContext> = {
   DateTime,
@@ -15,4 +15,5 @@ export const resolvers: Resolvers<TestingContext> = {
   Person,
   TestResult,
   TestResultRevision,
+  ScheduledTest,
 };

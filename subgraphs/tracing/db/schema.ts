@@ -9,6 +9,10 @@ export type ContactDegree = (typeof CONTACT_DEGREES)[number];
 export const TRACING_RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
 export type TracingRunStatus = (typeof TRACING_RUN_STATUSES)[number];
 
+/** States of a case; the SDL enum `CaseStatus` has the same values. A REJECTED case is not an open case. */
+export const CASE_STATUSES = ['CONFIRMED', 'REJECTED'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
 const quoted = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
 /**
@@ -27,6 +31,10 @@ export const contactRules = pgTable(
     maxStayMinutes: integer('max_stay_minutes').notNull(),
     /** Whether contacts of F1 contacts (F2) are traced as well. */
     traceF2: boolean('trace_f2').notNull(),
+    /** Days after their exposure on which an F1 is tested (lịch xét nghiệm), e.g. 1, 3 and 7. */
+    f1TestDays: integer('f1_test_days').array().notNull().default(sql`'{1,3,7}'::int[]`),
+    /** Days after their exposure on which an F2 is tested, e.g. 1. */
+    f2TestDays: integer('f2_test_days').array().notNull().default(sql`'{1}'::int[]`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -52,9 +60,22 @@ export const cases = pgTable(
     ruleName: text('rule_name')
       .notNull()
       .references(() => contactRules.name),
+    /** The test results (ids in the testing subgraph) that confirmed the case automatically; empty when confirmed by hand. */
+    evidenceResultIds: uuid('evidence_result_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    status: text('status', { enum: CASE_STATUSES }).notNull().default('CONFIRMED'),
+    rejectedReason: text('rejected_reason'),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true }),
+    /**
+     * The earliest contact record of this person in an earlier, open case when the case was
+     * confirmed: the link of the transmission chain (no foreign key: contacts reference cases).
+     */
+    infectedByContactId: uuid('infected_by_contact_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    index('cases_infected_by_idx').on(t.infectedByContactId),
+    check('cases_status_check', sql`${t.status} in (${quoted(CASE_STATUSES)})`),
+    check('cases_rejection_check', sql`(${t.status} = 'REJECTED') = (${t.rejectedReason} is not null)`),
     index('cases_province_confirmed_idx').on(t.provinceCode, t.confirmedAt),
     index('cases_person_idx').on(t.personId),
     check('cases_infectious_window_check', sql`${t.infectiousFrom} <= ${t.infectiousTo}`),

@@ -41,6 +41,11 @@ const RESIDENCES = /* GraphQL */ `
     people(ids: $ids) { id residence { code } residenceProvince { code } }
   }`;
 
+const SCHEDULE_TESTS = /* GraphQL */ `
+  mutation TracingScheduleTests($inputs: [ScheduleTestsInput!]!) { scheduleTests(inputs: $inputs) { scheduled } }`;
+/** Contacts per `scheduleTests` call (about 250 bytes each). */
+const SCHEDULES_PER_CALL = 2_000;
+
 type DeliveryInput = TaskDeliveryJob['inputs'][number];
 
 /** The checkins schema takes at most 5,000 people (and 5,000 to exclude) per look-up; kept well below the gateway's body limit. */
@@ -163,6 +168,11 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     const [rule] = await repos.rules.byNames([found.ruleName]);
     if (!rule) throw new UnrecoverableError(`contact rule ${found.ruleName} does not exist`);
     await repos.runs.markRunning(caseId);
+    if (found.status === 'REJECTED') {
+      // Rejected before its run: nobody is tasked (rejectCase).
+      await repos.runs.markSucceeded(caseId, { f1Count: 0, f2Count: 0 }, [], new Date(), { provincesPending: [], unplacedCount: 0 });
+      return { f1Count: 0, f2Count: 0 };
+    }
     const now = new Date();
     // Where a run's time goes, for the log line at the end (ms since the start of each step).
     const stages: Record<string, number> = {};
@@ -188,14 +198,19 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
       f2Exposures.push(...(await firstContacts(subjects.slice(i, i + MAX_PEOPLE_PER_LOOKUP), now, rule.minOverlapMinutes, exclude)));
     }
     stage('exposures');
-    const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule);
+    // People already followed as contacts of an open ancestor case of this chain are not tasked
+    // again: they get no contact row here (so no task and no second test schedule).
+    const followed = await repos.cases.followedInAncestors(caseId);
+    const classified = classifyContacts(found.personId, f1Exposures, f2Exposures, rule).filter((c) => !followed.has(c.personId));
     await repos.contacts.upsertContacts(caseId, classified);
     stage('contacts');
 
     // Tasks for every contact of the case (also those written by an earlier, interrupted attempt).
     const contacts = await repos.contacts.byCaseIds([caseId]);
-    const { byProvince, unplaced } = await placeContacts(contacts, caseId);
+    const { byProvince, unplaced, homes } = await placeContacts(contacts, caseId);
     stage('homes');
+    await scheduleTests(contacts, homes, { F1: rule.f1TestDays, F2: rule.f2TestDays });
+    stage('schedules');
     await options.beforeDelivery?.(caseId);
     const { delivered, failed } = await deliver(byProvince);
     stage('delivery');
@@ -208,9 +223,19 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     return counts;
   }
 
-  async function placeContacts(contacts: ContactRow[], caseId: string): Promise<{ byProvince: Map<string, DeliveryInput[]>; unplaced: number }> {
+  /** Each contact's tests, as their rule asks, in the testing subgraph (idempotent per contact and day). */
+  async function scheduleTests(contacts: ContactRow[], homes: Map<string, string>, days: Record<'F1' | 'F2', number[]>): Promise<void> {
+    const inputs = contacts
+      .filter((c) => days[c.degree].length > 0)
+      .map((c) => ({ contactId: c.id, caseId: c.caseId, personId: c.personId, degree: c.degree, exposedAt: c.overlapStart.toISOString(), days: days[c.degree], homeProvince: homes.get(c.id) ?? null }));
+    for (let i = 0; i < inputs.length; i += SCHEDULES_PER_CALL) {
+      await graph.mustQuery(SCHEDULE_TESTS, { inputs: inputs.slice(i, i + SCHEDULES_PER_CALL) });
+    }
+  }
+
+  async function placeContacts(contacts: ContactRow[], caseId: string): Promise<{ byProvince: Map<string, DeliveryInput[]>; unplaced: number; homes: Map<string, string> }> {
     const byProvince = new Map<string, DeliveryInput[]>();
-    if (contacts.length === 0) return { byProvince, unplaced: 0 };
+    if (contacts.length === 0) return { byProvince, unplaced: 0, homes: new Map() };
     const data = await graph.mustQuery<{ people: Array<{ id: string; residence: { code: string } | null; residenceProvince: { code: string } | null } | null> }>(RESIDENCES, {
       ids: contacts.map((c) => c.personId),
     });
@@ -231,11 +256,16 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
     });
     // Officials of a contact's home province may read the contact and its case (access.ts): store it (idempotent).
     await repos.contacts.recordHomeProvinces(caseId, homes);
-    return { byProvince, unplaced };
+    return { byProvince, unplaced, homes: new Map(homes.map((h) => [h.contactId, h.provinceCode])) };
   }
 
   async function processDelivery(job: Job<TaskDeliveryJob>): Promise<void> {
     const { caseId, province, inputs } = job.data;
+    const [owner] = await repos.cases.byIds([caseId]);
+    if (owner?.status === 'REJECTED') {
+      logger.info({ caseId, province }, 'case rejected: its pending tracing tasks are not sent');
+      return;
+    }
     const { delivered } = await deliver(new Map([[province, inputs]]));
     if (!delivered.includes(province)) throw new Error(`province ${province} is still unavailable`);
     await repos.runs.provinceDelivered(caseId, province);

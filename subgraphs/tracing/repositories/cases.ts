@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, ne, sql, type SQL } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { CaseRow, TracingDb } from '../db/models.ts';
 import { infectiousWindow } from '../rules.ts';
@@ -15,7 +15,21 @@ export interface ConfirmCaseCommand {
   confirmedAt: Date;
   onsetAt: Date | null;
   ruleName: string;
+  /** Test result ids of an automatic confirmation (sorted); empty when confirmed by hand. */
+  evidence?: string[];
 }
+
+/** One case of a transmission chain, with its generation and the case it came from. */
+export interface ChainNode {
+  case: CaseRow;
+  generation: number;
+  /** The case whose contact this case's person was (via `infected_by_contact_id`), and as which degree. */
+  parentId: string | null;
+  degree: 'F1' | 'F2' | null;
+}
+
+/** Chains deeper than this are cut (the links always point to earlier cases, so this is only a guard). */
+const MAX_CHAIN_DEPTH = 10_000;
 
 export interface CaseFilter {
   provinceCode?: string | undefined;
@@ -75,6 +89,16 @@ export class CaseRepository {
    */
   async confirm(command: ConfirmCaseCommand): Promise<{ case: CaseRow; created: boolean }> {
     return this.db.transaction(async (tx) => {
+      // One confirmation of a person at a time: the open-case check below must see the other's case.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${command.personId}))`);
+      const evidence = command.evidence ?? [];
+      if (evidence.length > 0) {
+        // An automatic confirmation opens no second case for a person with an open one.
+        const [open] = await tx.select().from(schema.cases)
+          .where(and(eq(schema.cases.personId, command.personId), eq(schema.cases.status, 'CONFIRMED'), ne(schema.cases.id, command.id)))
+          .orderBy(asc(schema.cases.confirmedAt)).limit(1);
+        if (open) return { case: open, created: false };
+      }
       const [rule] = await tx.select().from(schema.contactRules).where(eq(schema.contactRules.name, command.ruleName));
       if (!rule) throw new UnknownContactRuleError(command.ruleName);
       const window = infectiousWindow(rule, command.confirmedAt, command.onsetAt);
@@ -88,6 +112,12 @@ export class CaseRepository {
           onsetAt: command.onsetAt,
           ...window,
           ruleName: rule.name,
+          evidenceResultIds: evidence,
+          // The chain's link: the earliest contact record of this person in an earlier open case.
+          infectedByContactId: sql`(select k.id from ${schema.contacts} k join ${schema.cases} c on c.id = k.case_id
+            where k.person_id = ${command.personId}::uuid and c.status = 'CONFIRMED' and c.confirmed_at <= ${command.confirmedAt.toISOString()}::timestamptz
+              and c.person_id <> ${command.personId}::uuid
+            order by k.overlap_start, k.id limit 1)`,
         })
         .onConflictDoNothing({ target: schema.cases.id })
         .returning();
@@ -102,5 +132,65 @@ export class CaseRepository {
       if (existing.personId !== command.personId) throw new CaseIdConflictError(command.id);
       return { case: existing, created: false };
     });
+  }
+
+  /** Marks a case REJECTED with a reason; a case already rejected keeps its first reason. Returns the row, or null if there is none. */
+  async reject(caseId: string, reason: string, at: Date): Promise<CaseRow | null> {
+    await this.db.update(schema.cases).set({ status: 'REJECTED', rejectedReason: reason, rejectedAt: at })
+      .where(and(eq(schema.cases.id, caseId), eq(schema.cases.status, 'CONFIRMED')));
+    const [row] = await this.byIds([caseId]);
+    return row ?? null;
+  }
+
+  /**
+   * The chain around a case, in two recursive statements: its ancestors (each case's
+   * `infected_by_contact_id` names a contact row, whose case is the parent) up to the first case,
+   * then everything descending from the given case. Generation 0 is the first case found upward.
+   */
+  async chain(caseId: string): Promise<ChainNode[]> {
+    const rows = await this.db.execute<{ id: string; depth: number; parent_id: string | null; degree: 'F1' | 'F2' | null }>(sql`
+      with recursive up(id, depth) as (
+        select id, 0 from cases where id = ${caseId}::uuid
+        union
+        select k.case_id, up.depth - 1 from up join cases c on c.id = up.id join contacts k on k.id = c.infected_by_contact_id
+        where up.depth > ${sql.raw(String(-MAX_CHAIN_DEPTH))}
+      ),
+      down(id, depth) as (
+        select id, 0 from cases where id = ${caseId}::uuid
+        union
+        select child.id, down.depth + 1 from down join contacts k on k.case_id = down.id join cases child on child.infected_by_contact_id = k.id
+        where down.depth < ${sql.raw(String(MAX_CHAIN_DEPTH))}
+      ),
+      nodes as (select id, min(depth) as depth from (select * from up union all select * from down) n group by id)
+      select n.id, (n.depth - (select min(depth) from nodes))::int as depth, k.case_id as parent_id, k.degree
+      from nodes n join cases c on c.id = n.id left join contacts k on k.id = c.infected_by_contact_id
+      order by depth, c.confirmed_at, n.id`);
+    const cases = new Map((await this.byIds(rows.map((r) => r.id))).map((c) => [c.id, c]));
+    const inChain = new Set(rows.map((r) => r.id));
+    return rows.map((r) => ({
+      case: cases.get(r.id)!,
+      generation: r.depth,
+      parentId: r.parent_id && inChain.has(r.parent_id) ? r.parent_id : null,
+      degree: r.parent_id && inChain.has(r.parent_id) ? r.degree : null,
+    }));
+  }
+
+  /**
+   * The people already followed in this case's chain: the people of its open (CONFIRMED) ancestor
+   * cases and those cases' contacts. The tracing run does not task them again.
+   */
+  async followedInAncestors(caseId: string): Promise<Set<string>> {
+    const rows = await this.db.execute<{ person_id: string }>(sql`
+      with recursive up(id, depth) as (
+        select k.case_id, 1 from cases c join contacts k on k.id = c.infected_by_contact_id where c.id = ${caseId}::uuid
+        union
+        select k.case_id, up.depth + 1 from up join cases c on c.id = up.id join contacts k on k.id = c.infected_by_contact_id
+        where up.depth < ${sql.raw(String(MAX_CHAIN_DEPTH))}
+      )
+      select k.person_id from up join cases c on c.id = up.id join contacts k on k.case_id = c.id
+      where c.status = 'CONFIRMED' and c.id <> ${caseId}::uuid
+      union
+      select c.person_id from up join cases c on c.id = up.id where c.status = 'CONFIRMED'`);
+    return new Set(rows.map((r) => r.person_id));
   }
 }

@@ -1,4 +1,5 @@
-import { hubError } from '../../shared/errors.ts';
+import { badInput, hubError } from '../../shared/errors.ts';
+import { requireUuid } from '../../shared/validate.ts';
 import { confirmRefusal } from '../access.ts';
 import type { CaseRow } from '../db/models.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from '../repositories/index.ts';
@@ -29,7 +30,27 @@ export const CaseConfirmed = {
   case: (result: { case: CaseRow }, _: unknown, ctx: TracingContext) => ctx.reader.answered(result.case),
 };
 
+const MAX_REASON_LENGTH = 500;
+
 export const Mutation = {
+  /**
+   * Marks a case REJECTED. Left out on purpose: tasks already delivered to provinces and test
+   * schedules already written stay; only what the run has not yet done (its run, retried
+   * deliveries) is skipped (jobs/tracing-run.worker.ts).
+   */
+  rejectCase: async (_: unknown, args: { caseId: string; reason: string }, ctx: TracingContext): Promise<CaseRow | null> => {
+    const caseId = requireUuid(args.caseId, 'caseId');
+    const reason = args.reason.trim();
+    if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) throw badInput(`reason must be 1 to ${MAX_REASON_LENGTH} characters`, 'reason');
+    const [row] = await ctx.repos.cases.byIds([caseId]);
+    if (!row) return null;
+    const refusal = confirmRefusal(ctx.identity, row.provinceCode);
+    if (refusal) throw hubError('FORBIDDEN', refusal.replace('confirm', 'reject'));
+    const rejected = await ctx.repos.cases.reject(caseId, reason, new Date());
+    if (rejected) ctx.reader.prime(rejected);
+    return rejected && ctx.reader.answered(rejected);
+  },
+
   confirmCase: async (_: unknown, { input }: { input: ConfirmCaseInput }, ctx: TracingContext): Promise<ConfirmCaseResult> => {
     const checked = validateConfirmCase(input);
     if (!checked.ok) return { __typename: 'InvalidCase', message: checked.message, field: checked.field };

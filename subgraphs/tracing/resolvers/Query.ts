@@ -28,6 +28,16 @@ export const Query = {
     });
   },
   contact: (_: unknown, { id }: { id: string }, ctx: TracingContext) => ctx.reader.contact(requireUuid(id, 'id')),
+  transmissionChain: async (_: unknown, { caseId }: { caseId: string }, ctx: TracingContext) => {
+    const chain = await ctx.reader.chain(requireUuid(caseId, 'caseId'));
+    if (!chain) return null;
+    const byId = new Map(chain.nodes.map((n) => [n.case.id, n.case]));
+    return {
+      cases: chain.nodes.map((n) => n.case),
+      links: chain.nodes.filter((n) => n.parentId).map((n) => ({ from: byId.get(n.parentId!)!, to: n.case, degree: n.degree })),
+      generations: chain.nodes.map((n) => ({ caseId: n.case.id, generation: n.generation })),
+    };
+  },
   contactRules: (_: unknown, __: unknown, ctx: TracingContext) => ctx.repos.rules.all(),
 
   healthAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: TracingContext) => {
