@@ -65,33 +65,11 @@ export interface Database<TSchema extends Record<string, unknown>> {
  * statement (measured: 450 ms of a 1.9 s F2 search at 10M check-ins, about 20 ms per batch).
  */
 export function connect<TSchema extends Record<string, unknown>>(url: string, schema: TSchema, max = 10): Database<TSchema> {
-  surviveFailedTypeReads();
+  // A lost connection ends no process: postgres.js is patched at install (patches/postgres+3.4.9.patch,
+  // README); tests/integration/postgres-connection-loss.test.ts fails without the patch.
   // Each statement counted and timed (hub_db_*), and a span when tracing is on.
   const sql = instrumentSql(postgres(url, { max, ...quiet, connection: { jit: 'off' } }), new URL(url).pathname.slice(1));
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
-}
-
-/**
- * postgres.js 3.4 reads the server's array types as each new connection's first statement and drops
- * the promise of that read (src/connection.js ReadyForQuery → fetchArrayTypes; porsager/postgres#1192):
- * when the read fails (its connection lost in a PostgreSQL restart, a statement timeout), the
- * rejection reaches no handler, and a process with no listener for unhandled rejections ends. In
- * such a process those rejections alone are let go (the pool reconnects when next used), and any
- * other is raised as Node raises it; a process that listens already decides for itself (a test
- * runner). fetch_types: false is no way out: reserve() then never settles on a connection it opens
- * (porsager/postgres#751). tests/support/type-read-failure.ts checks this.
- */
-function surviveFailedTypeReads(): void {
-  if (process.listenerCount('unhandledRejection') > 0) return;
-  process.on('unhandledRejection', (reason) => {
-    if (isFailedTypeRead(reason)) return;
-    if (process.listenerCount('unhandledRejection') === 1) throw reason;
-  });
-}
-
-/** Whether an unhandled rejection is postgres.js's failed read of the array types (surviveFailedTypeReads). */
-export function isFailedTypeRead(reason: unknown): boolean {
-  return /\bb\.typarray\b[\s\S]*\bpg_catalog\.pg_type\b/.test(String((reason as { query?: unknown } | null)?.query));
 }
 
 /**

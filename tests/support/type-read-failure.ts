@@ -1,8 +1,10 @@
 /**
  * Run in a process of its own by tests/integration/checkins-connection-loss.test.ts, with a
  * database URL: a pool made by connect() (shared/db.ts) whose first connection fails to read the
- * array types (pg_type is locked past the statement timeout). postgres.js drops that read's
- * promise, and its rejection used to end the process: it must survive and print "survived".
+ * array types (pg_type is locked past the statement timeout). postgres.js 3.4.9 drops that read's
+ * promise, and its rejection ended the process (porsager/postgres#1192): patched at install
+ * (patches/postgres+3.4.9.patch), it must survive and print "survived". It does not listen for
+ * unhandled rejections, as no service does.
  */
 import postgres from 'postgres';
 import { connect } from '../../subgraphs/shared/db.ts';
