@@ -72,6 +72,18 @@ export function bruteForceContacts(
   rule: { minOverlapMinutes: number; maxStayMinutes: number },
   now: Date,
 ): Map<string, { degree: 'F1' | 'F2'; via: string | null }> {
+  const found = bruteForceContactsAt(world, f0, window, rule, now);
+  return new Map([...found].map(([person, { degree, via }]) => [person, { degree, via }]));
+}
+
+/** The same oracle, with each contact's earliest exposure (`at`, ms): what their test schedule counts from. */
+export function bruteForceContactsAt(
+  world: SmallWorld,
+  f0: string,
+  window: { from: Date; to: Date },
+  rule: { minOverlapMinutes: number; maxStayMinutes: number },
+  now: Date,
+): Map<string, { degree: 'F1' | 'F2'; via: string | null; at: number }> {
   const maxStay = rule.maxStayMinutes * 60_000;
   const out = (c: SmallWorld['checkIns'][number]) => Math.min(c.out ? c.out.getTime() : Infinity, c.in.getTime() + maxStay);
   const byPerson = new Map<string, SmallWorld['checkIns']>();
@@ -90,9 +102,9 @@ export function bruteForceContacts(
     }
     return earliest;
   };
-  const result = new Map<string, { degree: 'F1' | 'F2'; via: string | null }>();
+  const result = new Map<string, { degree: 'F1' | 'F2'; via: string | null; at: number }>();
   const f1 = exposuresOf(f0, window.from.getTime(), window.to.getTime());
-  for (const person of f1.keys()) result.set(person, { degree: 'F1', via: null });
+  for (const [person, at] of f1) result.set(person, { degree: 'F1', via: null, at });
   const f2: Map<string, { at: number; via: string }> = new Map();
   for (const [p, exposedAt] of f1) {
     for (const [q, at] of exposuresOf(p, exposedAt, now.getTime())) {
@@ -101,6 +113,6 @@ export function bruteForceContacts(
       if (!known || at < known.at || (at === known.at && p < known.via)) f2.set(q, { at, via: p });
     }
   }
-  for (const [q, { via }] of f2) result.set(q, { degree: 'F2', via });
+  for (const [q, { via, at }] of f2) result.set(q, { degree: 'F2', via, at });
   return result;
 }
