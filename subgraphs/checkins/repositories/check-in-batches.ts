@@ -185,7 +185,7 @@ export class CheckInBatchRepository {
    * error). 'unavailable': not a pooled postgres.js handle; the caller's INSERT does the same, slower.
    */
   private async copyIn(rows: readonly NewRow[], keep: Promise<boolean>): Promise<'stored' | 'withdrawn' | 'refused' | 'unavailable'> {
-    const client = (this.db as unknown as { $client?: postgres.Sql }).$client;
+    const client = (this.db as { $client?: postgres.Sql }).$client;
     if (typeof client?.reserve !== 'function') return 'unavailable';
     if (rows.length === 0) return 'stored';
     const data = copyData(rows);
