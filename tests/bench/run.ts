@@ -12,7 +12,7 @@ import { NODE_FLAGS } from '../../hub/node-flags.ts';
 /** Each benchmark's arguments at smoke size: small data, one short round. A new benchmark adds its own. */
 const SMOKE_ARGS: Record<string, string[]> = {
   'checkins-scale.bench.ts': ['50000'],
-  'ingest.bench.ts': ['10000', '5000', '2'],
+  'ingest.bench.ts': ['20000', '5000', '1'],
   'observability.bench.ts': ['1', '1', '4'],
   'province-fanout.bench.ts': ['10'],
   'tracing.bench.ts': ['50000'],
