@@ -40,6 +40,8 @@ try {
       env: {
         ...process.env, PROVINCE_CODE: code, PORT: String(port), DATABASE_URL: server.url, DB_PREFIX: prefix, LOG_LEVEL: 'warn',
         JWT_SECRET: secrets.jwt, INTERNAL_TOKEN_SECRET: secrets.internalToken, NATIONAL_ID_KEY: secrets.nationalIdKey,
+        // In production /metrics has its own port; 34 shards on one machine need 34 of them.
+        METRICS_PORT: String(await freePort()),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
