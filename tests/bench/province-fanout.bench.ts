@@ -31,8 +31,16 @@ const children: ChildProcess[] = [];
 const registry: Record<string, string> = {};
 try {
   // 34 shards, each its own process and database.
+  // Ports picked before any shard binds one: the OS may offer a picked port again, so each is new.
+  const taken = new Set<number>();
+  const uniquePort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) return taken.add(port), port;
+    }
+  };
   for (const { code } of PROVINCES) {
-    const port = await freePort();
+    const port = await uniquePort();
     registry[code] = `http://127.0.0.1:${port}/graphql`;
     const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/province/index.ts'], {
       cwd: root,
@@ -41,7 +49,7 @@ try {
         ...process.env, PROVINCE_CODE: code, PORT: String(port), DATABASE_URL: server.url, DB_PREFIX: prefix, LOG_LEVEL: 'warn',
         JWT_SECRET: secrets.jwt, INTERNAL_TOKEN_SECRET: secrets.internalToken, NATIONAL_ID_KEY: secrets.nationalIdKey,
         // In production /metrics has its own port; 34 shards on one machine need 34 of them.
-        METRICS_PORT: String(await freePort()),
+        METRICS_PORT: String(await uniquePort()),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
