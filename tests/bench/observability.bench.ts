@@ -32,7 +32,7 @@ import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { listen } from '../../subgraphs/shared/http.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
-import { benchPostgres, machine } from './support.ts';
+import { benchPostgres, closedLoopRound, machine } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -134,26 +134,11 @@ try {
     if (body.errors || !body.data?.person?.residence.province.hotline) throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 300)}`);
   };
 
-  /** `CONCURRENCY` clients asking back to back for `seconds`; requests per second over the whole round. */
+  /** `CONCURRENCY` clients asking back to back for `seconds`, with the hub process's CPU per request. */
   const round = async ({ url, child }: Running, seconds: number): Promise<Round> => {
     const cpuBefore = processCpuMs(child.pid!);
-    const until = performance.now() + seconds * 1000;
-    const latencies: number[] = [];
-    let i = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < until) {
-          const t = performance.now();
-          await ask(url, i++);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    const cpuMs = (processCpuMs(child.pid!) - cpuBefore) / latencies.length;
-    return { rps: latencies.length / elapsed, requests: latencies.length, p50: latencies[Math.floor(latencies.length / 2)] ?? 0, cpuMs };
+    const result = await closedLoopRound((i) => ask(url, i), CONCURRENCY, seconds);
+    return { ...result, cpuMs: (processCpuMs(child.pid!) - cpuBefore) / result.requests };
   };
 
   /** One measurement: the hub started (its databases created and seeded the first time), warmed up, measured, stopped. */

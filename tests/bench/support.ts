@@ -61,6 +61,26 @@ export async function measure(fn: () => Promise<unknown>, n: number, warmup = Ma
   return { n, p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length, cpuPerCall };
 }
 
+/** One round of a closed-loop load: `clients` ask back to back for `seconds`; requests per second over the round and the p50. */
+export async function closedLoopRound(ask: (i: number) => Promise<unknown>, clients: number, seconds: number): Promise<{ rps: number; requests: number; p50: number }> {
+  const until = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let i = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await ask(i++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, requests: latencies.length, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
+}
+
 export const fmt = (t: Timing) =>
   `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  machine CPU ${t.cpuPerCall.toFixed(1)} ms/call  (n=${t.n})`;
 

@@ -19,7 +19,7 @@ import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { benchPostgres, machine } from './support.ts';
+import { benchPostgres, closedLoopRound, machine } from './support.ts';
 import { SUBGRAPH_MODULES } from '../../subgraphs/modules.ts';
 import { trustOff } from './trust-off.ts';
 
@@ -71,25 +71,7 @@ try {
     if (body.errors || !body.data?.person?.fullName) throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 300)}`);
   };
 
-  /** `CONCURRENCY` clients asking back to back for `seconds`; requests per second over the whole round. */
-  const round = async (url: string, seconds: number): Promise<Round> => {
-    const until = performance.now() + seconds * 1000;
-    const latencies: number[] = [];
-    let i = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < until) {
-          const t = performance.now();
-          await ask(url, i++);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    return { rps: latencies.length / elapsed, requests: latencies.length, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
-  };
+  const round = (url: string, seconds: number): Promise<Round> => closedLoopRound((i) => ask(url, i), CONCURRENCY, seconds);
 
   // Same answer both ways for the province-79 official (all visible), so the work differs only by trust.
   await ask(on.gatewayUrl, 0);
