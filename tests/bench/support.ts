@@ -121,7 +121,7 @@ export interface GatewayProcess {
 export async function startGatewayProcess(
   hub: { subgraphs: ReadonlyArray<{ name: string; provinceCode?: string; url: string }>; provinceRegistryFile: string },
   secrets: { jwt: string; internalToken: string; nationalIdKey: string },
-  settings: { maxBodyBytes: number; subgraphTimeoutMs: number; provinceTimeoutMs: number },
+  settings: { maxBodyBytes: number; subgraphTimeoutMs: number; provinceTimeoutMs: number; trustedDocumentsDir?: string },
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.url;
@@ -140,6 +140,8 @@ export async function startGatewayProcess(
       DECLARATIONS_URL: url('declarations'),
       CHECKINS_URL: url('checkins'),
       TRACING_URL: url('tracing'),
+      TESTING_URL: url('testing'),
+      ...(settings.trustedDocumentsDir ? { TRUSTED_DOCUMENTS_DIR: settings.trustedDocumentsDir } : {}),
       PROVINCE_REGISTRY_FILE: hub.provinceRegistryFile,
       MAX_BODY_BYTES: String(settings.maxBodyBytes),
       SUBGRAPH_TIMEOUT_MS: String(settings.subgraphTimeoutMs),
