@@ -49,6 +49,8 @@ export const testResults = pgTable(
   (t) => [
     unique('test_results_lab_sample_person_key').on(t.lab, t.sampleId, t.personId),
     index('test_results_person_resulted_idx').on(t.personId, t.resultedAt),
+    // A testing site's results of a day (TestingSite.results, summary).
+    index('test_results_site_collected_idx').on(t.siteProvinceCode, t.siteId, t.collectedAt),
     check('test_results_kind_check', sql`${t.kind} in (${quoted(TEST_KINDS)})`),
     check('test_results_result_check', sql`${t.result} in (${quoted(TEST_OUTCOMES)})`),
     check('test_results_times_check', sql`${t.resultedAt} >= ${t.collectedAt}`),
@@ -130,5 +132,7 @@ export const testSchedules = pgTable(
   (t) => [
     primaryKey({ columns: [t.contactId, t.dueOn] }),
     index('test_schedules_person_due_idx').on(t.personId, t.dueOn),
+    // A province's testing list of a day (Province.testingSchedule).
+    index('test_schedules_home_due_idx').on(t.homeProvinceCode, t.dueOn),
   ],
 );

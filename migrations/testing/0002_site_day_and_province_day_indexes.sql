@@ -1,0 +1,2 @@
+CREATE INDEX "test_results_site_collected_idx" ON "test_results" USING btree ("site_province_code","site_id","collected_at");--> statement-breakpoint
+CREATE INDEX "test_schedules_home_due_idx" ON "test_schedules" USING btree ("home_province_code","due_on");
