@@ -12,6 +12,7 @@ import { TestingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
 import { resolvers, type AfterRecord, type TestingContext } from './resolvers/index.ts';
 import { testingJobs } from './jobs/index.ts';
+import { ReferenceCache, type CheckReferences } from './references.ts';
 import { CONFIRMATION_QUEUE, confirmationJobOptions, enqueueConfirmations, type ConfirmationJob } from './jobs/confirmation.queue.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('testing'));
@@ -20,13 +21,21 @@ export const typeDefs = loadSchemaFile(schemaFile('testing'));
 export interface TestingHooks {
   /** Queues positives for the confirmation rules (the testing jobs); without it no case is confirmed automatically. */
   afterRecord?: AfterRecord;
+  /** Checks that an upload's testing sites and people exist (through the graph); without it only their shape is checked. */
+  checkReferences?: CheckReferences;
   close?: () => Promise<void>;
 }
 
-/** With the deployment's queues, `recordTestResults` queues each positive for the confirmation jobs. */
-export function hooksFrom(config: Pick<SubgraphConfig, 'queues'>): TestingHooks {
+/**
+ * With the deployment's queues, `recordTestResults` queues each positive for the confirmation
+ * jobs; with the graph, it checks that the sites and people an upload names exist.
+ */
+export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph'>): TestingHooks {
   const queue = config.queues?.createQueue<ConfirmationJob>(CONFIRMATION_QUEUE, confirmationJobOptions);
-  return queue ? { afterRecord: (jobs) => enqueueConfirmations(queue, jobs), close: () => queue.close() } : {};
+  return {
+    ...(queue ? { afterRecord: (jobs: readonly ConfirmationJob[]) => enqueueConfirmations(queue, jobs), close: () => queue.close() } : {}),
+    ...(config.graph ? { checkReferences: new ReferenceCache(config.graph).check } : {}),
+  };
 }
 
 export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'logger'>, hooks: TestingHooks = {}, now: () => Date = () => new Date()): SubgraphDefinition<TestingContext> {
@@ -39,7 +48,7 @@ export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'log
     createContext: (identity: Identity): TestingContext => {
       const loaders = createLoaders(repos, scopeOf(identity));
       const audit = new TestResultAuditTrail();
-      return { afterRecord: hooks.afterRecord, identity, repos, loaders, reader: new TestingReader({ identity, loaders, audit }), audit, auditRecords };
+      return { afterRecord: hooks.afterRecord, checkReferences: hooks.checkReferences, identity, repos, loaders, reader: new TestingReader({ identity, loaders, audit }), audit, auditRecords };
     },
     // Reads of test results are written to the testing database's audit_records before the response leaves.
     plugins: [auditPlugin<TestingContext>({ subgraph: 'testing', repository: auditRecords, now, logger: config.logger })],
@@ -51,7 +60,7 @@ export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'log
 export const testingModule: SubgraphModule<typeof tables> = {
   name: 'testing',
   tables,
-  needs: { queues: true },
+  needs: { queues: true, graph: true },
   // Positive results confirm cases through the graph (jobs/index.ts).
   jobs: testingJobs,
   prepare: (db) => createRepositories(db).schedules.ensureDefaultRules(),

@@ -1,3 +1,4 @@
+import { badInput } from '../shared/errors.ts';
 import { CLOCK_SKEW_MS, PROVINCE_CODE, isInFuture, isUuid, truncate } from '../shared/validate.ts';
 import type { SampleType, TestKind, TestOutcome } from './db/schema.ts';
 
@@ -24,7 +25,7 @@ export interface TestResultInput {
   pool?: { members: string[] } | null;
 }
 
-export const REJECTION_CODES = ['BAD_ROW', 'UNKNOWN_TESTING_SITE', 'RESULTED_BEFORE_COLLECTED', 'TIME_IN_FUTURE', 'SAMPLE_ID_CONFLICT'] as const;
+export const REJECTION_CODES = ['BAD_ROW', 'UNKNOWN_TESTING_SITE', 'UNKNOWN_PERSON', 'RESULTED_BEFORE_COLLECTED', 'TIME_IN_FUTURE', 'SAMPLE_ID_CONFLICT'] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export interface Rejection {
@@ -107,4 +108,27 @@ export function validateTestResult(input: TestResultInput, uploader: Uploader, n
       retestRequired: pooled && input.result !== 'NEGATIVE',
     },
   };
+}
+
+/**
+ * The rejection of a valid row that names a site or person the graph does not know
+ * (references.ts), or null: the site first, then the person, then the pool's other members.
+ */
+export function referenceRejection(sample: TestSample, unknown: { sites: ReadonlySet<string>; people: ReadonlySet<string> }, personId: string): Rejection | null {
+  if (sample.siteId !== null && unknown.sites.has(`${sample.siteProvinceCode}:${sample.siteId}`)) {
+    return { code: 'UNKNOWN_TESTING_SITE', field: 'testingSite', message: `Province ${sample.siteProvinceCode} has no testing site ${sample.siteId}.` };
+  }
+  if (unknown.people.has(personId)) return { code: 'UNKNOWN_PERSON', field: 'personId', message: `No person ${personId} is registered.` };
+  const member = sample.members.find((m) => unknown.people.has(m));
+  return member ? { code: 'UNKNOWN_PERSON', field: 'pool', message: `Pool member ${member} is not registered.` } : null;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A day argument (YYYY-MM-DD, a Vietnam calendar day): a real date, else BAD_USER_INPUT. */
+export function requireDay(value: string, argument = 'date'): string {
+  const match = DATE.exec(value);
+  const parsed = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;
+  if (!parsed || parsed.toISOString().slice(0, 10) !== value) throw badInput(`${argument} must be a day as YYYY-MM-DD, got "${truncate(value)}"`, argument);
+  return value;
 }

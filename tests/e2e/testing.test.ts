@@ -66,7 +66,7 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
   };
   const record = async (results: unknown[]) => {
     const response = await asLab(lab, RECORD, { results });
-    expect(response.errors).toBeUndefined();
+    expect(response.errors, JSON.stringify(response)).toBeUndefined();
     return response.data.recordTestResults as { accepted: number; corrected: number; duplicates: number; rejected: Array<{ index: number; code: string; field: string }> };
   };
   /** The person's results with these sample ids, as a national official. */
@@ -122,9 +122,10 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
   });
 
   itWithPostgres('bad rows are reported by index with a code, the good ones are stored', async () => {
-    const good = [row({ personId: randomUUID() }), row({ personId: randomUUID() })];
-    const taken = row({ personId: randomUUID() });
+    const good = [row({ personId: AN.id }), row({ personId: HA.id })];
+    const taken = row({ personId: DUNG.id });
     await record([taken]);
+    const unregistered = randomUUID();
     const batch = [
       good[0],
       row({ personId: 'not-a-uuid' }),
@@ -132,10 +133,19 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
       row({ testingSite: { province: '7', id: SITE_79.id } }),
       row({ collectedAt: hoursAgo(1), resultedAt: hoursAgo(2) }),
       row({ resultedAt: new Date(Date.now() + 3_600_000).toISOString() }),
-      { ...taken, personId: randomUUID() },
+      { ...taken, personId: AN.id },
       row({ sampleId: '' }),
       good[1],
       row({ lab: 'another-lab' }),
+      // Well-formed, but no such site: a new id, Hà Nội's site named under province 79, a province that does not exist.
+      row({ testingSite: { province: '79', id: randomUUID() } }),
+      row({ testingSite: { province: '79', id: SITE_01.id } }),
+      row({ testingSite: { province: '99', id: SITE_79.id } }),
+      // Nobody registered: the row's person, or a pool's other member.
+      row({ personId: unregistered }),
+      row({ pool: { members: [BINH.id, unregistered] } }),
+      // Both wrong: the site is reported.
+      row({ personId: unregistered, testingSite: { province: '01', id: SITE_79.id } }),
     ];
     const outcome = await record(batch);
     expect(outcome.accepted).toBe(2);
@@ -148,9 +158,24 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
       [6, 'SAMPLE_ID_CONFLICT', 'sampleId'],
       [7, 'BAD_ROW', 'sampleId'],
       [9, 'BAD_ROW', 'lab'],
+      [10, 'UNKNOWN_TESTING_SITE', 'testingSite'],
+      [11, 'UNKNOWN_TESTING_SITE', 'testingSite'],
+      [12, 'UNKNOWN_TESTING_SITE', 'testingSite'],
+      [13, 'UNKNOWN_PERSON', 'personId'],
+      [14, 'UNKNOWN_PERSON', 'pool'],
+      [15, 'UNKNOWN_TESTING_SITE', 'testingSite'],
     ]);
     const stored = await sql`select sample_id from test_results where sample_id = any(${batch.map((b) => b!.sampleId)}) order by sample_id`;
     expect(stored.map((r) => r.sample_id).sort()).toEqual([good[0]!.sampleId, good[1]!.sampleId, taken.sampleId].sort());
+    expect((await sql`select count(*)::int as n from test_results where person_id = ${unregistered}`)[0]!.n).toBe(0);
+
+    // A site the province adds is known at the next upload, though the province's list was cached.
+    const shard = hub.hub.subgraphs.find((s) => s.name === 'province' && s.provinceCode === '79')!.database.sql;
+    const newSite = randomUUID();
+    const late = row({ testingSite: { province: '79', id: newSite } });
+    expect((await record([late])).rejected.map((r) => r.code)).toEqual(['UNKNOWN_TESTING_SITE']);
+    await shard`insert into testing_sites (id, name, ward_code, address, opening_hours) values (${newSite}, 'Điểm xét nghiệm mới', '26743', 'Số 1', '07:00–17:00')`;
+    expect(await record([late])).toMatchObject({ accepted: 1, rejected: [] });
   });
 
   itWithPostgres('a malformed upload (a bad value of an enum, over 5000 rows) stores nothing', async () => {

@@ -1,6 +1,6 @@
 import { badInput } from '../../shared/errors.ts';
 import { requireProvinceCode, requireUuid, truncate } from '../../shared/validate.ts';
-import { MAX_RESULTS_BATCH, validateTestResult, type Rejection, type TestResultInput, type TestSample } from '../validation.ts';
+import { MAX_RESULTS_BATCH, referenceRejection, validateTestResult, type Rejection, type TestResultInput, type TestSample } from '../validation.ts';
 import type { TestingContext } from './context.ts';
 import { vietnamDatePlus } from '../confirmation.ts';
 import type { ScheduleInput } from '../repositories/index.ts';
@@ -31,12 +31,22 @@ export const Mutation = {
     const uploader = { subject: ctx.identity.subject, isPartner: ctx.identity.role === 'partner' };
     const now = new Date();
     const rejected: RejectedRow[] = [];
-    const valid: Array<{ index: number; sample: TestSample }> = [];
+    let valid: Array<{ index: number; sample: TestSample }> = [];
     results.forEach((input, index) => {
       const checked = validateTestResult(input, uploader, now);
       if (checked.ok) valid.push({ index, sample: checked.sample });
       else rejected.push({ index, sampleId: truncate(input.sampleId), ...checked.rejection });
     });
+    // The sites and people the well-formed rows name must exist: asked through the graph, at most one call.
+    if (ctx.checkReferences && valid.length > 0) {
+      const sites = valid.flatMap(({ sample: s }) => (s.siteId === null ? [] : [{ province: s.siteProvinceCode!, id: s.siteId }]));
+      const unknown = await ctx.checkReferences(sites, valid.flatMap(({ sample }) => sample.members));
+      valid = valid.filter(({ index, sample }) => {
+        const rejection = referenceRejection(sample, unknown, results[index]!.personId.toLowerCase());
+        if (rejection) rejected.push({ index, sampleId: truncate(sample.sampleId), ...rejection });
+        return !rejection;
+      });
+    }
     const outcomes = await ctx.repos.results.record(valid.map((v) => v.sample));
     const count = { accepted: 0, corrected: 0, duplicates: 0 };
     outcomes.forEach((outcome, i) => {

@@ -6,12 +6,15 @@ import type { TestingReader } from '../reader.ts';
 import type { TestingRepositories } from '../repositories/index.ts';
 
 import type { ConfirmationJob } from '../jobs/confirmation.queue.ts';
+import type { CheckReferences } from '../references.ts';
 
 /** Queues positive results for the confirmation rules (jobs/index.ts), after `recordTestResults` committed. */
 export type AfterRecord = (positives: readonly ConfirmationJob[]) => Promise<void>;
 
 export interface TestingContext {
   afterRecord: AfterRecord | undefined;
+  /** Which testing sites and people of an upload the graph does not know (references.ts); without it, only their shape is checked. */
+  checkReferences: CheckReferences | undefined;
   identity: Identity;
   repos: TestingRepositories;
   loaders: TestingLoaders;
