@@ -76,3 +76,29 @@ export function resultRefusal(identity: Identity, facts: ResultFacts): string | 
     ? 'You may read only your own test results.'
     : 'You may not read this test result: the sample was not taken in your jurisdiction.';
 }
+
+/**
+ * Whether the caller may read a province's day of testing (`Province.testingSchedule`, a site's
+ * `results` and `summary`): national officials and services, and officials and tracers of the
+ * province. Null when allowed, else why not (for a FORBIDDEN error).
+ */
+export function provinceDayRefusal(identity: Identity, provinceCode: string): string | null {
+  const refusal = readRefusal(identity);
+  if (refusal) return refusal;
+  const scope = scopeOf(identity);
+  if (scope.kind === 'ALL' || (scope.kind === 'PROVINCES' && scope.provinces.includes(provinceCode))) return null;
+  return `The testing lists and site results of province ${provinceCode} are for national officials and the province's officials and tracers.`;
+}
+
+export const AUDIT_READ_SCOPE = 'audit:read';
+
+/**
+ * Who may read a person's audit trail of test reads (`testResultAuditTrail`), holding the scope
+ * `audit:read`: national officials, and province officials who may see at least one of the
+ * person's results or scheduled tests (`personVisible`), as for cases (tracing's healthAuditTrail).
+ */
+export function mayReadTestAuditTrail(identity: Identity, personVisible: boolean): boolean {
+  if (!identity.scopes.includes(AUDIT_READ_SCOPE)) return false;
+  if (identity.role === 'national_official') return true;
+  return identity.role === 'province_official' && personVisible;
+}

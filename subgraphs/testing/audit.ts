@@ -10,13 +10,18 @@ import { AuditTrail } from '../shared/audit.ts';
  * | `testResult`  | one result by id: `testResult`, a `TestResult` reference (`_entities`)      |
  * | `testResults` | `Person.testResults` (recorded even when none is visible)                   |
  * | `latestTest`  | `Person.latestTest` (recorded even when there is none)                      |
- * | `testSchedule`| `Person.testSchedule` (recorded even when none is visible)                  |
+ * | `testSchedule`| `Person.testSchedule` (recorded even when none is visible); `Contact` and   |
+ * |               | `TracingTask.testSchedule` (each person of the entries returned)            |
+ * | `testingSchedule` | `Province.testingSchedule`: each person on the day's list               |
+ * | `siteResults` | `TestingSite.results`: each person with a result on the site's day          |
  *
  * A single read the policy refuses is a DENIED record, as is a lab's refused list; rows a list
- * left out were never read and leave no record. `recordTestResults` returns counts, not results:
- * it is not a read.
+ * left out were never read and leave no record. A refused read that names no person (a province's
+ * list, a site's day, a contact's schedule asked for by a lab) leaves no record: there is no person
+ * to file it under. `TestingSite.summary` and `recordTestResults` return counts, no person's data:
+ * they are not reads of a person.
  */
-export const TEST_RESULT_FIELDS = ['testResult', 'testResults', 'latestTest', 'testSchedule'] as const;
+export const TEST_RESULT_FIELDS = ['testResult', 'testResults', 'latestTest', 'testSchedule', 'testingSchedule', 'siteResults'] as const;
 export type TestResultField = (typeof TEST_RESULT_FIELDS)[number];
 
 export class TestResultAuditTrail extends AuditTrail<TestResultField> {

@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
-import { manyByKey, oneByKey } from '../shared/loaders.ts';
+import { manyByKey, oneByKey, perArguments } from '../shared/loaders.ts';
 import type { TestResultScope } from './access.ts';
 import { vietnamDatePlus } from './confirmation.ts';
 import type { TestResultRow } from './db/models.ts';
-import type { TestingRepositories } from './repositories/index.ts';
+import type { SiteDaySummary, SiteKey, TestingRepositories } from './repositories/index.ts';
+
+const siteKey = (s: SiteKey) => `${s.provinceCode}:${s.id}`;
 
 /**
  * Made per request, with the caller's scope: the list loaders put it into their one SQL statement.
@@ -23,6 +25,35 @@ export function createLoaders(repos: TestingRepositories, scope: TestResultScope
       scope.kind === 'NONE'
         ? none<string>()
         : manyByKey((ids: readonly string[]) => repos.schedules.ofPeople(ids, scope, vietnamDatePlus(new Date(), 0)), (r) => r.personId),
+    testScheduleOfContact:
+      scope.kind === 'NONE'
+        ? none<string>()
+        : manyByKey((ids: readonly string[]) => repos.schedules.ofContacts(ids, scope, vietnamDatePlus(new Date(), 0)), (r) => r.contactId),
+    // A province's or a site's day: who may ask is decided per province by the reader, before these load.
+    provinceSchedule: perArguments(
+      (date: string) => date,
+      (date) => manyByKey((codes: readonly string[]) => repos.schedules.dueInProvinces(codes, date, vietnamDatePlus(new Date(), 0)), (r) => r.homeProvinceCode ?? ''),
+    ),
+    siteResults: perArguments(
+      (date: string) => date,
+      (date) => new DataLoader<SiteKey, TestResultRow[], string>(async (sites) => {
+        const bySite = new Map<string, TestResultRow[]>();
+        for (const row of await repos.sites.ofDay(sites, date)) {
+          const key = `${row.siteProvinceCode}:${row.siteId}`;
+          const list = bySite.get(key);
+          if (list) list.push(row);
+          else bySite.set(key, [row]);
+        }
+        return sites.map((site) => bySite.get(siteKey(site)) ?? []);
+      }, { cacheKeyFn: siteKey }),
+    ),
+    siteSummary: perArguments(
+      (date: string) => date,
+      (date) => new DataLoader<SiteKey, SiteDaySummary | null, string>(async (sites) => {
+        const rows = new Map((await repos.sites.summaryOfDay(sites, date)).map((r) => [siteKey(r), r]));
+        return sites.map((site) => rows.get(siteKey(site)) ?? null);
+      }, { cacheKeyFn: siteKey }),
+    ),
     /** Reached only through a result the caller may read (`TestResult.history`). */
     revisions: manyByKey((ids: readonly string[]) => repos.results.revisionsOf(ids), (r) => r.testResultId),
   };

@@ -1,10 +1,10 @@
 import { hubError } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
-import { readRefusal, resultRefusal } from './access.ts';
-import type { TestResultAuditTrail } from './audit.ts';
+import { provinceDayRefusal, readRefusal, resultRefusal } from './access.ts';
+import type { TestResultAuditTrail, TestResultField } from './audit.ts';
 import type { TestResultRow } from './db/models.ts';
 import type { TestingLoaders } from './loaders.ts';
-import type { ScheduledTestRow } from './repositories/index.ts';
+import type { ScheduledTestRow, SiteDaySummary, SiteKey } from './repositories/index.ts';
 
 export interface TestingReaderDeps {
   identity: Identity;
@@ -51,6 +51,51 @@ export class TestingReader {
     const rows = await this.deps.loaders.testScheduleOfPerson.load(personId);
     this.deps.audit.record(personId, 'ALLOWED', ['testSchedule']);
     return rows;
+  }
+
+  /**
+   * `Contact.testSchedule`, `TracingTask.testSchedule`: the contact's schedule as the caller may
+   * see it (filtered in SQL), each person returned audited. A lab is refused with no record: the
+   * contact's person is not known without reading the schedule.
+   */
+  async scheduleOfContact(contactId: string): Promise<ScheduledTestRow[]> {
+    const refusal = readRefusal(this.deps.identity);
+    if (refusal) throw hubError('FORBIDDEN', refusal);
+    const rows = await this.deps.loaders.testScheduleOfContact.load(contactId);
+    this.recordEach(rows, 'testSchedule');
+    return rows;
+  }
+
+  /** `Province.testingSchedule`: the province's list for a Vietnam day, for those who may read its day. */
+  async provinceSchedule(provinceCode: string, date: string): Promise<ScheduledTestRow[]> {
+    this.refuseProvinceDay(provinceCode);
+    const rows = await this.deps.loaders.provinceSchedule(date).load(provinceCode);
+    this.recordEach(rows, 'testingSchedule');
+    return rows;
+  }
+
+  /** `TestingSite.results`: the site's results of a Vietnam day, for those who may read its province's day. */
+  async siteResults(site: SiteKey, date: string): Promise<TestResultRow[]> {
+    this.refuseProvinceDay(site.provinceCode);
+    const rows = await this.deps.loaders.siteResults(date).load(site);
+    this.recordEach(rows, 'siteResults');
+    return rows;
+  }
+
+  /** `TestingSite.summary`: counts, no person (not audited), for the same callers as `siteResults`. */
+  async siteSummary(site: SiteKey, date: string): Promise<Omit<SiteDaySummary, keyof SiteKey>> {
+    this.refuseProvinceDay(site.provinceCode);
+    const counts = await this.deps.loaders.siteSummary(date).load(site);
+    return counts ?? { total: 0, positive: 0, negative: 0, inconclusive: 0, invalid: 0, retestRequired: 0 };
+  }
+
+  private refuseProvinceDay(provinceCode: string): void {
+    const refusal = provinceDayRefusal(this.deps.identity, provinceCode);
+    if (refusal) throw hubError('FORBIDDEN', refusal);
+  }
+
+  private recordEach(rows: ReadonlyArray<{ personId: string }>, field: TestResultField): void {
+    for (const personId of new Set(rows.map((r) => r.personId))) this.deps.audit.record(personId, 'ALLOWED', [field]);
   }
 
   private refuseLab(personId: string, field: 'testResults' | 'latestTest' | 'testSchedule'): void {

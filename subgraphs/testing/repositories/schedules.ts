@@ -8,6 +8,8 @@ import { textArray, uuidArray } from '../../shared/sql.ts';
 /** One scheduled test of a contact, with its status read from the person's results. */
 export interface ScheduledTestRow {
   contactId: string;
+  /** The contact's home province (null when unknown). */
+  homeProvinceCode: string | null;
   caseId: string;
   personId: string;
   degree: string;
@@ -78,23 +80,45 @@ export class ScheduleRepository {
   }
 
   /**
-   * The schedules of these people within the scope, earliest due first, each with its status:
-   * DONE when the person has a result of their own (not a pool awaiting re-tests) collected on or
-   * after the due day (Vietnam time), OVERDUE when the day has passed without one, else DUE.
+   * The schedules of these people within the scope, earliest due first, each with its status
+   * (see `read`).
    */
-  async ofPeople(personIds: readonly string[], scope: Exclude<TestResultScope, { kind: 'NONE' }>, today: string): Promise<ScheduledTestRow[]> {
-    const rows = await this.db.execute<{ contact_id: string; case_id: string; person_id: string; degree: string; due_on: string; result_id: string | null }>(sql`
-      select s.contact_id, s.case_id, s.person_id, s.degree, s.due_on::text as due_on, r.id as result_id
+  ofPeople(personIds: readonly string[], scope: Exclude<TestResultScope, { kind: 'NONE' }>, today: string): Promise<ScheduledTestRow[]> {
+    return this.read(sql`s.person_id = any(${uuidArray(personIds)}) and ${visible(scope)}`, sql`s.person_id, s.due_on, s.contact_id`, today);
+  }
+
+  /** The schedules of these contact records within the scope, earliest due first (primary key's prefix). */
+  ofContacts(contactIds: readonly string[], scope: Exclude<TestResultScope, { kind: 'NONE' }>, today: string): Promise<ScheduledTestRow[]> {
+    return this.read(sql`s.contact_id = any(${uuidArray(contactIds)}) and ${visible(scope)}`, sql`s.contact_id, s.due_on`, today);
+  }
+
+  /**
+   * Provinces' testing lists for a day: every test due on `dueOn` for contacts whose home
+   * province it is, by person (index test_schedules_home_due_idx). Who may ask is decided before.
+   */
+  dueInProvinces(provinceCodes: readonly string[], dueOn: string, today: string): Promise<ScheduledTestRow[]> {
+    return this.read(sql`s.home_province_code = any(${textArray(provinceCodes)}) and s.due_on = ${dueOn}::date`, sql`s.person_id, s.contact_id`, today);
+  }
+
+  /**
+   * Schedules with their status: DONE when the person has a result of their own (not a pool
+   * awaiting re-tests) collected on or after the due day (Vietnam time), OVERDUE when the day has
+   * passed without one, else DUE.
+   */
+  private async read(where: SQL, orderBy: SQL, today: string): Promise<ScheduledTestRow[]> {
+    const rows = await this.db.execute<{ contact_id: string; home_province_code: string | null; case_id: string; person_id: string; degree: string; due_on: string; result_id: string | null }>(sql`
+      select s.contact_id, s.home_province_code, s.case_id, s.person_id, s.degree, s.due_on::text as due_on, r.id as result_id
       from test_schedules s
       left join lateral (
         select t.id from test_results t
         where t.person_id = s.person_id and not t.retest_required
           and (t.collected_at at time zone 'Asia/Ho_Chi_Minh')::date >= s.due_on
         order by t.collected_at, t.id limit 1) r on true
-      where s.person_id = any(${uuidArray(personIds)}) and ${visible(scope)}
-      order by s.person_id, s.due_on, s.contact_id`);
+      where ${where}
+      order by ${orderBy}`);
     return rows.map((r) => ({
       contactId: r.contact_id,
+      homeProvinceCode: r.home_province_code,
       caseId: r.case_id,
       personId: r.person_id,
       degree: r.degree,

@@ -20,6 +20,9 @@ export const TestResultRevision = {
 };
 
 export const ScheduledTest = {
+  person: (s: { personId: string }) => ({ id: s.personId }),
+  // Tracing decides who may see the contact record itself.
+  contact: (s: { contactId: string }) => ({ id: s.contactId }),
   // The result is health data of its own: read (and audited) like any single result.
   result: (s: { resultId: string | null }, _: unknown, ctx: TestingContext) => (s.resultId ? ctx.reader.result(s.resultId) : null),
 };
