@@ -18,10 +18,10 @@ export const SCOPES = {
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
   'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
-  'tests:read': 'Query.testResult, Person.testResults, Person.latestTest (TestResult wherever reached)',
+  'tests:read': 'Query.testResult, Person.testResults, Person.latestTest, Person.testSchedule, Contact.testSchedule, TracingTask.testSchedule, Province.testingSchedule, TestingSite.results, TestingSite.summary (TestResult and ScheduledTest wherever reached)',
   'tests:write': 'Mutation.recordTestResults',
   'schedules:write': 'Mutation.scheduleTests',
-  'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers)',
+  'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers), Query.testResultAuditTrail (reads of test results and schedules)',
 } as const;
 
 export type Scope = keyof typeof SCOPES;
