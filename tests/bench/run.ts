@@ -16,6 +16,7 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'observability.bench.ts': ['1', '1', '4'],
   'province-fanout.bench.ts': ['10'],
   'tracing.bench.ts': ['50000'],
+  'transmission-chain.bench.ts': ['100', '1000', '10'],
   'testing-ingest.bench.ts': ['10000', '5000', '1'],
   'trust.bench.ts': ['1', '4', '1'],
 };

@@ -136,6 +136,8 @@ export async function startGatewayProcess(
       INTERNAL_TOKEN_SECRET: secrets.internalToken,
       NATIONAL_ID_KEY: secrets.nationalIdKey,
       GATEWAY_PORT: String(port),
+      // Its own /metrics port: the default 9464 is taken by any other production process running here.
+      METRICS_PORT: String(await freePort()),
       UNITS_URL: url('units'),
       DECLARATIONS_URL: url('declarations'),
       CHECKINS_URL: url('checkins'),
