@@ -26,14 +26,34 @@ export interface TestingHooks {
   close?: () => Promise<void>;
 }
 
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
 /**
  * With the deployment's queues, `recordTestResults` queues each positive for the confirmation
  * jobs; with the graph, it checks that the sites and people an upload names exist.
  */
-export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph'>): TestingHooks {
+export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph' | 'logger'>): TestingHooks {
   const queue = config.queues?.createQueue<ConfirmationJob>(CONFIRMATION_QUEUE, confirmationJobOptions);
+  // The results are committed: a lab whose upload was stored is not told it failed because the
+  // queue is down. The testing jobs' sweep queues every positive not yet judged.
+  // Nor kept waiting: with Redis down the queue's client retries without end.
+  const afterRecord = async (jobs: readonly ConfirmationJob[]) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the queue did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      const enqueued = enqueueConfirmations(queue!, jobs);
+      enqueued.catch(() => {}); // reported by the race, or too late to matter
+      await Promise.race([enqueued, timeout]);
+    } catch (error) {
+      config.logger.warn({ err: error, positives: jobs.length }, 'positives stored but not queued for confirmation; the sweep queues them');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
-    ...(queue ? { afterRecord: (jobs: readonly ConfirmationJob[]) => enqueueConfirmations(queue, jobs), close: () => queue.close() } : {}),
+    ...(queue ? { afterRecord, close: () => queue.close() } : {}),
     ...(config.graph ? { checkReferences: new ReferenceCache(config.graph).check } : {}),
   };
 }

@@ -70,7 +70,7 @@ describe('testing → cases → schedules → chains', () => {
     await expect.poll(async () => (answer = (await hub.query(CASE, { id })).data?.case)?.run?.status, { timeout: 20_000, interval: 100 }).toBe('SUCCEEDED');
     return answer;
   };
-  const evaluate = (personId: string, sampleId: string) => hub.hub.testingJobs.evaluate({ personId, lab: 'lab-c', sampleId });
+  const evaluate = (personId: string, sampleId: string) => hub.hub.testingJobs.evaluate({ personId, lab: 'lab-c', sampleId, revision: 1 });
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'testing-cases-'));

@@ -45,9 +45,19 @@ export const testResults = pgTable(
     /** 1 for the first upload, +1 for each correction (the earlier versions are in test_result_revisions). */
     revision: integer('revision').notNull().default(1),
     recordedAt: at('recorded_at').notNull().defaultNow(),
+    /**
+     * The revision of an individual positive the confirmation jobs last judged (a case confirmed,
+     * or no rule met); null until judged. A positive whose revision was not judged is queued again
+     * by the jobs' sweep (its queueing was lost).
+     */
+    judgedRevision: integer('judged_revision'),
   },
   (t) => [
     unique('test_results_lab_sample_person_key').on(t.lab, t.sampleId, t.personId),
+    // The sweep's look-up: few rows (positives not yet judged), so the index stays small.
+    index('test_results_unjudged_positive_idx')
+      .on(t.recordedAt)
+      .where(sql`${t.result} = 'POSITIVE' and ${t.poolSize} is null and ${t.judgedRevision} is distinct from ${t.revision}`),
     index('test_results_person_resulted_idx').on(t.personId, t.resultedAt),
     // A testing site's results of a day (TestingSite.results, summary).
     index('test_results_site_collected_idx').on(t.siteProvinceCode, t.siteId, t.collectedAt),
@@ -128,6 +138,8 @@ export const testSchedules = pgTable(
     /** The contact's home province (its officials and tracers see the schedule); null when unknown. */
     homeProvinceCode: varchar('home_province_code', { length: 2 }),
     createdAt: at('created_at').notNull().defaultNow(),
+    /** Set when the case was rejected before the test was done (`cancelTestSchedules`): no longer due. */
+    cancelledAt: at('cancelled_at'),
   },
   (t) => [
     primaryKey({ columns: [t.contactId, t.dueOn] }),
@@ -136,3 +148,13 @@ export const testSchedules = pgTable(
     index('test_schedules_home_due_idx').on(t.homeProvinceCode, t.dueOn),
   ],
 );
+
+/**
+ * Cases an official rejected (`cancelTestSchedules`, called by the tracing subgraph's withdrawal
+ * job): their schedules not yet done are cancelled, and `scheduleTests` writes no new one for
+ * them (a late retry of the case's run does not bring them back).
+ */
+export const rejectedCases = pgTable('rejected_cases', {
+  caseId: uuid('case_id').primaryKey(),
+  rejectedAt: at('rejected_at').notNull().defaultNow(),
+});

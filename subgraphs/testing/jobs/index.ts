@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { GraphClient } from '../../shared/graph-client.ts';
 import type { JobsModule, RunningJobs } from '../../shared/jobs.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -6,7 +6,7 @@ import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
 import { automaticCaseId, evidenceFor } from '../confirmation.ts';
 import type * as tables from '../db/schema.ts';
 import { createRepositories, type TestingRepositories } from '../repositories/index.ts';
-import { CONFIRMATION_QUEUE, confirmationJobOptions, enqueueConfirmations, type ConfirmationJob } from './confirmation.queue.ts';
+import { CONFIRMATION_QUEUE, confirmationJobId, confirmationJobOptions, enqueueConfirmations, type ConfirmationJob } from './confirmation.queue.ts';
 
 const CONFIRM = /* GraphQL */ `
   mutation AutoConfirmCase($input: ConfirmCaseInput!) {
@@ -14,8 +14,18 @@ const CONFIRM = /* GraphQL */ `
   }`;
 const RESIDENCE = /* GraphQL */ `query ConfirmationResidence($ids: [ID!]!) { people(ids: $ids) { id residenceProvince { code } } }`;
 
+/** A positive recorded this long ago and not yet judged has lost its job (or waits in a backlog: queueing it again is a no-op). */
+const SWEEP_AFTER_MS = 60_000;
+const SWEEP_BATCH = 1_000;
+
 export interface RunningTestingJobs extends RunningJobs {
   enqueue(jobs: readonly ConfirmationJob[]): Promise<void>;
+  /**
+   * What the periodic sweep does: queues again every individual positive recorded before
+   * `now` − 60 s whose revision is not judged (its queueing was lost, or its job failed for good);
+   * returns how many it looked at.
+   */
+  sweep(now?: Date): Promise<number>;
   /** Evaluates one positive now (what the worker does); returns the case id confirmed, if any. */
   evaluate(job: ConfirmationJob): Promise<string | null>;
   startWorkers(): void;
@@ -28,14 +38,23 @@ export interface RunningTestingJobs extends RunningJobs {
  * run), naming the results as evidence. Never reads another subgraph's database.
  */
 export async function evaluatePositive(repos: TestingRepositories, graph: GraphClient, logger: Logger, job: ConfirmationJob): Promise<string | null> {
+  const outcome = await judge(repos, graph, logger, job);
+  // Judged (a case, or no case to make): the sweep leaves this revision alone. A failure throws
+  // before this, so the job retries and, once its attempts are spent, the sweep queues it again.
+  if (outcome.resultId && job.revision) await repos.results.markJudged(outcome.resultId, job.revision);
+  return outcome.caseId;
+}
+
+async function judge(repos: TestingRepositories, graph: GraphClient, logger: Logger, job: ConfirmationJob): Promise<{ resultId: string | null; caseId: string | null }> {
   const sample = await repos.schedules.sample(job.lab, job.sampleId, job.personId);
+  const none = { resultId: sample?.id ?? null, caseId: null };
   // Corrected away since it was queued, or a pool's row: no individual positive to judge.
-  if (!sample || sample.result !== 'POSITIVE' || sample.poolSize !== null) return null;
+  if (!sample || sample.result !== 'POSITIVE' || sample.poolSize !== null) return none;
   const positives = await repos.schedules.positivesOf(job.personId);
   const trigger = positives.find((p) => p.id === sample.id);
-  if (!trigger) return null;
+  if (!trigger) return none;
   const met = evidenceFor(await repos.schedules.confirmationRules(), positives, trigger);
-  if (!met) return null;
+  if (!met) return none;
   // The confirming province: where the sample was taken, else where the person lives.
   let province = sample.siteProvinceCode;
   if (!province) {
@@ -44,7 +63,7 @@ export async function evaluatePositive(repos: TestingRepositories, graph: GraphC
   }
   if (!province) {
     logger.warn({ result: sample.id, rule: met.rule }, 'a positive met a confirmation rule but has no province (no site, no residence): no case');
-    return null;
+    return none;
   }
   const evidence = met.evidence.map((p) => p.id);
   const id = automaticCaseId(job.personId, evidence);
@@ -55,11 +74,11 @@ export async function evaluatePositive(repos: TestingRepositories, graph: GraphC
   const answer = data.confirmCase;
   if (answer?.__typename === 'CaseConfirmed') {
     logger.info({ case: answer.case?.id, created: answer.created, rule: met.rule, evidence }, 'positive result confirmed a case');
-    return answer.case?.id ?? null;
+    return { resultId: sample.id, caseId: answer.case?.id ?? null };
   }
   if (answer?.__typename === 'CasePersonNotFound') {
     logger.warn({ result: sample.id }, 'a positive result names no registered person: no case');
-    return null;
+    return none;
   }
   throw new Error(`confirmCase refused the automatic case: ${answer?.__typename} ${answer?.message ?? ''}`);
 }
@@ -72,11 +91,32 @@ export interface TestingJobsTuning {
 export function createTestingJobsModule(tuning: TestingJobsTuning = {}): JobsModule<typeof tables, RunningTestingJobs> {
   return {
     name: 'testing',
-    start: async ({ db, queues, graph, logger }) => startTestingJobs(createRepositories(db), queues, graph, logger, tuning),
+    start: async ({ db, queues, graph, logger, settings }) => startTestingJobs(createRepositories(db), queues, graph, logger, tuning, settings.sweepEveryMs),
   };
 }
 
-async function startTestingJobs(repos: TestingRepositories, backend: QueueBackend, graph: GraphClient, logger: Logger, tuning: TestingJobsTuning): Promise<RunningTestingJobs> {
+/**
+ * Queues again the positives the confirmation jobs have not judged: a job with the same id that
+ * is waiting or running is left alone (adding it is a no-op), one that failed for good is retried.
+ */
+async function sweepUnjudged(repos: TestingRepositories, queue: Queue<ConfirmationJob>, logger: Logger, now: Date): Promise<number> {
+  const positives = await repos.results.unjudgedPositives(new Date(now.getTime() - SWEEP_AFTER_MS), SWEEP_BATCH);
+  let requeued = 0;
+  for (const positive of positives) {
+    const job = await queue.getJob(confirmationJobId(positive));
+    if (!job) {
+      await enqueueConfirmations(queue, [positive]);
+      requeued++;
+    } else if (await job.isFailed()) {
+      await job.retry('failed');
+      requeued++;
+    }
+  }
+  if (requeued) logger.info({ requeued, unjudged: positives.length }, 'positives without a confirmation job queued again');
+  return positives.length;
+}
+
+async function startTestingJobs(repos: TestingRepositories, backend: QueueBackend, graph: GraphClient, logger: Logger, tuning: TestingJobsTuning, sweepEveryMs: number): Promise<RunningTestingJobs> {
   const queue = backend.createQueue<ConfirmationJob>(CONFIRMATION_QUEUE, confirmationJobOptions);
   const workers: Array<{ close(): Promise<void> }> = [];
   const evaluate = (job: ConfirmationJob) => evaluatePositive(repos, graph, logger, job);
@@ -87,11 +127,18 @@ async function startTestingJobs(repos: TestingRepositories, backend: QueueBacken
     workers.push(worker);
   };
   if (tuning.workers !== false) startWorkers();
+  const sweep = (now = new Date()) => sweepUnjudged(repos, queue, logger, now);
+  const timer = setInterval(() => {
+    sweep().catch((error: unknown) => logger.warn({ err: error }, 'the sweep of unjudged positives failed; it runs again at the next interval'));
+  }, sweepEveryMs);
+  timer.unref();
   return {
     enqueue: (jobs) => enqueueConfirmations(queue, jobs),
     evaluate,
+    sweep,
     startWorkers,
     close: async () => {
+      clearInterval(timer);
       await Promise.all(workers.splice(0).map((w) => w.close()));
       await queue.close();
     },

@@ -8,6 +8,20 @@ import type { TestSample } from '../validation.ts';
 /** What became of one valid row of an upload. */
 export type RecordOutcome = 'accepted' | 'corrected' | 'duplicate' | 'conflict';
 
+/** A row's outcome and the revision it now has (0 for a conflict: nothing of it is stored). */
+export interface Recorded {
+  outcome: RecordOutcome;
+  revision: number;
+}
+
+/** An individual positive the confirmation jobs have not judged at its current revision. */
+export interface UnjudgedPositive {
+  personId: string;
+  lab: string;
+  sampleId: string;
+  revision: number;
+}
+
 const key = (lab: string, sampleId: string) => `${lab}\u0000${sampleId}`;
 const time = (d: Date | null) => d?.getTime() ?? null;
 // ct_value is a PostgreSQL real: compare at its precision.
@@ -55,7 +69,7 @@ export class TestResultRepository {
    * sample repeated in the upload is a duplicate of its first occurrence when it says the same,
    * otherwise a conflict; a sample a concurrent upload stored first counts as a duplicate.
    */
-  async record(samples: readonly TestSample[]): Promise<RecordOutcome[]> {
+  async record(samples: readonly TestSample[]): Promise<Recorded[]> {
     if (samples.length === 0) return [];
     return this.db.transaction(async (tx) => {
       const stored = await tx
@@ -70,7 +84,9 @@ export class TestResultRepository {
       }
 
       const outcomes: RecordOutcome[] = new Array(samples.length);
+      const revisions: number[] = new Array(samples.length).fill(0);
       const firstInBatch = new Map<string, TestSample>();
+      const firstIndex = new Map<string, number>();
       const fresh: Array<{ index: number; sample: TestSample }> = [];
       const corrections: Array<{ rows: TestResultRow[]; sample: TestSample }> = [];
       samples.forEach((sample, index) => {
@@ -78,11 +94,17 @@ export class TestResultRepository {
         const first = firstInBatch.get(k);
         if (first) return void (outcomes[index] = sameSample(first, sample) ? 'duplicate' : 'conflict');
         firstInBatch.set(k, sample);
+        firstIndex.set(k, index);
         const rows = storedBySample.get(k);
         if (!rows) return void fresh.push({ index, sample });
         if (rows.map((r) => r.personId).sort().join() !== sample.members.join()) return void (outcomes[index] = 'conflict');
-        if (rows.every((r) => sameValues(r, sample))) return void (outcomes[index] = 'duplicate');
+        const revision = Math.max(...rows.map((r) => r.revision));
+        if (rows.every((r) => sameValues(r, sample))) {
+          revisions[index] = revision;
+          return void (outcomes[index] = 'duplicate');
+        }
         corrections.push({ rows, sample });
+        revisions[index] = revision + 1;
         outcomes[index] = 'corrected';
       });
 
@@ -100,7 +122,10 @@ export class TestResultRepository {
           returning lab, sample_id`);
         const written = new Set(inserted.map((r) => key(r.lab, r.sample_id)));
         // A sample none of whose rows went in was stored first by a concurrent upload of the same rows.
-        for (const { index, sample } of fresh) outcomes[index] = written.has(key(sample.lab, sample.sampleId)) ? 'accepted' : 'duplicate';
+        for (const { index, sample } of fresh) {
+          outcomes[index] = written.has(key(sample.lab, sample.sampleId)) ? 'accepted' : 'duplicate';
+          revisions[index] = 1;
+        }
       }
 
       if (corrections.length > 0) {
@@ -122,8 +147,29 @@ export class TestResultRepository {
                as u(id, kind, sample_type, collected_at, resulted_at, site_province_code, site_id, result, ct_value, retest_required)
           where t.id = u.id`);
       }
-      return outcomes;
+      // A repeat within the upload has the revision of its first occurrence.
+      return samples.map((sample, index) => {
+        const first = firstIndex.get(key(sample.lab, sample.sampleId))!;
+        return { outcome: outcomes[index]!, revision: outcomes[index] === 'conflict' ? 0 : revisions[first]! };
+      });
     });
+  }
+
+  /**
+   * Individual positives recorded before `before` whose current revision the confirmation jobs
+   * have not judged (the sweep's look-up, on a partial index), oldest first.
+   */
+  async unjudgedPositives(before: Date, limit: number): Promise<UnjudgedPositive[]> {
+    const rows = await this.db.execute<{ person_id: string; lab: string; sample_id: string; revision: number }>(sql`
+      select person_id, lab, sample_id, revision from test_results
+      where result = 'POSITIVE' and pool_size is null and judged_revision is distinct from revision and recorded_at < ${before.toISOString()}::timestamptz
+      order by recorded_at limit ${limit}`);
+    return rows.map((r) => ({ personId: r.person_id, lab: r.lab, sampleId: r.sample_id, revision: r.revision }));
+  }
+
+  /** Marks a result judged at a revision (a later correction makes it unjudged again). */
+  async markJudged(resultId: string, revision: number): Promise<void> {
+    await this.db.execute(sql`update test_results set judged_revision = greatest(coalesce(judged_revision, 0), ${revision}) where id = ${resultId}::uuid`);
   }
 
   /** Results by id, whoever may see them (the reader decides each one). */

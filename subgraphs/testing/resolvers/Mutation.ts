@@ -47,21 +47,22 @@ export const Mutation = {
         return !rejection;
       });
     }
-    const outcomes = await ctx.repos.results.record(valid.map((v) => v.sample));
+    const recorded = await ctx.repos.results.record(valid.map((v) => v.sample));
     const count = { accepted: 0, corrected: 0, duplicates: 0 };
-    outcomes.forEach((outcome, i) => {
+    recorded.forEach(({ outcome }, i) => {
       const { index, sample } = valid[i]!;
       if (outcome === 'accepted') count.accepted++;
       else if (outcome === 'corrected') count.corrected++;
       else if (outcome === 'duplicate') count.duplicates++;
       else rejected.push({ index, sampleId: truncate(sample.sampleId), code: 'SAMPLE_ID_CONFLICT', field: 'sampleId', message: 'This lab already used this sample id for other people or other values.' });
     });
-    // Every individual positive (a duplicate too: a lab retrying an upload whose queueing was
-    // lost gets it queued) is judged against the confirmation rules by the testing jobs. After the
-    // commit; a failure fails the call so the lab retries, and the jobs are idempotent.
-    const positives = valid
-      .filter(({ sample }, i) => outcomes[i] !== 'conflict' && sample.result === 'POSITIVE' && !sample.pooled)
-      .map(({ sample }) => ({ personId: sample.members[0]!, lab: sample.lab, sampleId: sample.sampleId }));
+    // Every individual positive is judged against the confirmation rules by the testing jobs,
+    // queued after the commit (job id from the result and revision: a duplicate row queues
+    // nothing new). A queueing that fails is left to the jobs' sweep (server.ts logs it).
+    const positives = valid.flatMap(({ sample }, i) => {
+      const { outcome, revision } = recorded[i]!;
+      return outcome !== 'conflict' && sample.result === 'POSITIVE' && !sample.pooled ? [{ personId: sample.members[0]!, lab: sample.lab, sampleId: sample.sampleId, revision }] : [];
+    });
     if (positives.length && ctx.afterRecord) await ctx.afterRecord(positives);
     return { ...count, rejected: rejected.sort((a, b) => a.index - b.index) };
   },
