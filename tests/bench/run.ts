@@ -15,9 +15,11 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'ingest.bench.ts': ['20000', '5000', '1'],
   'observability.bench.ts': ['1', '1', '4'],
   'province-fanout.bench.ts': ['10'],
+  'reads.bench.ts': ['1', '4', '2'],
   'tracing.bench.ts': ['50000'],
   'transmission-chain.bench.ts': ['100', '1000', '10'],
   'testing-ingest.bench.ts': ['10000', '5000', '1'],
+  'testing-loop.bench.ts': ['20000', '2'],
   'trust.bench.ts': ['1', '4', '1'],
 };
 

@@ -9,6 +9,8 @@ import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shar
 import { freePort } from '../support/ports.ts';
 import { request } from 'undici';
 import { NODE_FLAGS } from '../../hub/node-flags.ts';
+import type postgres from 'postgres';
+import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 
 /** DATABASE_URL's server (the real one), or an embedded server in a temporary folder. */
 export async function benchPostgres(): Promise<PostgresServer & { describe: string }> {
@@ -172,4 +174,26 @@ export async function startGatewayProcess(
       await exited;
     },
   };
+}
+
+/** Testing site n of a province, as the testing benches name them. */
+export const benchTestingSiteId = (province: string, n: number) => `e5700000-00${province}-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+/**
+ * `perProvince` testing sites in each province shard's database (benchTestingSiteId), in one of the
+ * province's demo wards: recordTestResults takes only results whose site its province knows.
+ */
+export async function addTestingSites(
+  hub: { subgraphs: ReadonlyArray<{ provinceCode?: string; database: { sql: postgres.Sql } }> },
+  provinces: readonly string[],
+  perProvince: number,
+): Promise<void> {
+  for (const province of provinces) {
+    const shard = hub.subgraphs.find((s) => s.provinceCode === province)!.database.sql;
+    const ward = DEMO_WARDS.find((w) => w.provinceCode === province)!.code;
+    for (let n = 0; n < perProvince; n++) {
+      await shard`insert into testing_sites (id, name, ward_code, address, opening_hours)
+        values (${benchTestingSiteId(province, n)}, ${`Điểm xét nghiệm ${n}`}, ${ward}, ${`Số ${n}`}, '07:00–17:00') on conflict do nothing`;
+    }
+  }
 }

@@ -37,7 +37,7 @@ import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
-import { benchPostgres, machine, startGatewayProcess } from './support.ts';
+import { addTestingSites, benchPostgres, benchTestingSiteId, machine, startGatewayProcess } from './support.ts';
 
 const SAMPLES = Number(process.argv[2] ?? 200_000);
 const BATCH = Math.min(Number(process.argv[3] ?? MAX_RESULTS_BATCH), MAX_RESULTS_BATCH);
@@ -57,7 +57,6 @@ const documentId = createHash('sha256').update(RECORD, 'utf8').digest('hex');
 
 const hex12 = (n: number) => n.toString(16).padStart(12, '0');
 const personId = (i: number) => `7e570000-0000-4000-8000-${hex12(i)}`;
-const siteId = (province: string, n: number) => `e5700000-00${province}-4000-8000-${hex12(n)}`;
 
 interface Row {
   sampleId: string;
@@ -86,7 +85,7 @@ function makeRows(n: number, now: number, tag: string): Row[] {
       collectedAt: new Date(collected).toISOString(),
       // Resulted 30 minutes to 3 hours after collection: never in the future.
       resultedAt: new Date(collected + (0.5 + random() * 2.4) * 3_600_000).toISOString(),
-      testingSite: { province, id: siteId(province, Math.floor(random() * SITES_PER_PROVINCE)) },
+      testingSite: { province, id: benchTestingSiteId(province, Math.floor(random() * SITES_PER_PROVINCE)) },
     };
     const kind = random();
     const outcome = random();
@@ -121,14 +120,7 @@ async function register(hub: Awaited<ReturnType<typeof startHub>>): Promise<void
            ${pick(wards.map((w) => w.code))}, ${pick(wards.map((w) => w.provinceCode))}
     from generate_series(0, ${PEOPLE - 1}) i`);
   await declarations.unsafe('analyze people');
-  for (const province of PROVINCES) {
-    const shard = hub.subgraphs.find((s) => s.provinceCode === province)!.database.sql;
-    const ward = DEMO_WARDS.find((w) => w.provinceCode === province)!.code;
-    for (let n = 0; n < SITES_PER_PROVINCE; n++) {
-      await shard`insert into testing_sites (id, name, ward_code, address, opening_hours)
-        values (${siteId(province, n)}, ${`Điểm xét nghiệm ${n}`}, ${ward}, ${`Số ${n}`}, '07:00–17:00') on conflict do nothing`;
-    }
-  }
+  await addTestingSites(hub, PROVINCES, SITES_PER_PROVINCE);
 }
 
 /** (b) COPY FROM STDIN of the uploads' rows, as the subgraph stores them (members sorted, retest flags), on one connection; milliseconds. */
