@@ -1,0 +1,191 @@
+/**
+ * What a national app's read costs the whole hub (issue 17): the hub as separate processes (the
+ * gateway, every subgraph, the three demo province shards and the worker, each its own OS process,
+ * as deployed), on a PostgreSQL server of its own (embedded, so every backend's CPU is the hub's),
+ * 64 distinct callers, 16 requests in flight. For each query it reads, from /proc, the CPU time each
+ * process spent during the round and divides by the requests answered: the gateway, the subgraphs
+ * (all of them, and each), PostgreSQL (the postmaster, its backends and the backends that exited),
+ * and the whole hub; plus the gateway's resident memory at the end of the round.
+ *
+ * Queries: the README's query that touches every subgraph (a person, where they live, their
+ * province's facilities, declarations, check-ins, exposures, cases) and a person card.
+ * Baseline in the same run: the statements the person card needs, sent by this process straight to
+ * the same server with the same concurrency (the person by id, the ward by code, the declarations
+ * by person, one audit row, each a prepared statement): PostgreSQL's CPU for the work itself.
+ * Targets (issue 17): every-subgraph ≤ 5 ms whole hub and ≤ 1.5 ms PostgreSQL; person card ≤ 1.5 ms
+ * whole hub; gateway resident memory ≤ 200 MB.
+ *
+ * npm run bench -- reads [seconds per query=10] [callers=64] [in flight=16]
+ * Its smoke size: 1 s, 4 callers, 2 in flight.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { Agent, request } from 'undici';
+import { seedDemoOnServer } from '../../hub/launch.ts';
+import { startServices } from '../../hub/services.ts';
+import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
+import { DEMO_PEOPLE, DEMO_PROVINCE_CODES } from '../../subgraphs/shared/demo.ts';
+import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
+import { signCallerToken } from '../../subgraphs/shared/identity.ts';
+import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
+import { resolvePostgresServer } from '../../subgraphs/shared/postgres-server.ts';
+import { freePort } from '../support/ports.ts';
+import { closedLoopRound, machine } from './support.ts';
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CALLERS = Number(process.argv[3] ?? 64);
+const IN_FLIGHT = Number(process.argv[4] ?? 16);
+const prefix = `bench_reads_${process.pid}`;
+/** Linux reports process CPU in clock ticks of USER_HZ = 100 per second. */
+const MS_PER_TICK = 10;
+
+const QUERIES = {
+  'every subgraph': /* GraphQL */ `query EverySubgraph($id: ID!) { person(id: $id) { fullName residence { name province { name hotline quarantineFacilities { name freeBeds } } } declarations { kind symptoms declaredAt } checkIns { venue { name } checkedInAt } exposures { contact { fullName residence { province { name } } } venue { name } overlapMinutes } cases { confirmedAt infectiousFrom } contactStatus } }`,
+  'person card': /* GraphQL */ `query PersonCard($id: ID!) { person(id: $id) { fullName phone residence { name } declarations { kind } } }`,
+};
+const PEOPLE = [DEMO_PEOPLE.an, DEMO_PEOPLE.binh, DEMO_PEOPLE.ha];
+
+/** utime + stime (+ the reaped children's, for the postmaster) of a process, in ms. */
+function cpuMs(pid: number, withChildren = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14].
+    const ticks = Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks * MS_PER_TICK;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return children;
+}
+
+function residentMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('bench', 'warn');
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-reads-'));
+  const server = await resolvePostgresServer({ databaseUrl: undefined, embeddedDir: dataDir, embeddedPort: await freePort(), logger });
+  try {
+    await measureReads(server.url, dataDir, logger);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measureReads(serverUrl: string, dataDir: string, logger: Logger): Promise<void> {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // Backends that exit hand their CPU to the postmaster's cutime/cstime: counted with it.
+  const postgresCpuMs = () => cpuMs(postmaster, true) + childrenOf(postmaster).reduce((sum, pid) => sum + cpuMs(pid), 0);
+
+  const secrets = { JWT_SECRET: DEV_SECRETS.JWT_SECRET, INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET, NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY };
+  const portOffset = 20_000 + (process.pid % 200) * 10;
+  const hub = await startServices({
+    postgresUrl: serverUrl,
+    dbPrefix: prefix,
+    provinceCodes: DEMO_PROVINCE_CODES,
+    portOffset,
+    logger,
+    // NODE_ENV=production (the bench runner's) requires the secrets: the bench's own.
+    env: { LOG_LEVEL: 'warn', ...secrets },
+    output: (service, line) => {
+      if (/"level":(50|60)|Error/.test(line)) console.error(`[${service}] ${line}`);
+    },
+    beforeGateway: () => seedDemoOnServer({ postgresUrl: serverUrl, dbPrefix: prefix, redisUrl: undefined, nationalIdKey: secrets.NATIONAL_ID_KEY, logger }),
+  });
+  const agent = new Agent({ connections: IN_FLIGHT * 2, keepAliveTimeout: 30_000 });
+  const tokens = await Promise.all(
+    Array.from({ length: CALLERS }, (_, i) => signCallerToken(secrets.JWT_SECRET, { subject: `bench-official-${i}`, role: 'national_official', expiresIn: '1h' })),
+  );
+
+  const processes = [...hub.services.values()];
+  const snapshot = () => ({ postgres: postgresCpuMs(), ...Object.fromEntries(processes.map((p) => [p.spec.name, p.pid ? cpuMs(p.pid) : 0])) }) as Record<string, number>;
+  const ask = (query: string) => async (i: number) => {
+    const person = PEOPLE[i % PEOPLE.length]!;
+    const response = await request(hub.gatewayUrl, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+      body: JSON.stringify({ query, variables: { id: person.id } }),
+    });
+    const body = (await response.body.json()) as { data?: { person?: unknown }; errors?: unknown[] };
+    if (response.statusCode !== 200 || !body.data?.person || body.errors?.length) throw new Error(`unexpected answer ${response.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
+  };
+
+  const rows: Array<Record<string, string | number>> = [];
+  const perRequest = (before: Record<string, number>, after: Record<string, number>, requests: number) => {
+    const spent = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) / requests;
+    const subgraphNames = processes.map((p) => p.spec.name).filter((n) => n !== 'gateway' && n !== 'worker');
+    const subgraphs = subgraphNames.reduce((sum, n) => sum + spent(n), 0);
+    return { gateway: spent('gateway'), subgraphs, worker: spent('worker'), postgres: spent('postgres'), each: Object.fromEntries(subgraphNames.map((n) => [n, spent(n)])) };
+  };
+
+  for (const [name, query] of Object.entries(QUERIES)) {
+    await closedLoopRound(ask(query), IN_FLIGHT, Math.max(1, SECONDS / 5)); // warm-up: JIT, pools, plans
+    const before = snapshot();
+    const round = await closedLoopRound(ask(query), IN_FLIGHT, SECONDS);
+    const cost = perRequest(before, snapshot(), round.requests);
+    const whole = cost.gateway + cost.subgraphs + cost.worker + cost.postgres;
+    rows.push({
+      query: name,
+      'req/s': round.rps.toFixed(0),
+      'p50 ms': round.p50.toFixed(1),
+      'gateway ms': cost.gateway.toFixed(2),
+      'subgraphs ms': cost.subgraphs.toFixed(2),
+      'PostgreSQL ms': cost.postgres.toFixed(2),
+      'whole hub ms': whole.toFixed(2),
+      'gateway RSS MB': residentMb(hub.get('gateway').pid!).toFixed(0),
+    });
+    console.log(`${name}: CPU ms per request by subgraph process: ${Object.entries(cost.each).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}`);
+  }
+
+  // Baseline: the person card's own statements, straight to the server, as many in flight.
+  const declarations = postgres(databaseUrl(serverUrl, databaseName(prefix, 'declarations')), { max: IN_FLIGHT, onnotice: () => {} });
+  const units = postgres(databaseUrl(serverUrl, databaseName(prefix, 'units')), { max: IN_FLIGHT, onnotice: () => {} });
+  const work = async (i: number) => {
+    const person = PEOPLE[i % PEOPLE.length]!;
+    const [row] = await declarations`select id, full_name, phone, residence_ward_code, residence_province_code from people where id = ${person.id}`;
+    await Promise.all([
+      units`select code, name from wards where code = ${row!.residence_ward_code as string}`,
+      declarations`select kind from health_declarations where person_id = ${person.id} order by declared_at desc`,
+      declarations`insert into audit_records (subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, at, outcome)
+                   values (${`bench-official-${i % CALLERS}`}, 'national_official', ${['all']}, ${person.id}, ${['fullName', 'phone', 'residence', 'declarations']}, ${[]}, 'PersonCard', now(), 'ALLOWED')`,
+    ]);
+  };
+  await closedLoopRound(work, IN_FLIGHT, Math.max(1, SECONDS / 5));
+  const pgBefore = postgresCpuMs();
+  const baseline = await closedLoopRound(work, IN_FLIGHT, SECONDS);
+  const baselinePg = (postgresCpuMs() - pgBefore) / baseline.requests;
+  await Promise.all([declarations.end(), units.end()]);
+
+  console.log(`\nreads: ${CALLERS} callers, ${IN_FLIGHT} in flight, ${SECONDS} s per query, separate processes, embedded PostgreSQL of its own; ${await machine()}`);
+  console.table(rows);
+  const card = rows.find((r) => r.query === 'person card')!;
+  console.log(
+    `baseline (the person card's statements sent directly): ${baseline.rps.toFixed(0)} req/s, PostgreSQL ${baselinePg.toFixed(2)} ms per request; ` +
+      `the hub's PostgreSQL CPU per person card is ${(Number(card['PostgreSQL ms']) / baselinePg).toFixed(1)}x the work's`,
+  );
+
+  await hub.stop();
+  await agent.close();
+}
+
+await main();
