@@ -314,7 +314,7 @@ describe('tracing subgraph over GraphQL', () => {
   });
 
   itWithPostgres('lists the contact rules', async () => {
-    const result = await run(/* GraphQL */ `query { contactRules { name minOverlapMinutes infectiousDaysBeforeOnset maxStayMinutes traceF2 f1TestDays f2TestDays } }`);
+    const result = await run(/* GraphQL */ `query { contactRules { name minOverlapMinutes infectiousDaysBeforeOnset maxStayMinutes traceF2 f1TestDays f2TestDays caseOpenDays } }`);
     expect(result.data?.contactRules).toContainEqual({ ...DEFAULT_CONTACT_RULE });
   });
 });

@@ -35,12 +35,18 @@ export const contactRules = pgTable(
     f1TestDays: integer('f1_test_days').array().notNull().default(sql`'{1,3,7}'::int[]`),
     /** Days after their exposure on which an F2 is tested, e.g. 1. */
     f2TestDays: integer('f2_test_days').array().notNull().default(sql`'{1}'::int[]`),
+    /**
+     * How many days after its confirmation a case stays open for automatic confirmations: a
+     * positive result of the person later than that opens a new case (re-infection, tái nhiễm).
+     */
+    caseOpenDays: integer('case_open_days').notNull().default(90),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check('contact_rules_min_overlap_minutes_check', sql`${t.minOverlapMinutes} > 0`),
     check('contact_rules_infectious_days_before_onset_check', sql`${t.infectiousDaysBeforeOnset} >= 0`),
     check('contact_rules_max_stay_minutes_check', sql`${t.maxStayMinutes} > 0`),
+    check('contact_rules_case_open_days_check', sql`${t.caseOpenDays} > 0`),
   ],
 );
 

@@ -31,6 +31,10 @@ export interface ChainNode {
 /** Chains deeper than this are cut (the links always point to earlier cases, so this is only a guard). */
 const MAX_CHAIN_DEPTH = 10_000;
 
+/** A CONFIRMED case is still open at `at` when confirmed less than its contact rule's case_open_days before. */
+const openAt = (at: Date): SQL =>
+  sql`${schema.cases.confirmedAt} > ${at.toISOString()}::timestamptz - (select r.case_open_days from ${schema.contactRules} r where r.name = ${schema.cases.ruleName}) * interval '1 day'`;
+
 export interface CaseFilter {
   provinceCode?: string | undefined;
   from?: Date | undefined;
@@ -93,9 +97,10 @@ export class CaseRepository {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${command.personId}))`);
       const evidence = command.evidence ?? [];
       if (evidence.length > 0) {
-        // An automatic confirmation opens no second case for a person with an open one.
+        // An automatic confirmation opens no second case for a person with an open one: CONFIRMED
+        // and confirmed less than its rule's case_open_days before (later: a re-infection).
         const [open] = await tx.select().from(schema.cases)
-          .where(and(eq(schema.cases.personId, command.personId), eq(schema.cases.status, 'CONFIRMED'), ne(schema.cases.id, command.id)))
+          .where(and(eq(schema.cases.personId, command.personId), eq(schema.cases.status, 'CONFIRMED'), ne(schema.cases.id, command.id), openAt(command.confirmedAt)))
           .orderBy(asc(schema.cases.confirmedAt)).limit(1);
         if (open) return { case: open, created: false };
       }
@@ -116,6 +121,7 @@ export class CaseRepository {
           // The chain's link: the earliest contact record of this person in an earlier open case.
           infectedByContactId: sql`(select k.id from ${schema.contacts} k join ${schema.cases} c on c.id = k.case_id
             where k.person_id = ${command.personId}::uuid and c.status = 'CONFIRMED' and c.confirmed_at <= ${command.confirmedAt.toISOString()}::timestamptz
+              and c.confirmed_at > ${command.confirmedAt.toISOString()}::timestamptz - (select r.case_open_days from ${schema.contactRules} r where r.name = c.rule_name) * interval '1 day'
               and c.person_id <> ${command.personId}::uuid
             order by k.overlap_start, k.id limit 1)`,
         })

@@ -1,0 +1,2 @@
+ALTER TABLE "contact_rules" ADD COLUMN "case_open_days" integer DEFAULT 90 NOT NULL;--> statement-breakpoint
+ALTER TABLE "contact_rules" ADD CONSTRAINT "contact_rules_case_open_days_check" CHECK ("contact_rules"."case_open_days" > 0);
