@@ -16,11 +16,11 @@ export const SCOPES = {
   'cases:read': 'Query.case, Query.cases, Query.contact, Person.cases, Person.contactStatus',
   'cases:write': 'Mutation.confirmCase, Mutation.rejectCase',
   'tasks:read': 'Query.tracingTask, Province.tracingTasks',
-  'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
+  'tasks:write': 'Mutation.acceptTracingTask, Mutation.acceptTracingTasks, Mutation.withdrawTracingTasks, Mutation.assignTracer, Mutation.updateTracingTask',
   'facilities:write': 'Mutation.setFacilityOccupancy',
   'tests:read': 'Query.testResult, Person.testResults, Person.latestTest, Person.testSchedule, Contact.testSchedule, TracingTask.testSchedule, Province.testingSchedule, TestingSite.results, TestingSite.summary (TestResult and ScheduledTest wherever reached)',
   'tests:write': 'Mutation.recordTestResults',
-  'schedules:write': 'Mutation.scheduleTests',
+  'schedules:write': 'Mutation.scheduleTests, Mutation.cancelTestSchedules',
   'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers), Query.testResultAuditTrail (reads of test results and schedules)',
 } as const;
 
@@ -50,7 +50,9 @@ export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
   // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write.
   citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read'],
   // What the workers ask the graph: exposuresOf, people (home provinces, and confirmCase's check
-  // that the person exists), acceptTracingTasks and scheduleTests (tracing runs), confirmCase
+  // that the person exists, and the testing subgraph's that an upload's people exist),
+  // acceptTracingTasks and scheduleTests (tracing runs), withdrawTracingTasks and
+  // cancelTestSchedules (a rejected case's withdrawal), confirmCase
   // (the testing jobs' automatic cases, and which case their result joined: cases:read).
   service: ['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write'],
   partner: [],

@@ -52,6 +52,13 @@ export function checkTaskUpdate(
   return { status: status ?? null, note: text };
 }
 
+/** `withdrawTracingTasks`' case (a UUID) and reason (trimmed, neither blank nor too long). */
+export function checkWithdrawal(caseId: string, reason: string): { caseId: string; reason: string } {
+  const text = reason.trim();
+  if (text.length === 0 || text.length > MAX_NOTE_LENGTH) throw badInput(`reason must be 1 to ${MAX_NOTE_LENGTH} characters.`, 'reason');
+  return { caseId: requireUuid(caseId, 'caseId'), reason: text };
+}
+
 /** Why a new task cannot be due at `dueAt` (it is in the past, beyond the clock skew), or null. */
 export function dueAtProblem(dueAt: Date, now: Date): string | null {
   if (dueAt.getTime() >= now.getTime() - CLOCK_SKEW_MS) return null;

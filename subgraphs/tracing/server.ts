@@ -10,9 +10,10 @@ import { HealthAuditTrail } from './audit.ts';
 import { createLoaders } from './loaders.ts';
 import { TracingReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
-import { resolvers, type AfterConfirm, type PersonExists, type TracingContext } from './resolvers/index.ts';
+import { resolvers, type AfterConfirm, type AfterReject, type PersonExists, type TracingContext } from './resolvers/index.ts';
 import { tracingJobs } from './jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type TracingRunJob } from './jobs/tracing-run.queue.ts';
+import { CASE_WITHDRAWAL_QUEUE, enqueueCaseWithdrawal, withdrawalJobOptions, type CaseWithdrawalJob } from './jobs/case-withdrawal.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('tracing'));
 
@@ -23,6 +24,8 @@ export interface TracingHooks {
    * it, runs stay QUEUED until the tracing jobs' sweep queues them.
    */
   afterConfirm?: AfterConfirm;
+  /** Called once `rejectCase` has committed (and on a repeat): queues the withdrawal of the case's tasks and schedules. */
+  afterReject?: AfterReject;
   /** Checks through the graph that a confirmed case's person is registered (declarations). */
   personExists?: PersonExists;
   /** Releases what the hooks hold (the queue's connection), when the subgraph stops. */
@@ -35,9 +38,18 @@ export interface TracingHooks {
  */
 export function hooksFrom(config: Pick<SubgraphConfig, 'queues' | 'graph'>): TracingHooks {
   const queue = config.queues?.createQueue<TracingRunJob>(TRACING_RUN_QUEUE, runJobOptions);
+  const withdrawals = config.queues?.createQueue<CaseWithdrawalJob>(CASE_WITHDRAWAL_QUEUE, withdrawalJobOptions);
   const graph = config.graph;
   return {
-    ...(queue ? { afterConfirm: (caseId: string) => enqueueTracingRun(queue, caseId), close: () => queue.close() } : {}),
+    ...(queue && withdrawals
+      ? {
+          afterConfirm: (caseId: string) => enqueueTracingRun(queue, caseId),
+          afterReject: (caseId: string) => enqueueCaseWithdrawal(withdrawals, caseId),
+          close: async () => {
+            await Promise.all([queue.close(), withdrawals.close()]);
+          },
+        }
+      : {}),
     ...(graph
       ? {
           personExists: async (personId: string) => {
@@ -70,6 +82,7 @@ export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'log
         audit,
         auditRecords,
         afterConfirm: hooks.afterConfirm,
+        afterReject: hooks.afterReject,
         personExists: hooks.personExists,
       };
     },

@@ -6,7 +6,7 @@ import { check, index, integer, pgTable, primaryKey, text, timestamp, uniqueInde
  * province code: the deployment's code (SubgraphConfig.provinceCode) is the province of every row.
  */
 
-export const TRACING_TASK_STATUSES = ['NEW', 'CONTACTED', 'ISOLATED', 'TESTED', 'CLOSED'] as const;
+export const TRACING_TASK_STATUSES = ['NEW', 'CONTACTED', 'ISOLATED', 'TESTED', 'CLOSED', 'WITHDRAWN'] as const;
 export const TRACING_TASK_DEGREES = ['F1', 'F2'] as const;
 export const ZONE_LEVELS = ['BLOCKADE', 'ISOLATION', 'WATCH'] as const;
 
@@ -106,10 +106,20 @@ export const tracingTasks = pgTable(
     index('tracing_tasks_status_due_at_idx').on(t.status, t.dueAt),
     // Auto-assignment counts each tracer's open tasks.
     index('tracing_tasks_open_by_tracer_idx').on(t.assignedTracerId).where(sql`${t.status} <> 'CLOSED'`),
-    check('tracing_tasks_status_check', sql`${t.status} in ('NEW', 'CONTACTED', 'ISOLATED', 'TESTED', 'CLOSED')`),
+    check('tracing_tasks_status_check', sql`${t.status} in ('NEW', 'CONTACTED', 'ISOLATED', 'TESTED', 'CLOSED', 'WITHDRAWN')`),
     check('tracing_tasks_degree_check', sql`${t.degree} in ('F1', 'F2')`),
   ],
 );
+
+/**
+ * Cases whose tasks the national tracing service withdrew (the case was rejected): their tasks
+ * became WITHDRAWN, and a task for them that arrives later (a late retry) is made WITHDRAWN too.
+ */
+export const withdrawnCases = pgTable('withdrawn_cases', {
+  caseId: uuid('case_id').primaryKey(),
+  reason: text('reason').notNull(),
+  withdrawnAt: at('withdrawn_at').notNull().defaultNow(),
+});
 
 /** Notes on tracing tasks, oldest first. */
 export const tracingTaskNotes = pgTable(

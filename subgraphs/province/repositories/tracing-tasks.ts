@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks } from '../db/schema.ts';
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks, withdrawnCases } from '../db/schema.ts';
 import type { ProvinceDb, ProvinceTx, TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
 import { canTransition } from '../transitions.ts';
 import { dueAtProblem } from '../validation.ts';
@@ -89,6 +89,8 @@ export class TracingTasksRepository {
   async acceptMany(inputs: readonly AcceptTracingTaskInput[], now = new Date()): Promise<AcceptOutcome[]> {
     if (inputs.length === 0) return [];
     return this.db.transaction(async (tx) => {
+      // Not at the same time as a withdrawal of one of these cases (see `withdraw`).
+      await lockCases(tx, inputs.map((i) => i.caseId));
       const known = await this.byContacts(tx, inputs.map((i) => i.contactId));
       const outcomes: Array<AcceptOutcome | undefined> = new Array(inputs.length);
       const fresh = new Map<string, { input: AcceptTracingTaskInput; dueAt: Date }>();
@@ -111,11 +113,14 @@ export class TracingTasksRepository {
         const inserted = await tx
           .insert(tracingTasks)
           .select(sql`
-            select gen_random_uuid(), u.contact_id, u.case_id, u.person_id, u.degree, u.ward_code, u.tracer_id, 'NEW', u.due_at, now(), now()
+            select gen_random_uuid(), u.contact_id, u.case_id, u.person_id, u.degree, u.ward_code,
+                   case when w.case_id is null then u.tracer_id end, case when w.case_id is null then 'NEW' else 'WITHDRAWN' end, u.due_at, now(), now()
             from unnest(${uuidArray(rows.map((r) => r.contactId))}, ${uuidArray(rows.map((r) => r.caseId))}, ${uuidArray(rows.map((r) => r.personId))},
                         ${textArray(rows.map((r) => r.degree))}, ${textArray(rows.map((r) => r.wardCode))}, ${sql.param(rows.map((r) => r.tracerId))}::uuid[],
                         ${textArray(rows.map((r) => r.dueAt.toISOString()))}::timestamptz[])
                  with ordinality as u(contact_id, case_id, person_id, degree, ward_code, tracer_id, due_at, n)
+            -- A task of a withdrawn case (a late retry of its run) is made withdrawn, for nobody.
+            left join ${withdrawnCases} w on w.case_id = u.case_id
             order by u.n`)
           .onConflictDoNothing({ target: tracingTasks.contactId })
           .returning();
@@ -200,6 +205,28 @@ export class TracingTasksRepository {
   }
 
   /**
+   * Withdraws a rejected case's tasks: every task of the case not CLOSED becomes WITHDRAWN, with
+   * the reason as a note by `author`, and the case is remembered so that a task for it arriving
+   * later is made WITHDRAWN too. Idempotent: a repeat withdraws nothing more. Returns how many
+   * tasks this call withdrew.
+   */
+  async withdraw(caseId: string, reason: string, author: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await lockCases(tx, [caseId]);
+      await tx.insert(withdrawnCases).values({ caseId, reason }).onConflictDoNothing();
+      const withdrawn = await tx
+        .update(tracingTasks)
+        .set({ status: 'WITHDRAWN', updatedAt: sql`now()` })
+        .where(and(eq(tracingTasks.caseId, caseId), notInArray(tracingTasks.status, ['CLOSED', 'WITHDRAWN'])))
+        .returning({ id: tracingTasks.id });
+      if (withdrawn.length > 0) {
+        await tx.insert(tracingTaskNotes).values(withdrawn.map((t) => ({ taskId: t.id, author, text: `Withdrawn: the case was rejected (${reason}).` })));
+      }
+      return withdrawn.length;
+    });
+  }
+
+  /**
    * Chooses, per ward, the tracer with the fewest open tasks among the teams covering it (ties: the
    * lowest id); each pick counts as one more open task. Null when no team covers the ward.
    */
@@ -208,7 +235,7 @@ export class TracingTasksRepository {
       .select({
         wardCode: tracerTeamWards.wardCode,
         tracerId: tracers.id,
-        open: sql<number>`(select count(*)::int from ${tracingTasks} k where k.assigned_tracer_id = ${tracers.id} and k.status <> 'CLOSED')`,
+        open: sql<number>`(select count(*)::int from ${tracingTasks} k where k.assigned_tracer_id = ${tracers.id} and k.status not in ('CLOSED', 'WITHDRAWN'))`,
       })
       .from(tracers)
       .innerJoin(tracerTeamWards, and(eq(tracerTeamWards.teamId, tracers.teamId), anyText(tracerTeamWards.wardCode, wardCodes)));
@@ -226,4 +253,14 @@ export class TracingTasksRepository {
       return best;
     };
   }
+}
+
+/**
+ * Serialises the accepting and the withdrawal of a case's tasks (transaction-scoped advisory locks,
+ * taken in id order so two batches cannot deadlock): a task accepted while its case is withdrawn
+ * is either seen by the withdrawal or sees the withdrawn case.
+ */
+async function lockCases(tx: ProvinceTx, caseIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(caseIds)].sort();
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('tracing-task-case:' || id)) from unnest(${textArray(ids)}) as id`);
 }

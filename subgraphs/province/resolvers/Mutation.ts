@@ -2,7 +2,7 @@ import { requireUuid } from '../../shared/validate.ts';
 import type { TracingTaskStatus } from '../db/models.ts';
 import { acceptRefusal, facilitiesRefusal } from '../access.ts';
 import type { AcceptOutcome, AcceptTracingTaskInput } from '../repositories/index.ts';
-import { checkAcceptBatch, checkAcceptInput, checkTaskUpdate } from '../validation.ts';
+import { checkAcceptBatch, checkAcceptInput, checkTaskUpdate, checkWithdrawal } from '../validation.ts';
 import { requireAllowed, requireOwnProvince, type ProvinceContext } from './context.ts';
 
 interface AcceptTracingTaskArgs {
@@ -22,6 +22,13 @@ export const Mutation = {
     requireAllowed(acceptRefusal(ctx.identity, ctx.provinceCode));
     const checked = checkAcceptBatch(inputs);
     return (await ctx.repos.tracingTasks.acceptMany(checked)).map((outcome) => asResult(outcome, ctx));
+  },
+
+  withdrawTracingTasks: async (_: unknown, args: { province: string; caseId: string; reason: string }, ctx: ProvinceContext) => {
+    requireOwnProvince(ctx, args.province);
+    requireAllowed(acceptRefusal(ctx.identity, ctx.provinceCode));
+    const { caseId, reason } = checkWithdrawal(args.caseId, args.reason);
+    return { withdrawn: await ctx.repos.tracingTasks.withdraw(caseId, reason, ctx.identity.subject) };
   },
 
   assignTracer: async (_: unknown, args: { province: string; taskId: string; tracerId: string }, ctx: ProvinceContext) => {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { TestResultScope } from '../access.ts';
 import type { TestingDb } from '../db/models.ts';
-import { confirmationRules, testSchedules } from '../db/schema.ts';
+import { confirmationRules, rejectedCases, testSchedules } from '../db/schema.ts';
 import { DEFAULT_CONFIRMATION_RULES, type ConfirmationRule, type Positive } from '../confirmation.ts';
 import { textArray, uuidArray } from '../../shared/sql.ts';
 
@@ -14,7 +14,7 @@ export interface ScheduledTestRow {
   personId: string;
   degree: string;
   dueOn: string;
-  status: 'DUE' | 'DONE' | 'OVERDUE';
+  status: 'DUE' | 'DONE' | 'OVERDUE' | 'CANCELLED';
   resultId: string | null;
 }
 
@@ -67,16 +67,37 @@ export class ScheduleRepository {
     return row ? { id: row.id, siteProvinceCode: row.site_province_code, poolSize: row.pool_size, result: row.result } : null;
   }
 
-  /** Writes schedules in one statement; a row already there (same contact and day) is left alone. Returns how many were new. */
+  /**
+   * Writes schedules in one statement; a row already there (same contact and day) is left alone,
+   * and none is written for a rejected case. Returns how many were new.
+   */
   async schedule(rows: readonly ScheduleInput[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const inserted = await this.db.execute(sql`
-      insert into ${testSchedules} (contact_id, case_id, person_id, degree, due_on, home_province_code)
-      select * from unnest(${uuidArray(rows.map((r) => r.contactId))}, ${uuidArray(rows.map((r) => r.caseId))}, ${uuidArray(rows.map((r) => r.personId))},
-                           ${textArray(rows.map((r) => r.degree))}, ${textArray(rows.map((r) => r.dueOn))}::date[], ${sql.param(rows.map((r) => r.homeProvinceCode))}::text[])
-      on conflict (contact_id, due_on) do nothing
-      returning contact_id`);
-    return inserted.length;
+    return this.db.transaction(async (tx) => {
+      await lockCases(tx, rows.map((r) => r.caseId));
+      const inserted = await tx.execute(sql`
+        insert into ${testSchedules} (contact_id, case_id, person_id, degree, due_on, home_province_code)
+        select u.* from unnest(${uuidArray(rows.map((r) => r.contactId))}, ${uuidArray(rows.map((r) => r.caseId))}, ${uuidArray(rows.map((r) => r.personId))},
+                               ${textArray(rows.map((r) => r.degree))}, ${textArray(rows.map((r) => r.dueOn))}::date[], ${sql.param(rows.map((r) => r.homeProvinceCode))}::text[])
+               as u(contact_id, case_id, person_id, degree, due_on, home_province_code)
+        where not exists (select 1 from ${rejectedCases} r where r.case_id = u.case_id)
+        on conflict (contact_id, due_on) do nothing
+        returning contact_id`);
+      return inserted.length;
+    });
+  }
+
+  /**
+   * Cancels a rejected case's schedules (those done stay DONE: status is read from results) and
+   * remembers the case, so `schedule` writes nothing more for it. Returns how many this call cancelled.
+   */
+  async cancelCase(caseId: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await lockCases(tx, [caseId]);
+      await tx.insert(rejectedCases).values({ caseId }).onConflictDoNothing();
+      const cancelled = await tx.execute(sql`update ${testSchedules} set cancelled_at = now() where case_id = ${caseId}::uuid and cancelled_at is null returning contact_id`);
+      return cancelled.length;
+    });
   }
 
   /**
@@ -97,17 +118,17 @@ export class ScheduleRepository {
    * province it is, by person (index test_schedules_home_due_idx). Who may ask is decided before.
    */
   dueInProvinces(provinceCodes: readonly string[], dueOn: string, today: string): Promise<ScheduledTestRow[]> {
-    return this.read(sql`s.home_province_code = any(${textArray(provinceCodes)}) and s.due_on = ${dueOn}::date`, sql`s.person_id, s.contact_id`, today);
+    return this.read(sql`s.home_province_code = any(${textArray(provinceCodes)}) and s.due_on = ${dueOn}::date and s.cancelled_at is null`, sql`s.person_id, s.contact_id`, today);
   }
 
   /**
    * Schedules with their status: DONE when the person has a result of their own (not a pool
    * awaiting re-tests) collected on or after the due day (Vietnam time), OVERDUE when the day has
-   * passed without one, else DUE.
+   * passed without one, CANCELLED when not done and its case was rejected, else DUE.
    */
   private async read(where: SQL, orderBy: SQL, today: string): Promise<ScheduledTestRow[]> {
-    const rows = await this.db.execute<{ contact_id: string; home_province_code: string | null; case_id: string; person_id: string; degree: string; due_on: string; result_id: string | null }>(sql`
-      select s.contact_id, s.home_province_code, s.case_id, s.person_id, s.degree, s.due_on::text as due_on, r.id as result_id
+    const rows = await this.db.execute<{ contact_id: string; home_province_code: string | null; case_id: string; person_id: string; degree: string; due_on: string; result_id: string | null; cancelled: boolean }>(sql`
+      select s.contact_id, s.home_province_code, s.case_id, s.person_id, s.degree, s.due_on::text as due_on, r.id as result_id, s.cancelled_at is not null as cancelled
       from test_schedules s
       left join lateral (
         select t.id from test_results t
@@ -124,7 +145,13 @@ export class ScheduleRepository {
       degree: r.degree,
       dueOn: r.due_on,
       resultId: r.result_id,
-      status: r.result_id ? 'DONE' : r.due_on < today ? 'OVERDUE' : 'DUE',
+      status: r.result_id ? 'DONE' : r.cancelled ? 'CANCELLED' : r.due_on < today ? 'OVERDUE' : 'DUE',
     }));
   }
+}
+
+/** Serialises writing and cancelling a case's schedules (advisory locks in id order): a schedule written while its case is cancelled is either cancelled or not written. */
+async function lockCases(tx: Parameters<Parameters<TestingDb['transaction']>[0]>[0], caseIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(caseIds)].sort();
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('test-schedule-case:' || id)) from unnest(${textArray(ids)}) as id`);
 }

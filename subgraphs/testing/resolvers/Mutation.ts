@@ -67,6 +67,10 @@ export const Mutation = {
     return { ...count, rejected: rejected.sort((a, b) => a.index - b.index) };
   },
 
+  cancelTestSchedules: async (_: unknown, { caseId }: { caseId: string }, ctx: TestingContext) => ({
+    cancelled: await ctx.repos.schedules.cancelCase(requireUuid(caseId, 'caseId')),
+  }),
+
   scheduleTests: async (_: unknown, { inputs }: { inputs: ScheduleTestsInput[] }, ctx: TestingContext) => {
     if (inputs.length > MAX_SCHEDULE_INPUTS) throw badInput(`At most ${MAX_SCHEDULE_INPUTS} contacts per call; got ${inputs.length}.`, 'inputs');
     const rows: ScheduleInput[] = [];

@@ -3,6 +3,9 @@ import type * as tables from '../db/schema.ts';
 import { createRepositories, type TracingRepositories } from '../repositories/index.ts';
 import { createTracingJobs, type TracingJobs, type TracingJobsOptions } from './tracing-run.worker.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { Queue, Worker } from 'bullmq';
+import { CASE_WITHDRAWAL_QUEUE, createWithdrawalWorker, withdrawalJobOptions, withdrawCase, type CaseWithdrawalJob } from './case-withdrawal.ts';
+import { cappedExponential, DEFAULT_RETRY } from './tracing-run.queue.ts';
 
 /** Runs QUEUED for longer than this without being picked up are queued again by the sweep. */
 const SWEEP_AFTER_MS = 10_000;
@@ -11,6 +14,10 @@ const SWEEP_BATCH = 1_000;
 export interface RunningTracingJobs extends TracingJobs {
   /** Queues again every run still QUEUED after SWEEP_AFTER_MS (what the periodic sweep does); returns how many. */
   sweep(): Promise<number>;
+  /** The withdrawals of rejected cases' work (case-withdrawal.ts). */
+  withdrawalQueue: Queue<CaseWithdrawalJob>;
+  /** Withdraws a rejected case's work now (what the withdrawal worker does): the provinces asked, or null if the case is not rejected. */
+  withdraw(caseId: string): Promise<string[] | null>;
 }
 
 /** Options the launcher and tests may add (retry timing, worker tuning, fault injection, no workers). */
@@ -36,15 +43,34 @@ export function createTracingJobsModule(tuning: TracingJobsTuning = {}): JobsMod
         ...(tuning.workerOptions ? { workerOptions: tuning.workerOptions } : {}),
         ...(tuning.beforeDelivery ? { beforeDelivery: tuning.beforeDelivery } : {}),
       });
-      if (tuning.workers !== false) jobs.startWorkers();
+      const withdrawalQueue = queues.createQueue<CaseWithdrawalJob>(CASE_WITHDRAWAL_QUEUE, withdrawalJobOptions);
+      let withdrawals: Worker | undefined;
+      const startWorkers = () => {
+        jobs.startWorkers();
+        withdrawals ??= createWithdrawalWorker(queues, repos, graph, logger, cappedExponential(tuning.retry ?? DEFAULT_RETRY));
+      };
+      const stopWithdrawals = async (force?: boolean) => {
+        const worker = withdrawals;
+        withdrawals = undefined;
+        await worker?.close(force);
+      };
+      if (tuning.workers !== false) startWorkers();
       const sweep = () => sweepQueuedRuns(repos, jobs, logger);
       const timer = setInterval(() => void sweep(), settings.sweepEveryMs);
       timer.unref();
       return {
         ...jobs,
         sweep,
+        withdrawalQueue,
+        withdraw: (caseId) => withdrawCase(repos, graph, logger, caseId),
+        startWorkers,
+        stopWorkers: async (force) => {
+          await Promise.all([jobs.stopWorkers(force), stopWithdrawals(force)]);
+        },
         close: async () => {
           clearInterval(timer);
+          await stopWithdrawals();
+          await withdrawalQueue.close();
           await jobs.close();
         },
       };

@@ -34,9 +34,10 @@ const MAX_REASON_LENGTH = 500;
 
 export const Mutation = {
   /**
-   * Marks a case REJECTED. Left out on purpose: tasks already delivered to provinces and test
-   * schedules already written stay; only what the run has not yet done (its run, retried
-   * deliveries) is skipped (jobs/tracing-run.worker.ts).
+   * Marks a case REJECTED, then queues the withdrawal of its work (jobs/case-withdrawal.ts): its
+   * contacts' tasks in the provinces become WITHDRAWN and their test schedules are cancelled. A
+   * run not yet started tasks nobody. Also on a repeat (the first call's queueing may have been
+   * lost; job id from the case id); a failing queue fails the call, so the official retries.
    */
   rejectCase: async (_: unknown, args: { caseId: string; reason: string }, ctx: TracingContext): Promise<CaseRow | null> => {
     const caseId = requireUuid(args.caseId, 'caseId');
@@ -47,6 +48,7 @@ export const Mutation = {
     const refusal = confirmRefusal(ctx.identity, row.provinceCode);
     if (refusal) throw hubError('FORBIDDEN', refusal.replace('confirm', 'reject'));
     const rejected = await ctx.repos.cases.reject(caseId, reason, new Date());
+    if (rejected && ctx.afterReject) await ctx.afterReject(caseId);
     if (rejected) ctx.reader.prime(rejected);
     return rejected && ctx.reader.answered(rejected);
   },

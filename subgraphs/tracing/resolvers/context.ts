@@ -15,6 +15,9 @@ export type AfterConfirm = (caseId: string) => Promise<void>;
 /** Asks the graph whether a person is registered (confirmCase refuses a case for an unknown person). */
 export type PersonExists = (personId: string) => Promise<boolean>;
 
+/** Queues the withdrawal of a rejected case's tasks and test schedules (jobs/case-withdrawal.ts). */
+export type AfterReject = (caseId: string) => Promise<void>;
+
 export interface TracingContext {
   identity: Identity;
   /** What the caller may read (access.ts `scopesOf`): lists pass these scopes to SQL. */
@@ -28,5 +31,6 @@ export interface TracingContext {
   /** The tracing database's audit trail (`healthAuditTrail`). */
   auditRecords: AuditRepository;
   afterConfirm: AfterConfirm | undefined;
+  afterReject: AfterReject | undefined;
   personExists: PersonExists | undefined;
 }

@@ -8,7 +8,7 @@ import { Person } from './Person.ts';
 import { Query } from './Query.ts';
 import { TracingRun } from './TracingRun.ts';
 
-export type { AfterConfirm, PersonExists, TracingContext } from './context.ts';
+export type { AfterConfirm, AfterReject, PersonExists, TracingContext } from './context.ts';
 
 export const resolvers: Resolvers<TracingContext> = {
   DateTime,
