@@ -46,6 +46,12 @@ describe('testing oracle: cases, schedules and chain links from random results',
     writeFileSync(join(dir, 'lab-o.json'), JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256(RECORD), name: 'RecordTestResults', type: 'mutation', body: RECORD }] }));
     hub = await startTestHub({ seedDemo: false, trustedDocumentsDir: dir, retry: { baseDelayMs: 100, maxDelayMs: 500 } });
     await loadWorld(hub.hub, world);
+    // Uploads name a testing site of the person's home province: it must exist in that shard (no demo data here).
+    for (const code of new Set(world.people.map((p) => p.provinceCode))) {
+      const shard = hub.hub.subgraphs.find((s) => s.name === 'province' && s.provinceCode === code)!.database.sql;
+      await shard`insert into testing_sites (id, name, ward_code, address, opening_hours)
+        values (${demoId('testingSite', code, 1)}, 'Điểm xét nghiệm thử', ${world.people.find((p) => p.provinceCode === code)!.wardCode}, 'Số 1', '07:00–17:00') on conflict (id) do nothing`;
+    }
     tracingSql = hub.hub.subgraphs.find((s) => s.name === 'tracing' && !s.provinceCode)!.database.sql;
     lab = await hub.token({ subject: 'lab-o', role: 'partner', scopes: ['tests:write'] });
   });
