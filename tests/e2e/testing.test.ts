@@ -8,6 +8,7 @@ import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { demoId } from '../../subgraphs/province/demo-data.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { itWithPostgres } from '../support/services.ts';
+import { loadWorld } from '../support/tracing-data.ts';
 import type { AuditRow } from '../support/subgraph.ts';
 
 const { an: AN, binh: BINH, chau: CHAU, dung: DUNG, ha: HA, long: LONG } = DEMO_PEOPLE;
@@ -176,6 +177,18 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
     expect((await record([late])).rejected.map((r) => r.code)).toEqual(['UNKNOWN_TESTING_SITE']);
     await shard`insert into testing_sites (id, name, ward_code, address, opening_hours) values (${newSite}, 'Điểm xét nghiệm mới', '26743', 'Số 1', '07:00–17:00')`;
     expect(await record([late])).toMatchObject({ accepted: 1, rejected: [] });
+  });
+
+  itWithPostgres('the people an upload names are asked of the graph once, then remembered: one audited look-up in declarations', async () => {
+    const declarations = hub.hub.subgraphs.find((s) => s.name === 'declarations')!.database.sql;
+    const person = randomUUID();
+    await loadWorld(hub.hub, { people: [{ id: person, provinceCode: '79', wardCode: '26740' }], venues: [], checkIns: [] });
+    const lookups = async () => (await declarations`select count(*)::int as n from audit_records where person_id = ${person} and operation_name = 'TestingReferences'`)[0]!.n as number;
+    // The first upload asks, the next ones do not.
+    await record([row({ personId: person })]);
+    expect(await lookups()).toBe(1);
+    await record([row({ personId: person }), row({ personId: person, kind: 'RAPID_ANTIGEN' })]);
+    expect(await lookups()).toBe(1);
   });
 
   itWithPostgres('a malformed upload (a bad value of an enum, over 5000 rows) stores nothing', async () => {
