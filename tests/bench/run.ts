@@ -19,6 +19,7 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'tracing.bench.ts': ['50000'],
   'transmission-chain.bench.ts': ['100', '1000', '10'],
   'testing-ingest.bench.ts': ['10000', '5000', '1'],
+  'testing-references.bench.ts': ['2', '1000'],
   'testing-day.bench.ts': ['500', '5000', '5000', '3'],
   'testing-loop.bench.ts': ['20000', '2'],
   'trust.bench.ts': ['1', '4', '1'],
