@@ -155,7 +155,7 @@ try {
     const viaGraphMasked = await measure(() => ask(official), REQUESTS);
     console.log(`\ntransmissionChain of the first case (${CHAIN} cases):`);
     console.log(`  recursive SQL, one statement (baseline): ${fmt(viaSql)}`);
-    console.log(`  CaseRepository.chain (two statements) : ${fmt(viaRepo)}`);
+    console.log(`  CaseRepository.chain (one statement)  : ${fmt(viaRepo)}`);
     console.log(`  graph, national official              : ${fmt(viaGraph)}`);
     console.log(`  graph, province official of ${home} (masked) : ${fmt(viaGraphMasked)}`);
     console.log(`  ratio graph/SQL (p50): national ${(viaGraph.p50 / viaSql.p50).toFixed(2)}x, province official ${(viaGraphMasked.p50 / viaSql.p50).toFixed(2)}x  (target: graph p50 and p95 < 200 ms)`);

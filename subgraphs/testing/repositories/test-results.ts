@@ -57,6 +57,22 @@ function visible(scope: Exclude<TestResultScope, { kind: 'NONE' }>): SQL | undef
   }
 }
 
+/**
+ * The stored rows of these samples: `lab = $1 and sample_id = any($2)` per lab (an upload has one
+ * lab, or a few when an official sends for several), so each is an index look-up on the
+ * (lab, sample_id, person_id) key. Pairs through `(lab, sample_id) in (select … unnest …)` were
+ * planned as a hash join over the whole table.
+ */
+function storedSamples(samples: readonly TestSample[]): SQL {
+  const byLab = new Map<string, Set<string>>();
+  for (const s of samples) {
+    const ids = byLab.get(s.lab) ?? new Set<string>();
+    byLab.set(s.lab, ids.add(s.sampleId));
+  }
+  const perLab = [...byLab].map(([lab, ids]) => sql`(${testResults.lab} = ${lab} and ${testResults.sampleId} = any(${textArray([...ids])}))`);
+  return sql.join(perLab, sql` or `);
+}
+
 /** Test results (kết quả xét nghiệm): a lab's uploads, their corrections, and reads by person or id. */
 export class TestResultRepository {
   constructor(private readonly db: TestingDb) {}
@@ -72,11 +88,7 @@ export class TestResultRepository {
   async record(samples: readonly TestSample[]): Promise<Recorded[]> {
     if (samples.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      const stored = await tx
-        .select()
-        .from(testResults)
-        .where(sql`(${testResults.lab}, ${testResults.sampleId}) in (select * from unnest(${textArray(samples.map((s) => s.lab))}, ${textArray(samples.map((s) => s.sampleId))}))`)
-        .for('update');
+      const stored = await tx.select().from(testResults).where(storedSamples(samples)).for('update');
       const storedBySample = new Map<string, TestResultRow[]>();
       for (const row of stored) {
         const k = key(row.lab, row.sampleId);

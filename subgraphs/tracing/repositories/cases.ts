@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import * as schema from '../db/schema.ts';
 import type { CaseRow, TracingDb } from '../db/models.ts';
 import { infectiousWindow } from '../rules.ts';
@@ -149,12 +150,13 @@ export class CaseRepository {
   }
 
   /**
-   * The chain around a case, in two recursive statements: its ancestors (each case's
-   * `infected_by_contact_id` names a contact row, whose case is the parent) up to the first case,
-   * then everything descending from the given case. Generation 0 is the first case found upward.
+   * The chain around a case, in one statement: its ancestors (each case's `infected_by_contact_id`
+   * names a contact row, whose case is the parent) up to the first case, then everything descending
+   * from the given case, joined to the cases' rows. Generation 0 is the first case found upward.
    */
   async chain(caseId: string): Promise<ChainNode[]> {
-    const rows = await this.db.execute<{ id: string; depth: number; parent_id: string | null; degree: 'F1' | 'F2' | null }>(sql`
+    const link = alias(schema.contacts, 'link');
+    const nodes = sql`(
       with recursive up(id, depth) as (
         select id, 0 from cases where id = ${caseId}::uuid
         union
@@ -168,16 +170,20 @@ export class CaseRepository {
         where down.depth < ${sql.raw(String(MAX_CHAIN_DEPTH))}
       ),
       nodes as (select id, min(depth) as depth from (select * from up union all select * from down) n group by id)
-      select n.id, (n.depth - (select min(depth) from nodes))::int as depth, k.case_id as parent_id, k.degree
-      from nodes n join cases c on c.id = n.id left join contacts k on k.id = c.infected_by_contact_id
-      order by depth, c.confirmed_at, n.id`);
-    const cases = new Map((await this.byIds(rows.map((r) => r.id))).map((c) => [c.id, c]));
-    const inChain = new Set(rows.map((r) => r.id));
+      select id, (depth - min(depth) over ())::int as depth from nodes
+    ) as chain_nodes`;
+    const rows = await this.db
+      .select({ case: schema.cases, depth: sql<number>`chain_nodes.depth`, parentId: link.caseId, degree: link.degree })
+      .from(nodes)
+      .innerJoin(schema.cases, sql`${schema.cases.id} = chain_nodes.id`)
+      .leftJoin(link, eq(link.id, schema.cases.infectedByContactId))
+      .orderBy(sql`chain_nodes.depth`, asc(schema.cases.confirmedAt), asc(schema.cases.id));
+    const inChain = new Set(rows.map((r) => r.case.id));
     return rows.map((r) => ({
-      case: cases.get(r.id)!,
+      case: r.case,
       generation: r.depth,
-      parentId: r.parent_id && inChain.has(r.parent_id) ? r.parent_id : null,
-      degree: r.parent_id && inChain.has(r.parent_id) ? r.degree : null,
+      parentId: r.parentId && inChain.has(r.parentId) ? r.parentId : null,
+      degree: r.parentId && inChain.has(r.parentId) ? r.degree : null,
     }));
   }
 
