@@ -7,7 +7,7 @@ import type { Caller } from './requirements.ts';
  * a scope outside it (a typo would otherwise lock a field for everyone but national officials).
  */
 export const SCOPES = {
-  'people:read': 'Query.person, Query.findPerson, Query.people',
+  'people:read': 'Query.person, Query.findPerson, Query.people, Query.knownPersonIds (services only)',
   'declarations:write': 'Mutation.registerPerson, Mutation.submitDeclaration',
   'venues:read': 'Query.venue, Query.venueByQr',
   'venues:write': 'Mutation.registerVenue',

@@ -92,6 +92,13 @@ export function decide(identity: Identity, person: PersonFacts, grant: ActiveGra
   }
 }
 
+/**
+ * Whether the caller may ask which ids are registered (`knownPersonIds`): the hub's services only
+ * (the testing subgraph checks that an upload's people exist). The answer holds no personal data,
+ * so it is not audited per person; for anyone else it would tell who is registered, unaudited.
+ */
+export const mayCheckRegistration = (identity: Identity): boolean => identity.role === 'service';
+
 /** How a read of `requested` fields under `decision` is audited. */
 export function auditOutcome(decision: Decision, requested: Iterable<string>): { outcome: AuditOutcome; masked: PersonField[] } {
   if (decision.outcome === 'DENIED') return { outcome: 'DENIED', masked: [] };

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { hubError } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 import { isUuid } from '../shared/validate.ts';
-import { auditOutcome, decide, mask, mayUseGrant, type ActiveGrant, type PersonView } from './access.ts';
+import { auditOutcome, decide, mask, mayCheckRegistration, mayUseGrant, type ActiveGrant, type PersonView } from './access.ts';
 import { requestedPersonFields, type AuditTrail } from './audit.ts';
 import type { BreakGlassGrantsRepository, PeopleRepository, PersonDto } from './repositories/index.ts';
 
@@ -41,6 +41,16 @@ export class PersonReader {
   async byId(id: string, info: GraphQLResolveInfo): Promise<PersonView | null> {
     if (!isUuid(id)) return null;
     return this.admit(await this.deps.rows.load(id.toLowerCase()), info);
+  }
+
+  /**
+   * Which of these ids are registered, for the hub's services (else FORBIDDEN). No person is read
+   * (no field, no row reaches the caller beyond the id it sent), so nothing is audited: a
+   * per-person record here would be one audit row per person of every lab upload.
+   */
+  async knownIds(ids: readonly string[]): Promise<string[]> {
+    if (!mayCheckRegistration(this.deps.identity)) throw hubError('FORBIDDEN', 'knownPersonIds is for the hub\'s services; read people with person or people.');
+    return this.deps.people.knownIds(ids);
   }
 
   /** Many people by id, in order: a person, null (unknown) or a FORBIDDEN error at each position. */

@@ -12,7 +12,7 @@ export type CheckReferences = (sites: ReadonlyArray<{ province: string; id: stri
 
 export const siteKey = (province: string, id: string) => `${province}:${id}`;
 
-/** `people(ids)` takes at most 5,000 ids. */
+/** `knownPersonIds(ids)` takes at most 5,000 ids. */
 const PEOPLE_PER_FIELD = 5_000;
 
 export interface ReferenceCacheOptions {
@@ -31,8 +31,8 @@ export interface ReferenceCacheOptions {
  * reads another subgraph's database. What was found is cached in the process (sites per province
  * for a minute, people for ten minutes), so a lab's steady uploads mostly ask nothing; what is
  * not cached, or a site missing from a cached list (it may be new), is asked in one GraphQL
- * request per upload (one aliased `province(code) { testingSites }` per province, `people(ids)`
- * in chunks). Nothing is cached as unknown: a site or person registered a second later is found
+ * request per upload (one aliased `province(code) { testingSites }` per province, `knownPersonIds(ids)`
+ * in chunks: ids only, so declarations reads and audits no person for it). Nothing is cached as unknown: a site or person registered a second later is found
  * by the next upload. A province or the declarations subgraph that cannot answer fails the whole
  * upload (PROVINCE_UNAVAILABLE, SUBGRAPH_UNAVAILABLE) so the lab retries; nothing is stored.
  */
@@ -79,10 +79,10 @@ export class ReferenceCache {
     });
     for (let i = 0; i * PEOPLE_PER_FIELD < people.length; i++) {
       definitions.push(`$p${i}: [ID!]!`);
-      fields.push(`p${i}: people(ids: $p${i}) { id }`);
+      fields.push(`p${i}: knownPersonIds(ids: $p${i})`);
       variables[`p${i}`] = people.slice(i * PEOPLE_PER_FIELD, (i + 1) * PEOPLE_PER_FIELD);
     }
-    type Answer = Record<string, { testingSites?: Array<{ id: string }> | null } | Array<{ id: string } | null> | null>;
+    type Answer = Record<string, { testingSites?: Array<{ id: string }> | null } | string[] | null>;
     let result;
     try {
       result = await this.graph.query<Answer>(`query TestingReferences(${definitions.join(', ')}) { ${fields.join(' ')} }`, variables);
@@ -100,11 +100,11 @@ export class ReferenceCache {
       this.sites.set(code, { ids: new Set((answer?.testingSites ?? []).map((s) => s.id.toLowerCase())), at: now });
     });
     for (let i = 0; i * PEOPLE_PER_FIELD < people.length; i++) {
-      const answer = result.data?.[`p${i}`] as Array<{ id: string } | null> | null | undefined;
+      const answer = result.data?.[`p${i}`] as string[] | null | undefined;
       if (failed(`p${i}`) || !answer) {
         throw hubError('SUBGRAPH_UNAVAILABLE', 'The registry of people could not be asked. Nothing was stored; send the upload again.', { subgraph: 'declarations' });
       }
-      for (const person of answer) if (person) this.remember(person.id.toLowerCase(), now);
+      for (const id of answer) this.remember(id.toLowerCase(), now);
     }
   }
 

@@ -179,16 +179,37 @@ describe('testing: lab results, pools, corrections, who reads them', () => {
     expect(await record([late])).toMatchObject({ accepted: 1, rejected: [] });
   });
 
-  itWithPostgres('the people an upload names are asked of the graph once, then remembered: one audited look-up in declarations', async () => {
+  itWithPostgres('the people an upload names are asked of the graph once, then remembered, and no person is read or audited for it', async () => {
     const declarations = hub.hub.subgraphs.find((s) => s.name === 'declarations')!.database.sql;
     const person = randomUUID();
     await loadWorld(hub.hub, { people: [{ id: person, provinceCode: '79', wardCode: '26740' }], venues: [], checkIns: [] });
-    const lookups = async () => (await declarations`select count(*)::int as n from audit_records where person_id = ${person} and operation_name = 'TestingReferences'`)[0]!.n as number;
-    // The first upload asks, the next ones do not.
-    await record([row({ personId: person })]);
-    expect(await lookups()).toBe(1);
-    await record([row({ personId: person }), row({ personId: person, kind: 'RAPID_ANTIGEN' })]);
-    expect(await lookups()).toBe(1);
+    expect(await record([row({ personId: person })])).toMatchObject({ accepted: 1, rejected: [] });
+    // knownPersonIds answers ids only: declarations records no read of the person.
+    expect((await declarations`select count(*)::int as n from audit_records where person_id = ${person}`)[0]!.n).toBe(0);
+    // Remembered: once the registry no longer has the person, the next uploads do not ask and still accept them.
+    await declarations`delete from people where id = ${person}`;
+    expect(await record([row({ personId: person }), row({ personId: person, kind: 'RAPID_ANTIGEN' })])).toMatchObject({ accepted: 2, rejected: [] });
+  });
+
+  itWithPostgres('knownPersonIds answers which ids are registered, to the service role only, and audits no one', async () => {
+    const declarations = hub.hub.subgraphs.find((s) => s.name === 'declarations')!.database.sql;
+    const unknown = randomUUID();
+    const KNOWN = /* GraphQL */ `query Known($ids: [ID!]!) { knownPersonIds(ids: $ids) }`;
+    const service = await hub.token({ subject: 'testing-service', role: 'service' });
+    const answer = await hub.query(KNOWN, { ids: [AN.id.toUpperCase(), unknown, BINH.id] }, { token: service });
+    expect(answer.errors).toBeUndefined();
+    expect([...answer.data.knownPersonIds].sort()).toEqual([AN.id, BINH.id].sort());
+    expect((await declarations`select count(*)::int as n from audit_records where subject = 'testing-service'`)[0]!.n).toBe(0);
+    // Anyone else could learn who is registered without an audited read: refused.
+    for (const token of [await hub.token({ subject: AN.id, role: 'citizen' }), await hub.token({ subject: 'n', role: 'national_official' })]) {
+      const refused = await hub.query(KNOWN, { ids: [AN.id] }, { token });
+      expect(refused.data?.knownPersonIds ?? null).toBeNull();
+      expect(codes(refused.errors)).toEqual(['FORBIDDEN']);
+    }
+    const malformed = await hub.query(KNOWN, { ids: [AN.id, 'not-a-uuid'] }, { token: service });
+    expect(codes(malformed.errors)).toEqual(['BAD_USER_INPUT']);
+    const tooMany = await hub.query(KNOWN, { ids: Array.from({ length: 5001 }, () => unknown) }, { token: service });
+    expect(codes(tooMany.errors)).toEqual(['BAD_USER_INPUT']);
   });
 
   itWithPostgres('a malformed upload (a bad value of an enum, over 5000 rows) stores nothing', async () => {

@@ -47,6 +47,14 @@ export class PeopleRepository {
     return this.db.select(personColumns).from(schema.people).where(anyUuid(schema.people.id, valid));
   }
 
+  /** Which of these ids are registered people: ids only, one statement on the primary key. */
+  async knownIds(ids: readonly string[]): Promise<string[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows = await this.db.select({ id: schema.people.id }).from(schema.people).where(anyUuid(schema.people.id, valid));
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Several people may share a phone (a family phone): the one registered first is returned, so the
    * answer does not change when another member of the family registers later.

@@ -21,6 +21,11 @@ export const Query = {
     );
   },
 
+  knownPersonIds: (_: unknown, { ids }: { ids: string[] }, ctx: DeclarationsContext) => {
+    if (ids.length > 5_000) throw badInput('At most 5000 ids per look-up.', 'ids');
+    return ctx.reader.knownIds(ids.map((id) => requireUuid(id, 'ids')));
+  },
+
   findPerson: async (
     _: unknown,
     { phone, nationalId }: { phone?: string | null; nationalId?: string | null },
