@@ -61,7 +61,8 @@ describe('audit records of concurrent requests: one statement, committed before 
     database.sql<Array<{ subject: string; tx: string }>>`select subject, xmin::text as tx from audit_records where subject = any(${subjects})`;
 
   itWithPostgres("writes the records of requests that finish during an INSERT in the next single INSERT, and answers each only once it has committed", async () => {
-    const [first, second, third] = [1, 2, 3].map(() => as('province_official', { jurisdiction: ['79'] }));
+    const official = () => as('province_official', { jurisdiction: ['79'] });
+    const [first, second, third] = [official(), official(), official()];
     const lock = await database.sql.reserve();
     await lock`begin`;
     await lock`lock table audit_records in exclusive mode`;
