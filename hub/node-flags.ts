@@ -10,3 +10,17 @@
  * such requests (profiled). Young-generation memory grows to at most 3 × 64 MB per process.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
+/**
+ * The gateway's own, after NODE_FLAGS (the later flag wins): 16 MB semi-spaces. Under a national
+ * app's reads (issue 17: 64 callers, 16 in flight) the gateway's young generation grew to its
+ * 128 MB maximum and was most of its 270-310 MB resident memory; with 16 MB it held 194 MB (target
+ * 200 MB). The gateway's own allocations per request are small; a crowd's F2 answer now outlives
+ * more scavenges there (the tracing bench measures it).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+
+/** The V8 flags of one hub process by its service name (gateway, units, …, worker). */
+export function nodeFlagsOf(service: string): readonly string[] {
+  return service === 'gateway' ? [...NODE_FLAGS, ...GATEWAY_NODE_FLAGS] : NODE_FLAGS;
+}

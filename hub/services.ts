@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIONAL_PORTS, provincePort } from '../subgraphs/catalog.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
-import { NODE_FLAGS } from './node-flags.ts';
+import { nodeFlagsOf } from './node-flags.ts';
 
 /**
  * The hub as separate OS processes, one per service and one for the workers, as production runs
@@ -108,8 +108,9 @@ export class ServiceProcess {
   }
 
   start(): void {
+    const flags = nodeFlagsOf(this.spec.name);
     const args =
-      this.runtime === 'dist' ? [...NODE_FLAGS, join(ROOT, 'dist', `${this.spec.entry}.js`)] : [...NODE_FLAGS, '--import', 'tsx', join(ROOT, `${this.spec.entry}.ts`)];
+      this.runtime === 'dist' ? [...flags, join(ROOT, 'dist', `${this.spec.entry}.js`)] : [...flags, '--import', 'tsx', join(ROOT, `${this.spec.entry}.ts`)];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stopping = false;

@@ -68,8 +68,46 @@ export function connect<TSchema extends Record<string, unknown>>(url: string, sc
   // A lost connection ends no process: postgres.js is patched at install (patches/postgres+3.4.9.patch,
   // README); tests/integration/postgres-connection-loss.test.ts fails without the patch.
   // Each statement counted and timed (hub_db_*), and a span when tracing is on.
-  const sql = instrumentSql(postgres(url, { max, ...quiet, connection: { jit: 'off' } }), new URL(url).pathname.slice(1));
+  const sql = instrumentSql(preparing(postgres(url, { max, ...quiet, connection: { jit: 'off' } })), new URL(url).pathname.slice(1));
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * Statements with at most this many parameters are prepared (named, kept per connection). More
+ * parameters mean a multi-row VALUES whose text changes with the row count: left unnamed, so a
+ * connection keeps a bounded number of statements.
+ */
+export const MAX_PREPARED_PARAMETERS = 64;
+
+/**
+ * The client with drizzle's statements prepared. drizzle sends every query through `unsafe` with
+ * `prepare: false` (for poolers that cannot keep named statements; the hub connects to PostgreSQL
+ * directly), so each one was planned anew and took two round trips: its parameter types asked
+ * first, its values sent once that answer was read. A prepared statement is described and planned
+ * once per connection: PostgreSQL then spends its CPU executing (issue 17: the person card's
+ * PostgreSQL CPU was several times what its statements need). Statements without parameters go
+ * as simple queries, as before. Transactions' and reserved connections' clients alike.
+ */
+export function preparing<T extends postgres.Sql>(sql: T): T {
+  type Fn = (...args: unknown[]) => unknown;
+  const unsafe = sql.unsafe as Fn;
+  const begin = sql.begin as Fn | undefined;
+  const savepoint = (sql as unknown as { savepoint?: Fn }).savepoint;
+  const reserve = sql.reserve as Fn | undefined;
+  const inTransaction = (open: Fn) => (...args: unknown[]) => {
+    const callback = args.pop() as (transaction: postgres.Sql) => unknown;
+    return open(...args, (transaction: postgres.Sql) => callback(preparing(transaction)));
+  };
+  Object.assign(sql, {
+    unsafe: (text: string, args?: unknown, options?: postgres.UnsafeQueryOptions) => {
+      if (!Array.isArray(args) || args.length === 0 || args.length > MAX_PREPARED_PARAMETERS || options?.prepare) return unsafe(text, args, options);
+      return unsafe(text, args, { ...options, prepare: true });
+    },
+    ...(begin ? { begin: inTransaction(begin) } : {}),
+    ...(savepoint ? { savepoint: inTransaction(savepoint) } : {}),
+    ...(reserve ? { reserve: async () => preparing((await reserve()) as postgres.Sql) } : {}),
+  });
+  return sql;
 }
 
 /**

@@ -86,10 +86,14 @@ async function main(): Promise<void> {
   try {
     await measureReads(server.url, dataDir, logger);
   } finally {
+    await stopHub?.();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/** Stops the hub's processes, also when a round fails (an unexpected answer throws): none is left running. */
+let stopHub: (() => Promise<unknown>) | undefined;
 
 async function measureReads(serverUrl: string, dataDir: string, logger: Logger): Promise<void> {
   const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -111,6 +115,7 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     },
     beforeGateway: () => seedDemoOnServer({ postgresUrl: serverUrl, dbPrefix: prefix, redisUrl: undefined, nationalIdKey: secrets.NATIONAL_ID_KEY, logger }),
   });
+  stopHub = () => hub.stop();
   const agent = new Agent({ connections: IN_FLIGHT * 2, keepAliveTimeout: 30_000 });
   const tokens = await Promise.all(
     Array.from({ length: CALLERS }, (_, i) => signCallerToken(secrets.JWT_SECRET, { subject: `bench-official-${i}`, role: 'national_official', expiresIn: '1h' })),
@@ -184,6 +189,7 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
       `the hub's PostgreSQL CPU per person card is ${(Number(card['PostgreSQL ms']) / baselinePg).toFixed(1)}x the work's`,
   );
 
+  stopHub = undefined;
   await hub.stop();
   await agent.close();
 }

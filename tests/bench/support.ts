@@ -8,7 +8,7 @@ import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer, type PostgresServer } from '../../subgraphs/shared/postgres-server.ts';
 import { freePort } from '../support/ports.ts';
 import { request } from 'undici';
-import { NODE_FLAGS } from '../../hub/node-flags.ts';
+import { GATEWAY_NODE_FLAGS, NODE_FLAGS } from '../../hub/node-flags.ts';
 import type postgres from 'postgres';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 
@@ -127,7 +127,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.url;
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...gatewayNodeArgs(), '--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...GATEWAY_NODE_FLAGS, ...gatewayNodeArgs(), '--import', 'tsx', fileURLToPath(new URL('../../gateway/index.ts', import.meta.url))], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

@@ -3,7 +3,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { DeclarationsDb, HealthDeclarationRow } from '../db/models.ts';
 import { isUuid } from '../../shared/validate.ts';
-import { anyUuid } from '../../shared/sql.ts';
+import { anyUuidPlaceholder, builtOnce } from '../../shared/sql.ts';
 
 export type HealthDeclarationDto = HealthDeclarationRow;
 
@@ -29,15 +29,20 @@ export type SubmitOutcome =
 export class HealthDeclarationsRepository {
   constructor(private readonly db: DeclarationsDb) {}
 
+  private readonly byPersonIdsQuery = builtOnce(() =>
+    this.db
+      .select()
+      .from(schema.healthDeclarations)
+      .where(anyUuidPlaceholder(schema.healthDeclarations.personId, 'ids'))
+      .orderBy(desc(schema.healthDeclarations.declaredAt), desc(schema.healthDeclarations.id))
+      .prepare('health_declarations_by_person_ids'),
+  );
+
   /** Declarations of many people at once, newest first within each person. */
   byPersonIds(personIds: readonly string[]): Promise<HealthDeclarationDto[]> {
     const valid = personIds.filter(isUuid);
     if (valid.length === 0) return Promise.resolve([]);
-    return this.db
-      .select()
-      .from(schema.healthDeclarations)
-      .where(anyUuid(schema.healthDeclarations.personId, valid))
-      .orderBy(desc(schema.healthDeclarations.declaredAt), desc(schema.healthDeclarations.id));
+    return this.byPersonIdsQuery().execute({ ids: valid });
   }
 
   async byId(id: string): Promise<HealthDeclarationDto | null> {

@@ -2,6 +2,7 @@ import { asc, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
 import { DEMO_WARDS, PROVINCES } from '../directory.ts';
+import { anyTextPlaceholder, builtOnce } from '../../shared/sql.ts';
 
 export interface LegacyWardDto extends LegacyUnitRow {
   districtName: string | null;
@@ -15,16 +16,23 @@ export interface LegacyWardDto extends LegacyUnitRow {
 export class UnitsRepository {
   constructor(private readonly db: UnitsDb) {}
 
+  private readonly provincesByCodesQuery = builtOnce(() =>
+    this.db.select().from(schema.provinces).where(anyTextPlaceholder(schema.provinces.code, 'codes')).prepare('provinces_by_codes'),
+  );
+  private readonly wardsByCodesQuery = builtOnce(() =>
+    this.db.select().from(schema.wards).where(anyTextPlaceholder(schema.wards.code, 'codes')).prepare('wards_by_codes'),
+  );
+
   allProvinces(): Promise<ProvinceRow[]> {
     return this.db.select().from(schema.provinces).orderBy(asc(schema.provinces.code));
   }
 
   provincesByCodes(codes: readonly string[]): Promise<ProvinceRow[]> {
-    return this.db.select().from(schema.provinces).where(inArray(schema.provinces.code, [...codes]));
+    return this.provincesByCodesQuery().execute({ codes: [...codes] });
   }
 
   wardsByCodes(codes: readonly string[]): Promise<WardRow[]> {
-    return this.db.select().from(schema.wards).where(inArray(schema.wards.code, [...codes]));
+    return this.wardsByCodesQuery().execute({ codes: [...codes] });
   }
 
   wardsByProvinceCodes(codes: readonly string[]): Promise<WardRow[]> {
