@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { DeclarationsDb, PersonRow } from '../db/models.ts';
 import { isUuid } from '../../shared/validate.ts';
-import { anyUuidPlaceholder, builtOnce } from '../../shared/sql.ts';
+import { anyUuid, anyUuidPlaceholder, builtOnce } from '../../shared/sql.ts';
 
 /** A person as the resolvers see them: everything but the national ID hash, which never leaves the repository. */
 export type PersonDto = Omit<PersonRow, 'nationalIdHash'>;
