@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPLORER_DIST } from '../../gateway/explorer.ts';
+import { EXPLORER_DIST } from '../../gateway/web-apps.ts';
 import { buildGateway, type GatewayService } from '../../gateway/server.ts';
 import { ProvinceRegistry } from '../../gateway/province-registry.ts';
 import { manifestOf, sha256Hex } from '../../gateway/trusted-documents.ts';
