@@ -43,7 +43,7 @@ async function graphql(base: string, bearer: string, body: Record<string, unknow
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
 }
 
-// The explorer is built by the global setup (tests/support/explorer-build.ts).
+// The explorer is built by the global setup (tests/support/web-build.ts).
 describe('the explorer on a production gateway', () => {
   let gateway: GatewayService;
   let base: string;
