@@ -14,6 +14,7 @@ import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
 import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
+import { provinceJobs } from '../subgraphs/province/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
@@ -186,6 +187,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const maintenance = await startJobs(checkinsJobs, 'checkins');
     // Positive results confirm cases through the graph: workers start with the tracing ones, below.
     const testing = await startJobs(createTestingJobsModule({ workers: false }), 'testing');
+    // Each province shard relays its own outbox (tasks, facilities) to the analytics queue.
+    for (const shard of started.filter((s) => s.name === 'province')) {
+      running.push(await provinceJobs.start({ db: shard.database.db as never, queues, graph, logger: logger.child({ jobs: 'province', province: shard.provinceCode }), settings }));
+    }
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
