@@ -1,0 +1,186 @@
+import { badInput } from '../../shared/errors.ts';
+import { discrSiVector } from './discr-si.ts';
+import { gammaQuantile } from './gamma.ts';
+
+/**
+ * Rt by the method of Cori et al. (AJE 2013), computed as EpiEstim's
+ * `estimate_R(incid, method = "parametric_si", config = make_config(mean_si, std_si))`
+ * (R/estimate_R.R, `estimate_R_func` with a certain SI; mrc-ide/EpiEstim 4029826).
+ *
+ * Days are 0-based indexes into `incidence`; EpiEstim's 1-based t is index + 1, so its default
+ * windows `t_start = 2:(T-6)`, `t_end = 8:T` are `tStart = 1 … T-7`, `tEnd = tStart + 6` here.
+ * Dates are the caller's.
+ */
+
+export interface EstimateRConfig {
+  /** Mean of the serial interval in days (must be > 1: discr_si shifts the gamma by one day). */
+  meanSi: number;
+  /** Standard deviation of the serial interval in days. */
+  sdSi: number;
+  /** Gamma prior on R, EpiEstim's `mean_prior` (default 5). */
+  priorMean?: number;
+  /** Gamma prior on R, EpiEstim's `std_prior` (default 5). */
+  priorSd?: number;
+  /** Length of the sliding windows in days (EpiEstim's default is 7). */
+  windowDays?: number;
+  /** EpiEstim's `cv_posterior` (default 0.3): the aimed coefficient of variation of R's posterior. */
+  cvPosterior?: number;
+  /**
+   * Cases a window needs for an estimate. Defaults to EpiEstim's own threshold,
+   * ceiling(1 / cvPosterior² − prior shape), which is 11 for the defaults; 0 estimates every window
+   * EpiEstim estimates.
+   */
+  minCases?: number;
+}
+
+export interface RWindow {
+  /** First day of the window (0-based index into the incidence). */
+  tStart: number;
+  /** Last day of the window, inclusive. */
+  tEnd: number;
+  /** Cases in the window, imported included (EpiEstim's count for its posterior-CV check). */
+  cases: number;
+  /** The gamma posterior of R over the window. */
+  shape: number;
+  scale: number;
+  mean: number;
+  sd: number;
+  median: number;
+  /** 2.5 % quantile. */
+  lower: number;
+  /** 97.5 % quantile. */
+  upper: number;
+}
+
+export type SkipReason =
+  /** The window ends before the serial interval's mean has passed (EpiEstim returns NA). */
+  | 'BEFORE_MEAN_SI'
+  /** Fewer cases than `minCases` in the window. */
+  | 'TOO_FEW_CASES';
+
+export interface EstimateRResult {
+  windows: RWindow[];
+  skipped: { tStart: number; tEnd: number; cases: number; reason: SkipReason }[];
+  /** The discretised serial interval used, days 0 … T−1 (`discr_si(0:(T-1), meanSi, sdSi)`). */
+  si: number[];
+  /** Mean and sd of the discretised serial interval (EpiEstim's `SI.Moments`). */
+  siMean: number;
+  siSd: number;
+  /** The threshold applied. */
+  minCases: number;
+}
+
+export const DEFAULT_PRIOR_MEAN = 5;
+export const DEFAULT_PRIOR_SD = 5;
+export const DEFAULT_WINDOW_DAYS = 7;
+export const DEFAULT_CV_POSTERIOR = 0.3;
+
+function positive(value: number, argument: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw badInput(`${argument} must be a finite number > 0 (got ${value})`, argument);
+  return value;
+}
+
+export function checkIncidence(incidence: readonly number[]): void {
+  if (!Array.isArray(incidence)) throw badInput('incidence must be an array of daily case counts', 'incidence');
+  for (let i = 0; i < incidence.length; i++) {
+    const n = incidence[i]!;
+    if (!Number.isInteger(n) || n < 0) throw badInput(`incidence[${i}] must be a whole number >= 0 (got ${n})`, 'incidence');
+  }
+}
+
+/**
+ * The minimum number of cases per window EpiEstim's authors advise: the posterior's coefficient of
+ * variation is 1/sqrt(prior shape + cases), so reaching `cvPosterior` takes
+ * `ceiling(1 / cv_posterior^2 - a_prior)` cases (R/estimate_R.R, `min_nb_cases_per_time_period`;
+ * make_config's doc: "a warning will be produced if the incidence within one of the time windows
+ * considered is too low to get this CV"). With the defaults (CV 0.3, prior mean 5 sd 5, shape 1)
+ * that is 11. EpiEstim only warns, for the first window; here a window below it gets no estimate,
+ * as issue 16 asks.
+ */
+export function epiEstimMinCases(cvPosterior: number, priorMean: number, priorSd: number): number {
+  const priorShape = (priorMean / priorSd) ** 2;
+  return Math.max(0, Math.ceil(1 / cvPosterior ** 2 - priorShape));
+}
+
+/**
+ * EpiEstim's `overall_infectivity`: Λ_t = Σ_{s=0..t} w_s I_{t−s} for t ≥ 1 (Λ_0 is NA there and
+ * never used, since windows start at day index 1). Imported cases infect like local ones.
+ */
+export function overallInfectivity(incidence: readonly number[], si: readonly number[]): Float64Array {
+  const lambda = new Float64Array(incidence.length);
+  lambda[0] = Number.NaN;
+  for (let t = 1; t < incidence.length; t++) {
+    let sum = 0;
+    const last = Math.min(t, si.length - 1);
+    for (let s = 0; s <= last; s++) sum += si[s]! * incidence[t - s]!;
+    lambda[t] = sum;
+  }
+  return lambda;
+}
+
+export function estimateR(incidence: readonly number[], config: EstimateRConfig): EstimateRResult {
+  checkIncidence(incidence);
+  const meanSi = config.meanSi;
+  const sdSi = config.sdSi;
+  if (!Number.isFinite(meanSi) || meanSi <= 1) throw badInput(`meanSi must be > 1 day (got ${meanSi})`, 'meanSi');
+  positive(sdSi, 'sdSi');
+  const priorMean = positive(config.priorMean ?? DEFAULT_PRIOR_MEAN, 'priorMean');
+  const priorSd = positive(config.priorSd ?? DEFAULT_PRIOR_SD, 'priorSd');
+  const cvPosterior = positive(config.cvPosterior ?? DEFAULT_CV_POSTERIOR, 'cvPosterior');
+  const windowDays = config.windowDays ?? DEFAULT_WINDOW_DAYS;
+  if (!Number.isInteger(windowDays) || windowDays < 1) throw badInput(`windowDays must be a whole number >= 1 (got ${windowDays})`, 'windowDays');
+  const minCases = config.minCases ?? epiEstimMinCases(cvPosterior, priorMean, priorSd);
+  if (!Number.isInteger(minCases) || minCases < 0) throw badInput(`minCases must be a whole number >= 0 (got ${minCases})`, 'minCases');
+
+  const T = incidence.length;
+  const si = discrSiVector(T, meanSi, sdSi);
+  let siMean = 0;
+  let siSecond = 0;
+  for (let k = 0; k < si.length; k++) {
+    siMean += k * si[k]!;
+    siSecond += k * k * si[k]!;
+  }
+  const siSd = Math.sqrt(siSecond - siMean ** 2);
+
+  // The prior is a gamma of shape a and scale b. EpiEstim counts the first day's cases as imported:
+  // they feed Λ but never a window's count, since windows start at day index 1.
+  const priorShape = (priorMean / priorSd) ** 2;
+  const priorScale = priorSd ** 2 / priorMean;
+  const lambda = overallInfectivity(incidence, si);
+
+  const windows: RWindow[] = [];
+  const skipped: EstimateRResult['skipped'] = [];
+  for (let tStart = 1; tStart + windowDays <= T; tStart++) {
+    const tEnd = tStart + windowDays - 1;
+    let cases = 0;
+    let lambdaSum = 0;
+    for (let t = tStart; t <= tEnd; t++) {
+      cases += incidence[t]!;
+      lambdaSum += lambda[t]!;
+    }
+    // EpiEstim estimates a window only if its 1-based t_end exceeds the SI's mean.
+    if (!(tEnd + 1 > siMean)) {
+      skipped.push({ tStart, tEnd, cases, reason: 'BEFORE_MEAN_SI' });
+      continue;
+    }
+    if (cases < minCases) {
+      skipped.push({ tStart, tEnd, cases, reason: 'TOO_FEW_CASES' });
+      continue;
+    }
+    const shape = priorShape + cases;
+    const scale = 1 / (1 / priorScale + lambdaSum);
+    windows.push({
+      tStart,
+      tEnd,
+      cases,
+      shape,
+      scale,
+      mean: shape * scale,
+      sd: Math.sqrt(shape) * scale,
+      median: gammaQuantile(0.5, shape, scale),
+      lower: gammaQuantile(0.025, shape, scale),
+      upper: gammaQuantile(0.975, shape, scale),
+    });
+  }
+  return { windows, skipped, si, siMean, siSd, minCases };
+}
