@@ -20,9 +20,26 @@ export function discrSi(k: number, mu: number, sigma: number): number {
   return Math.max(0, res);
 }
 
-/** `discr_si(0:(n - 1), mu, sigma)`: the serial interval's probabilities for days 0 to n - 1. */
+/**
+ * `discr_si(0:(n - 1), mu, sigma)`: the serial interval's probabilities for days 0 to n − 1. Each
+ * CDF value serves three days, so it is computed once.
+ */
 export function discrSiVector(n: number, mu: number, sigma: number): number[] {
+  discrSi(0, mu, sigma); // validates the parameters
+  const a = ((mu - 1) / sigma) ** 2;
+  const b = sigma ** 2 / (mu - 1);
+  // F[k + 2] and G[k + 2] hold the CDFs of shapes a and a + 1 at day k, from k = -2.
+  const F: number[] = [];
+  const G: number[] = [];
+  for (let k = -2; k < n; k++) {
+    F.push(gammaCdf(k, a, b));
+    G.push(gammaCdf(k, a + 1, b));
+  }
   const out: number[] = [];
-  for (let k = 0; k < n; k++) out.push(discrSi(k, mu, sigma));
+  for (let k = 0; k < n; k++) {
+    let res = k * F[k + 2]! + (k - 2) * F[k]! - 2 * (k - 1) * F[k + 1]!;
+    res += a * b * (2 * G[k + 1]! - G[k]! - G[k + 2]!);
+    out.push(Math.max(0, res));
+  }
   return out;
 }

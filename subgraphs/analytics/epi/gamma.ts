@@ -97,10 +97,18 @@ export function gammaQuantile(p: number, a: number, scale: number): number {
     lo = hi;
     hi *= 2;
   }
-  // Wilson–Hilferty start: the cube root of a gamma variable is nearly normal.
-  const z = normalQuantile(p);
-  const c = 1 / (9 * a);
-  let x = a * Math.pow(1 - c + z * Math.sqrt(c), 3);
+  let x: number;
+  if (a < 1) {
+    // Below shape 1 the lower tail is P ≈ x^a / Γ(a + 1), and roots can be far below any bisection
+    // from 1 (Numerical Recipes' invgammp start).
+    const t = 1 - a * (0.253 + a * 0.12);
+    x = p < t ? Math.pow(p / t, 1 / a) : 1 - Math.log(1 - (p - t) / (1 - t));
+  } else {
+    // Wilson–Hilferty start: the cube root of a gamma variable is nearly normal.
+    const z = normalQuantile(p);
+    const c = 1 / (9 * a);
+    x = a * Math.pow(1 - c + z * Math.sqrt(c), 3);
+  }
   if (!(x > lo && x < hi)) x = (lo + hi) / 2;
 
   for (let i = 0; i < 200; i++) {
@@ -110,7 +118,8 @@ export function gammaQuantile(p: number, a: number, scale: number): number {
     else hi = x;
     const density = gammaDensityUnitScale(a, x);
     let next = density > 0 ? x - f / density : Number.NaN;
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    // Bisect geometrically when the bracket spans orders of magnitude, so tiny roots are reached.
+    if (!(next > lo && next < hi)) next = lo > 0 && hi > 4 * lo ? Math.sqrt(lo * hi) : lo === 0 ? x / 16 : (lo + hi) / 2;
     const converged = Math.abs(next - x) <= 1e-12 * Math.max(x, Number.MIN_VALUE);
     x = next;
     if (converged || hi - lo <= 1e-15 * hi) break;
