@@ -10,6 +10,11 @@ import { gammaQuantile } from './gamma.ts';
  * Days are 0-based indexes into `incidence`; EpiEstim's 1-based t is index + 1, so its default
  * windows `t_start = 2:(T-6)`, `t_end = 8:T` are `tStart = 1 … T-7`, `tEnd = tStart + 6` here.
  * Dates are the caller's.
+ *
+ * One departure, for series EpiEstim's documentation rules out ("t_start[1] should be strictly
+ * after the first day with non null incidence"): days before the first day with cases are dropped
+ * before estimating, so that day is the series' first, its cases imported, and a province whose
+ * series opens with empty days gets the estimates EpiEstim gives from its first case on.
  */
 
 export interface EstimateRConfig {
@@ -17,6 +22,12 @@ export interface EstimateRConfig {
   meanSi: number;
   /** Standard deviation of the serial interval in days. */
   sdSi: number;
+  /**
+   * Imported cases per day, a part of `incidence` (EpiEstim's `incid$imported`): they infect others
+   * (Λ) but were not infected here, so they do not count towards R. The first day's cases are all
+   * imported whatever this says, as in EpiEstim.
+   */
+  imported?: readonly number[];
   /** Gamma prior on R, EpiEstim's `mean_prior` (default 5). */
   priorMean?: number;
   /** Gamma prior on R, EpiEstim's `std_prior` (default 5). */
@@ -40,6 +51,8 @@ export interface RWindow {
   tEnd: number;
   /** Cases in the window, imported included (EpiEstim's count for its posterior-CV check). */
   cases: number;
+  /** Cases in the window infected locally: the posterior's shape is the prior's plus these. */
+  localCases: number;
   /** The gamma posterior of R over the window. */
   shape: number;
   scale: number;
@@ -53,6 +66,8 @@ export interface RWindow {
 }
 
 export type SkipReason =
+  /** The window starts on or before the first day with cases. */
+  | 'BEFORE_FIRST_CASE'
   /** The window ends before the serial interval's mean has passed (EpiEstim returns NA). */
   | 'BEFORE_MEAN_SI'
   /** Fewer cases than `minCases` in the window. */
@@ -61,7 +76,10 @@ export type SkipReason =
 export interface EstimateRResult {
   windows: RWindow[];
   skipped: { tStart: number; tEnd: number; cases: number; reason: SkipReason }[];
-  /** The discretised serial interval used, days 0 … T−1 (`discr_si(0:(T-1), meanSi, sdSi)`). */
+  /**
+   * The discretised serial interval, days 0 … T−1 (`discr_si(0:(T-1), meanSi, sdSi)`); EpiEstim's
+   * own `si_distr` is its first T − (first day with cases) values.
+   */
   si: number[];
   /** Mean and sd of the discretised serial interval (EpiEstim's `SI.Moments`). */
   siMean: number;
@@ -80,11 +98,11 @@ function positive(value: number, argument: string): number {
   return value;
 }
 
-export function checkIncidence(incidence: readonly number[]): void {
-  if (!Array.isArray(incidence)) throw badInput('incidence must be an array of daily case counts', 'incidence');
+export function checkIncidence(incidence: readonly number[], argument = 'incidence'): void {
+  if (!Array.isArray(incidence)) throw badInput(`${argument} must be an array of daily case counts`, argument);
   for (let i = 0; i < incidence.length; i++) {
     const n = incidence[i]!;
-    if (!Number.isInteger(n) || n < 0) throw badInput(`incidence[${i}] must be a whole number >= 0 (got ${n})`, 'incidence');
+    if (!Number.isInteger(n) || n < 0) throw badInput(`${argument}[${i}] must be a whole number >= 0 (got ${n})`, argument);
   }
 }
 
@@ -131,35 +149,48 @@ export function estimateR(incidence: readonly number[], config: EstimateRConfig)
   if (!Number.isInteger(windowDays) || windowDays < 1) throw badInput(`windowDays must be a whole number >= 1 (got ${windowDays})`, 'windowDays');
   const minCases = config.minCases ?? epiEstimMinCases(cvPosterior, priorMean, priorSd);
   if (!Number.isInteger(minCases) || minCases < 0) throw badInput(`minCases must be a whole number >= 0 (got ${minCases})`, 'minCases');
+  const imported = config.imported ?? [];
+  if (config.imported !== undefined) {
+    checkIncidence(imported, 'imported');
+    if (imported.length !== incidence.length) throw badInput(`imported must have one count per day of incidence (${incidence.length}, got ${imported.length})`, 'imported');
+    const over = imported.findIndex((n, t) => n > incidence[t]!);
+    if (over >= 0) throw badInput(`imported[${over}] exceeds the day's cases (${incidence[over]})`, 'imported');
+  }
 
   const T = incidence.length;
+  const first = incidence.findIndex((n) => n > 0);
+  const start = first < 0 ? T : first;
+  const days = incidence.slice(start);
   const si = discrSiVector(T, meanSi, sdSi);
+  // EpiEstim discretises the SI over the days it sees: 0 … (its T) − 1.
+  const siUsed = si.slice(0, days.length);
   let siMean = 0;
   let siSecond = 0;
-  for (let k = 0; k < si.length; k++) {
-    siMean += k * si[k]!;
-    siSecond += k * k * si[k]!;
+  for (let k = 0; k < siUsed.length; k++) {
+    siMean += k * siUsed[k]!;
+    siSecond += k * k * siUsed[k]!;
   }
   const siSd = Math.sqrt(siSecond - siMean ** 2);
 
-  // The prior is a gamma of shape a and scale b. EpiEstim counts the first day's cases as imported:
-  // they feed Λ but never a window's count, since windows start at day index 1.
+  // The prior is a gamma of shape a and scale b. The first day's cases are all imported.
   const priorShape = (priorMean / priorSd) ** 2;
   const priorScale = priorSd ** 2 / priorMean;
-  const lambda = overallInfectivity(incidence, si);
+  const lambda = overallInfectivity(days, siUsed);
+  const local = (t: number) => (t === 0 ? 0 : days[t]! - (imported[start + t] ?? 0));
 
   const windows: RWindow[] = [];
   const skipped: EstimateRResult['skipped'] = [];
   for (let tStart = 1; tStart + windowDays <= T; tStart++) {
     const tEnd = tStart + windowDays - 1;
     let cases = 0;
-    let lambdaSum = 0;
-    for (let t = tStart; t <= tEnd; t++) {
-      cases += incidence[t]!;
-      lambdaSum += lambda[t]!;
+    for (let t = tStart; t <= tEnd; t++) cases += incidence[t]!;
+    if (tStart <= start) {
+      skipped.push({ tStart, tEnd, cases, reason: 'BEFORE_FIRST_CASE' });
+      continue;
     }
-    // EpiEstim estimates a window only if its 1-based t_end exceeds the SI's mean.
-    if (!(tEnd + 1 > siMean)) {
+    // EpiEstim estimates a window only if its 1-based t_end (counted from the first case) exceeds
+    // the SI's mean.
+    if (!(tEnd - start + 1 > siMean)) {
       skipped.push({ tStart, tEnd, cases, reason: 'BEFORE_MEAN_SI' });
       continue;
     }
@@ -167,12 +198,19 @@ export function estimateR(incidence: readonly number[], config: EstimateRConfig)
       skipped.push({ tStart, tEnd, cases, reason: 'TOO_FEW_CASES' });
       continue;
     }
-    const shape = priorShape + cases;
+    let localCases = 0;
+    let lambdaSum = 0;
+    for (let t = tStart - start; t <= tEnd - start; t++) {
+      localCases += local(t);
+      lambdaSum += lambda[t]!;
+    }
+    const shape = priorShape + localCases;
     const scale = 1 / (1 / priorScale + lambdaSum);
     windows.push({
       tStart,
       tEnd,
       cases,
+      localCases,
       shape,
       scale,
       mean: shape * scale,
