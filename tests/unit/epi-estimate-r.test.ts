@@ -147,6 +147,9 @@ describe('estimateR', () => {
     expect(result.siMean).toBeCloseTo(2.6, 6);
     expect(result.siSd).toBeCloseTo(1.55488, 5);
     expectEpiEstim(result.windows, EPIESTIM_EXAMPLE_3);
+    // The SI returned reaches 28 days past the series, for the forecast.
+    expect(result.si).toHaveLength(32 + 28);
+    expect(result.si.slice(0, 32)).toEqual(discrSiVector(32, 2.6, 1.5));
   });
 
   it("reproduces EpiEstim's output with imported cases (Example 2), which count in Λ but not in R", () => {

@@ -1,6 +1,7 @@
 import { badInput } from '../../shared/errors.ts';
 import { discrSiVector } from './discr-si.ts';
 import { gammaQuantile } from './gamma.ts';
+import { checkIncidence, MAX_FORECAST_DAYS, positive } from './input.ts';
 
 /**
  * Rt by the method of Cori et al. (AJE 2013), computed as EpiEstim's
@@ -77,8 +78,9 @@ export interface EstimateRResult {
   windows: RWindow[];
   skipped: { tStart: number; tEnd: number; cases: number; reason: SkipReason }[];
   /**
-   * The discretised serial interval, days 0 … T−1 (`discr_si(0:(T-1), meanSi, sdSi)`); EpiEstim's
-   * own `si_distr` is its first T − (first day with cases) values.
+   * The discretised serial interval for days 0 … T + 27 (`discr_si(0:(T+27), meanSi, sdSi)`), long
+   * enough for `forecast` to weigh every observed day up to 28 days ahead; EpiEstim's own
+   * `si_distr` is its first T − (first day with cases) values.
    */
   si: number[];
   /** Mean and sd of the discretised serial interval (EpiEstim's `SI.Moments`). */
@@ -92,19 +94,6 @@ export const DEFAULT_PRIOR_MEAN = 5;
 export const DEFAULT_PRIOR_SD = 5;
 export const DEFAULT_WINDOW_DAYS = 7;
 export const DEFAULT_CV_POSTERIOR = 0.3;
-
-function positive(value: number, argument: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw badInput(`${argument} must be a finite number > 0 (got ${value})`, argument);
-  return value;
-}
-
-export function checkIncidence(incidence: readonly number[], argument = 'incidence'): void {
-  if (!Array.isArray(incidence)) throw badInput(`${argument} must be an array of daily case counts`, argument);
-  for (let i = 0; i < incidence.length; i++) {
-    const n = incidence[i]!;
-    if (!Number.isInteger(n) || n < 0) throw badInput(`${argument}[${i}] must be a whole number >= 0 (got ${n})`, argument);
-  }
-}
 
 /**
  * The minimum number of cases per window EpiEstim's authors advise: the posterior's coefficient of
@@ -161,7 +150,7 @@ export function estimateR(incidence: readonly number[], config: EstimateRConfig)
   const first = incidence.findIndex((n) => n > 0);
   const start = first < 0 ? T : first;
   const days = incidence.slice(start);
-  const si = discrSiVector(T, meanSi, sdSi);
+  const si = discrSiVector(T + MAX_FORECAST_DAYS, meanSi, sdSi);
   // EpiEstim discretises the SI over the days it sees: 0 … (its T) − 1.
   const siUsed = si.slice(0, days.length);
   let siMean = 0;

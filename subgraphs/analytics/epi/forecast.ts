@@ -1,5 +1,5 @@
 import { badInput } from '../../shared/errors.ts';
-import { checkIncidence } from './estimate-r.ts';
+import { checkIncidence, MAX_FORECAST_DAYS } from './input.ts';
 import { Random } from './random.ts';
 
 /**
@@ -10,7 +10,6 @@ import { Random } from './random.ts';
  * Poisson(R · Σ_{s≥1} w_s I_{t−s}) over observed and already simulated days.
  */
 
-export const MAX_FORECAST_DAYS = 28;
 export const DEFAULT_SIMULATIONS = 1000;
 export const DEFAULT_SEED = 1;
 const MAX_SIMULATIONS = 100_000;
@@ -47,8 +46,9 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
  * @param incidence daily cases up to the last observed day (0-based days, as `estimateR`).
  * @param rPosterior the gamma posterior of R to sample from, as `estimateR` returns per window.
  * @param si the discretised serial interval with `si[s]` for s days, `si[0]` included (as
- *   `discrSi`/`estimateR().si`). Like project(), which takes the pmf from day 1, it ignores `si[0]`
- *   and rescales the rest to sum to 1.
+ *   `estimateR().si`, or `discrSiVector(incidence.length + days, …)`). Like project(), which takes
+ *   the pmf from day 1, it ignores `si[0]` and rescales the rest to sum to 1; days beyond its end
+ *   weigh 0.
  * @param days how many days to project, 1 to 28.
  */
 export function forecast(

@@ -17,6 +17,7 @@ export {
   type RWindow,
   type SkipReason,
 } from './estimate-r.ts';
-export { DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_FORECAST_DAYS, forecast, type ForecastDay, type ForecastOptions } from './forecast.ts';
+export { DEFAULT_SEED, DEFAULT_SIMULATIONS, forecast, type ForecastDay, type ForecastOptions } from './forecast.ts';
+export { MAX_FORECAST_DAYS } from './input.ts';
 export { gammaCdf, gammaQuantile } from './gamma.ts';
 export { COVID19_SERIAL_INTERVAL, type SerialInterval } from './serial-interval.ts';
