@@ -44,27 +44,29 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Events per job. */
   batchSize?: number;
+  /** Fault injection for tests: runs once a batch is on the queue, before its rows are deleted (a throw is a crash there). */
+  afterAdd?: () => Promise<void>;
 }
 
-export interface RunningOutboxRelay extends RunningJobs {
+export interface OutboxRelay {
   /** Moves what the outbox holds now to the queue; returns how many events it moved. */
   flush(): Promise<number>;
+  close(): Promise<void>;
 }
+
+export type RunningOutboxRelay = OutboxRelay & RunningJobs;
 
 /**
  * Moves committed outbox rows to the `domain-events` queue in write order, then deletes them, in
  * one transaction per batch. At least once: a crash after the job was added and before the delete
  * committed sends the batch again (same job id while the first job is kept; the consumer applies
  * each event id once anyway). A transaction-scoped advisory lock lets one relay of a database
- * work at a time, so the order holds with several worker processes.
+ * work at a time, so the order holds with several worker processes. Moves only when `flush` is
+ * called; `startOutboxRelay` calls it in a loop.
  */
-export function startOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, logger: Logger, options: OutboxRelayOptions): RunningOutboxRelay {
+export function createOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, options: OutboxRelayOptions): OutboxRelay {
   const queue: Queue<DomainEventsJob> = queues.createQueue<DomainEventsJob>(DOMAIN_EVENTS_QUEUE, domainEventsJobOptions);
-  const pollMs = options.pollMs ?? 200;
   const batchSize = options.batchSize ?? 500;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
 
   const flushOnce = () =>
     db.transaction(async (tx) => {
@@ -85,6 +87,7 @@ export function startOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, logger
           }) as DomainEvent,
       );
       await queue.add(events[0]!.type, { source: options.source, events }, { jobId: `${options.source}.${rows[0]!.id}.${rows.length}` });
+      await options.afterAdd?.();
       await tx.delete(outboxEvents).where(inArray(outboxEvents.seq, rows.map((r) => r.seq)));
       return rows.length;
     });
@@ -94,6 +97,17 @@ export function startOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, logger
     for (let n = await flushOnce(); n > 0; n = n === batchSize ? await flushOnce() : 0) moved += n;
     return moved;
   };
+  return { flush, close: () => queue.close() };
+}
+
+/** The relay at work: flushes the outbox, then waits `pollMs` (a second after a failure), until closed. */
+export function startOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, logger: Logger, options: OutboxRelayOptions): RunningOutboxRelay {
+  const relay = createOutboxRelay(db, queues, options);
+  const pollMs = options.pollMs ?? 200;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const flush = () => relay.flush();
 
   const loop = async () => {
     while (!stopped) {
@@ -120,7 +134,7 @@ export function startOutboxRelay(db: AnyPgDatabase, queues: QueueBackend, logger
       if (timer) clearTimeout(timer);
       wake?.();
       await running;
-      await queue.close();
+      await relay.close();
     },
   };
 }
