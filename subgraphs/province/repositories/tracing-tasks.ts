@@ -4,6 +4,8 @@ import type { ProvinceDb, ProvinceTx, TracingTaskDegree, TracingTaskNoteRow, Tra
 import { canTransition } from '../transitions.ts';
 import { dueAtProblem } from '../validation.ts';
 import { anyText, anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { vietnamDay } from '../../shared/events.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 
 export interface TracingTaskDto extends TracingTaskRow {
   provinceCode: string;
@@ -120,6 +122,10 @@ export class TracingTasksRepository {
           .onConflictDoNothing({ target: tracingTasks.contactId })
           .returning();
         const created = new Map(inserted.map((row) => [row.contactId, row]));
+        await writeEvents(tx, inserted.map((row) => ({
+          type: 'task.status_changed' as const, occurredAt: row.createdAt, province: this.provinceCode, ward: row.wardCode,
+          payload: { taskId: row.id, caseId: row.caseId, from: null, to: row.status, dueDay: vietnamDay(row.dueAt), firstCallAt: null },
+        })));
         // Contacts a concurrent call committed first: answer as a repeat would.
         const lost = [...fresh.keys()].filter((id) => !created.has(id));
         const winners = lost.length ? await this.byContacts(tx, lost) : new Map<string, TracingTaskRow>();
@@ -179,6 +185,14 @@ export class TracingTasksRepository {
         .where(eq(tracingTasks.id, taskId))
         .returning();
       if (!row) throw new Error(`tracing task ${taskId} vanished while locked`);
+      if (to !== current.status) {
+        // Leaving NEW for anything but CLOSED (unreachable) means the tracer reached the contact.
+        const firstCall = current.status === 'NEW' && to !== 'CLOSED';
+        await writeEvents(tx, [{
+          type: 'task.status_changed', occurredAt: row.updatedAt, province: this.provinceCode, ward: row.wardCode,
+          payload: { taskId, caseId: row.caseId, from: current.status, to, dueDay: vietnamDay(row.dueAt), firstCallAt: firstCall ? row.updatedAt.toISOString() : null },
+        }]);
+      }
       return { kind: 'updated', task: this.dto(row) };
     });
   }

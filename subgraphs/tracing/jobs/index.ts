@@ -3,6 +3,7 @@ import type * as tables from '../db/schema.ts';
 import { createRepositories, type TracingRepositories } from '../repositories/index.ts';
 import { createTracingJobs, type TracingJobs, type TracingJobsOptions } from './tracing-run.worker.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { startOutboxRelay } from '../../shared/outbox.ts';
 
 /** Runs QUEUED for longer than this without being picked up are queued again by the sweep. */
 const SWEEP_AFTER_MS = 10_000;
@@ -40,11 +41,14 @@ export function createTracingJobsModule(tuning: TracingJobsTuning = {}): JobsMod
       const sweep = () => sweepQueuedRuns(repos, jobs, logger);
       const timer = setInterval(() => void sweep(), settings.sweepEveryMs);
       timer.unref();
+      // Cases and contacts for the analytics subgraph.
+      const relay = startOutboxRelay(db, queues, logger, { source: 'tracing' });
       return {
         ...jobs,
         sweep,
         close: async () => {
           clearInterval(timer);
+          await relay.close();
           await jobs.close();
         },
       };
