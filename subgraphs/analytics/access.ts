@@ -34,3 +34,10 @@ export function requireMayRead(identity: Identity, province: string | null): voi
   if (province === null) throw hubError('FORBIDDEN', 'Nationwide figures are for national officials; name one of your provinces.', { argument: 'province' });
   if (!scope.provinces.includes(province)) throw hubError('FORBIDDEN', `Province ${province} is outside your jurisdiction.`, { province });
 }
+
+/** The provinces a caller's lists cover: null for every province; FORBIDDEN for callers with none. */
+export function provincesMayRead(identity: Identity): readonly string[] | null {
+  const scope = scopeOf(identity);
+  if (scope.kind === 'NONE') throw hubError('FORBIDDEN', 'The analytics figures are for national and provincial officials.');
+  return scope.kind === 'ALL' ? null : scope.provinces;
+}

@@ -95,4 +95,20 @@ export class Briefing {
     if (!latest || latest.tEnd !== incidence.length - 1) return [];
     return forecast(incidence, latest, estimate.si, days, { seed }).map((d) => ({ date: addDays(asOf, d.day), median: d.median, lower: d.lower, upper: d.upper }));
   }
+
+  /**
+   * Provinces ranked by growth: net confirmed cases in the 7 days ending on `date` against the 7
+   * before, fastest growth first (a province with cases now and none before first of all), then by
+   * cases. `provinces` limits the list to a caller's jurisdiction (null: every province with cases).
+   */
+  async provinceGrowth(date: string, provinces: readonly string[] | null): Promise<Array<{ province: string; last7: number; previous7: number; growth: number | null }>> {
+    const spans = await this.repos.reports.byProvinceInTwoSpans(addDays(date, -13), addDays(date, -6), date, BY_CONFIRMATION);
+    return spans
+      .filter((s) => (provinces === null || provinces.includes(s.province)) && (s.before > 0 || s.after > 0))
+      .map((s) => ({ province: s.province, last7: s.after, previous7: s.before, growth: s.before > 0 ? s.after / s.before - 1 : null }))
+      .sort((a, b) => growthRank(b) - growthRank(a) || b.last7 - a.last7 || (a.province < b.province ? -1 : 1));
+  }
 }
+
+/** A province with cases now and none the week before ranks above any finite growth. */
+const growthRank = (g: { growth: number | null; last7: number }) => g.growth ?? (g.last7 > 0 ? Number.POSITIVE_INFINITY : 0);

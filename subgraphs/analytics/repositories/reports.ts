@@ -51,4 +51,21 @@ export class ReportRepository {
     for (const r of rows) out.set(r.day, (out.get(r.day) ?? 0) + metrics[r.metric]! * Number(r.value));
     return out;
   }
+
+  /**
+   * Each province's net confirmed cases (`metrics` with their signs) in two spans, [from, mid) and
+   * [mid, to]: one index range over the provinces' whole-province rows.
+   */
+  async byProvinceInTwoSpans(from: string, mid: string, to: string, metrics: Record<string, 1 | -1>): Promise<Array<{ province: string; before: number; after: number }>> {
+    const rows = await this.db.execute<{ province: string; metric: string; after: boolean; value: string }>(sql`
+      select province, metric, day >= ${mid}::date as after, sum(value)::bigint as value from daily_rollups
+      where ward = ${ALL} and province not in (${ALL}, '') and metric = any(${textArray(Object.keys(metrics))}) and day between ${from}::date and ${to}::date
+      group by 1, 2, 3`);
+    const out = new Map<string, { province: string; before: number; after: number }>();
+    for (const r of rows) {
+      const entry = out.get(r.province) ?? (out.set(r.province, { province: r.province, before: 0, after: 0 }), out.get(r.province)!);
+      entry[r.after ? 'after' : 'before'] += metrics[r.metric]! * Number(r.value);
+    }
+    return [...out.values()];
+  }
 }

@@ -1,4 +1,4 @@
-import { requireMayRead } from '../access.ts';
+import { provincesMayRead, requireMayRead } from '../access.ts';
 import { dayOrToday, provinceOrNation, requireForecastDays, requireRange } from '../validation.ts';
 import type { AnalyticsContext } from './context.ts';
 
@@ -31,5 +31,9 @@ export const Query = {
     const asOf = dayOrToday(args.asOf, 'asOf');
     requireMayRead(ctx.identity, province);
     return ctx.briefing.forecast(province, days, args.seed ?? 1, asOf);
+  },
+  provinceGrowth: (_: unknown, args: { date?: string | null }, ctx: AnalyticsContext) => {
+    const date = dayOrToday(args.date, 'date');
+    return ctx.briefing.provinceGrowth(date, provincesMayRead(ctx.identity));
   },
 };
