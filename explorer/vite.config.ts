@@ -6,7 +6,7 @@ import { defineConfig } from 'vite';
  * The explorer (GraphiQL + the explorer plugin) as static files the gateway serves at /explorer/.
  * Everything is bundled: scripts, styles, Monaco's editor workers and its icon font, so the page
  * loads nothing from another host (government networks are often closed).
- * Build: `npm run build:explorer` (npm start and npm test run it when the build is missing or stale).
+ * Build: `npm run build:web` (npm start and npm test run it when the build is missing or stale).
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

@@ -11,7 +11,7 @@ import { createSubgraphFetcher, NationalDataSource } from './data-source.ts';
 import { gatewayHardening, type Limits } from './limits.ts';
 import { enforceSchemaRequirements } from './authorization.ts';
 import { supergraphFromFile } from './supergraph.ts';
-import { explorerRoutes } from './explorer.ts';
+import { webAppRoutes } from './web-apps.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS_DIR, TrustedDocuments, trustedDocumentsGate } from './trusted-documents.ts';
 import { ProvinceRouter } from './province-router.ts';
 import { Readiness } from './readiness.ts';
@@ -36,6 +36,8 @@ export interface GatewayOptions {
   trustedDocumentsDir?: string;
   /** The built explorer served at /explorer/ (default explorer/dist). */
   explorerDir?: string;
+  /** The built dashboard served at /dashboard/ (default dashboard/dist). */
+  dashboardDir?: string;
   /** /ready answers from probes of every subgraph and province run this often (default 5 s)… */
   readyProbeIntervalMs?: number;
   /** …each of which gives up after this long (default 1 s). */
@@ -110,7 +112,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     browserRedirect: '/explorer/',
     serverName: 'gateway',
     routes: {
-      ...explorerRoutes({ dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
+      ...webAppRoutes('explorer', { dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
+      ...webAppRoutes('dashboard', { dir: options.dashboardDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'dashboard' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
         const { subgraphs, provinces, checkedAt, ageMs } = await readiness.snapshot();

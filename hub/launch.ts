@@ -14,6 +14,8 @@ import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
 import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
+import { provinceJobs } from '../subgraphs/province/jobs/index.ts';
+import { createAnalyticsJobsModule, type RunningAnalyticsJobs } from '../subgraphs/analytics/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
@@ -27,7 +29,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing'] as const;
+const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'analytics'] as const;
 
 export interface HubOptions {
   /** A PostgreSQL server URL (any database); each subgraph gets its own database on it. */
@@ -94,6 +96,8 @@ export interface Hub {
   maintenance: CheckinsMaintenanceJobs;
   /** The testing jobs: positive results judged against the confirmation rules. */
   testingJobs: RunningTestingJobs;
+  /** The analytics jobs: domain events consumed into the daily rollups. */
+  analyticsJobs: RunningAnalyticsJobs;
   tracing: RunningTracingJobs;
   provinceRegistryFile: string;
   gateway: GatewayService;
@@ -186,6 +190,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const maintenance = await startJobs(checkinsJobs, 'checkins');
     // Positive results confirm cases through the graph: workers start with the tracing ones, below.
     const testing = await startJobs(createTestingJobsModule({ workers: false }), 'testing');
+    const analytics = await startJobs(createAnalyticsJobsModule(), 'analytics');
+    // Each province shard relays its own outbox (tasks, facilities) to the analytics queue.
+    for (const shard of started.filter((s) => s.name === 'province')) {
+      running.push(await provinceJobs.start({ db: shard.database.db as never, queues, graph, logger: logger.child({ jobs: 'province', province: shard.provinceCode }), settings }));
+    }
     // The demo case is traced like any other (a repeat at the next start is a no-op: job id = case id).
     if (options.seedDemo) await tracing.enqueueRun(DEMO_CASE.id);
 
@@ -228,6 +237,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       queues,
       maintenance,
       testingJobs: testing,
+      analyticsJobs: analytics,
       tracing,
       provinceRegistryFile,
       gateway,

@@ -3,7 +3,7 @@
  * The production build: every service as JavaScript in dist/, started with plain `node` (no
  * TypeScript loader at run time). tsc compiles (tsconfig.build.json rewrites the `.ts` imports to
  * `.js`); the files the code reads beside itself at run time (each subgraph's SDL, the migrations,
- * the composed supergraph, the config folder and the explorer's build) are copied to the same
+ * the composed supergraph, the config folder and the browser apps' builds) are copied to the same
  * relative places under dist/, so `import.meta.url`-relative paths resolve there as in the sources.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,6 @@ for (const name of SUBGRAPH_NAMES) copy(`subgraphs/${name}/schema.graphql`);
 for (const name of SUBGRAPH_NAMES) copy(`migrations/${name}`);
 copy('schema/supergraph.graphql');
 copy('config');
-run('npx', ['tsx', 'scripts/build-explorer.ts', '--if-stale']);
-if (existsSync(join(ROOT, 'explorer/dist/index.html'))) copy('explorer/dist');
+run('npx', ['tsx', 'scripts/build-web.ts', '--if-stale']);
+for (const app of ['explorer', 'dashboard']) if (existsSync(join(ROOT, `${app}/dist/index.html`))) copy(`${app}/dist`);
 console.log(`Built into ${DIST}: start a service with node, e.g. node --max-semi-space-size=64 dist/gateway/index.js`);

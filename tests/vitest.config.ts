@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // setup resolves (DATABASE_URL, or an embedded server started for the run).
 export default defineConfig({
   test: {
-    globalSetup: ['tests/support/global-setup.ts', 'tests/support/explorer-build.ts'],
+    globalSetup: ['tests/support/global-setup.ts', 'tests/support/web-build.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: files run two at a time, each in its own databases.

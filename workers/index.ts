@@ -18,7 +18,8 @@ export const WORKER_PORT = 4090;
 
 const env = loadEnv();
 const logger = createLogger('worker', env.logLevel);
-const withJobs = Object.values(SUBGRAPH_MODULES).filter((module) => module.jobs);
+// Province shards run their own jobs (each its own database and process: shared/run.ts).
+const withJobs = Object.values(SUBGRAPH_MODULES).filter((module) => module.jobs && module.name !== 'province');
 const unknown = (env.jobs.only ?? []).filter((name) => !withJobs.some((module) => module.jobs!.name === name));
 if (unknown.length) {
   console.error(`WORKER_JOBS names unknown jobs: ${unknown.join(', ')} (known: ${withJobs.map((m) => m.jobs!.name).join(', ')})`);

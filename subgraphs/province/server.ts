@@ -11,6 +11,7 @@ import { createLoaders } from './loaders.ts';
 import { ProvinceReader } from './reader.ts';
 import type { ProvinceDb } from './db/models.ts';
 import { createRepositories } from './repositories/index.ts';
+import { provinceJobs } from './jobs/index.ts';
 import { resolvers, type ProvinceContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('province'));
@@ -47,6 +48,7 @@ export function provinceSubgraph(
 export const provinceModule: SubgraphModule<typeof tables> = {
   name: 'province',
   tables,
+  jobs: provinceJobs,
   build: (db, config) => {
     if (!config.provinceCode) throw new Error('The province subgraph is deployed per province: set config.provinceCode (PROVINCE_CODE).');
     return provinceSubgraph(db, config.provinceCode, config);

@@ -170,7 +170,8 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
     }),
     { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, serverName: name, probeDatabase: () => database.sql`select 1` },
   );
-  if (env.jobs.inProcess && module.jobs) await resources.startJobs(module, database);
+  // A province shard relays its own outbox: the worker process serves the national databases only.
+  if ((env.jobs.inProcess || provinceCode) && module.jobs) await resources.startJobs(module, database);
   const port = env.service.port ?? (provinceCode ? provincePort(provinceCode) : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS]);
   const url = await service.listen(port, env.gateway.host);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPLORER_DIST } from '../../gateway/explorer.ts';
+import { EXPLORER_DIST } from '../../gateway/web-apps.ts';
 import { buildGateway, type GatewayService } from '../../gateway/server.ts';
 import { ProvinceRegistry } from '../../gateway/province-registry.ts';
 import { manifestOf, sha256Hex } from '../../gateway/trusted-documents.ts';
@@ -43,7 +43,7 @@ async function graphql(base: string, bearer: string, body: Record<string, unknow
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
 }
 
-// The explorer is built by the global setup (tests/support/explorer-build.ts).
+// The explorer is built by the global setup (tests/support/web-build.ts).
 describe('the explorer on a production gateway', () => {
   let gateway: GatewayService;
   let base: string;

@@ -117,6 +117,6 @@ describe('the hub as separate processes', () => {
       expect((await fetch(`${s.baseUrl}/health`)).status, s.spec.name).toBe(200);
     }
     const worker = await (await fetch(`${services.get('worker').baseUrl}/ready`)).json();
-    expect(worker).toEqual({ ready: true, databases: { checkins: 'up', testing: 'up', tracing: 'up' } });
+    expect(worker).toEqual({ ready: true, databases: { analytics: 'up', checkins: 'up', testing: 'up', tracing: 'up' } });
   });
 });

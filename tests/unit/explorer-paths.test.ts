@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveInside } from '../../gateway/explorer.ts';
+import { resolveInside } from '../../gateway/web-apps.ts';
 
 describe('explorer static files: paths', () => {
   const root = resolve('/srv/explorer/dist');

@@ -173,3 +173,6 @@ export const zoneWards = pgTable(
  * what its `person_id` holds per field.
  */
 export { auditRecords } from '../../shared/audit-table.ts';
+
+/** Domain events for the analytics subgraph, written with each change and relayed to the queue (shared/outbox.ts). */
+export { outboxEvents } from '../../shared/outbox-table.ts';

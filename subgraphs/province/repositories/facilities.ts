@@ -2,6 +2,7 @@ import { asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { quarantineFacilities } from '../db/schema.ts';
 import type { ProvinceDb, QuarantineFacilityRow } from '../db/models.ts';
 import { occupancyProblem } from '../validation.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 
 export interface QuarantineFacilityDto extends QuarantineFacilityRow {
   provinceCode: string;
@@ -52,6 +53,10 @@ export class FacilitiesRepository {
         .where(eq(quarantineFacilities.id, id))
         .returning();
       if (!row) throw new Error(`facility ${id} vanished while locked`);
+      await writeEvents(tx, [{
+        type: 'facility.occupancy_changed', occurredAt: row.updatedAt, province: this.provinceCode, ward: row.wardCode,
+        payload: { facilityId: row.id, capacity: row.capacity, occupied: row.occupied, freeBeds: row.capacity - row.occupied },
+      }]);
       return { kind: 'set', facility: this.dto(row) };
     });
   }

@@ -1,9 +1,11 @@
-import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { tracerTeamWards, tracers, tracingTaskNotes, tracingTasks, withdrawnCases } from '../db/schema.ts';
 import type { ProvinceDb, ProvinceTx, TracingTaskDegree, TracingTaskNoteRow, TracingTaskRow, TracingTaskStatus } from '../db/models.ts';
 import { canTransition } from '../transitions.ts';
 import { dueAtProblem } from '../validation.ts';
 import { anyText, anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { vietnamDay } from '../../shared/events.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 
 export interface TracingTaskDto extends TracingTaskRow {
   provinceCode: string;
@@ -125,6 +127,10 @@ export class TracingTasksRepository {
           .onConflictDoNothing({ target: tracingTasks.contactId })
           .returning();
         const created = new Map(inserted.map((row) => [row.contactId, row]));
+        await writeEvents(tx, inserted.map((row) => ({
+          type: 'task.status_changed' as const, occurredAt: row.createdAt, province: this.provinceCode, ward: row.wardCode,
+          payload: { taskId: row.id, caseId: row.caseId, from: null, to: row.status, dueDay: vietnamDay(row.dueAt), firstCallAt: null },
+        })));
         // Contacts a concurrent call committed first: answer as a repeat would.
         const lost = [...fresh.keys()].filter((id) => !created.has(id));
         const winners = lost.length ? await this.byContacts(tx, lost) : new Map<string, TracingTaskRow>();
@@ -184,6 +190,14 @@ export class TracingTasksRepository {
         .where(eq(tracingTasks.id, taskId))
         .returning();
       if (!row) throw new Error(`tracing task ${taskId} vanished while locked`);
+      if (to !== current.status) {
+        // Leaving NEW for anything but CLOSED (unreachable) means the tracer reached the contact.
+        const firstCall = current.status === 'NEW' && to !== 'CLOSED';
+        await writeEvents(tx, [{
+          type: 'task.status_changed', occurredAt: row.updatedAt, province: this.provinceCode, ward: row.wardCode,
+          payload: { taskId, caseId: row.caseId, from: current.status, to, dueDay: vietnamDay(row.dueAt), firstCallAt: firstCall ? row.updatedAt.toISOString() : null },
+        }]);
+      }
       return { kind: 'updated', task: this.dto(row) };
     });
   }
@@ -214,13 +228,18 @@ export class TracingTasksRepository {
     return this.db.transaction(async (tx) => {
       await lockCases(tx, [caseId]);
       await tx.insert(withdrawnCases).values({ caseId, reason }).onConflictDoNothing();
-      const withdrawn = await tx
-        .update(tracingTasks)
-        .set({ status: 'WITHDRAWN', updatedAt: sql`now()` })
-        .where(and(eq(tracingTasks.caseId, caseId), notInArray(tracingTasks.status, ['CLOSED', 'WITHDRAWN'])))
-        .returning({ id: tracingTasks.id });
+      // Each task's status before the change, for its event (RETURNING gives only the new row).
+      const withdrawn = await tx.execute<{ id: string; from: TracingTaskStatus; ward_code: string; due_at: string; updated_at: string }>(sql`
+        update ${tracingTasks} t set status = 'WITHDRAWN', updated_at = now()
+        from (select id, status from ${tracingTasks} where case_id = ${caseId} and status not in ('CLOSED', 'WITHDRAWN') for update) old
+        where t.id = old.id
+        returning t.id, old.status as "from", t.ward_code, t.due_at, t.updated_at`);
       if (withdrawn.length > 0) {
         await tx.insert(tracingTaskNotes).values(withdrawn.map((t) => ({ taskId: t.id, author, text: `Withdrawn: the case was rejected (${reason}).` })));
+        await writeEvents(tx, withdrawn.map((t) => ({
+          type: 'task.status_changed' as const, occurredAt: new Date(t.updated_at), province: this.provinceCode, ward: t.ward_code,
+          payload: { taskId: t.id, caseId, from: t.from, to: 'WITHDRAWN' as const, dueDay: vietnamDay(new Date(t.due_at)), firstCallAt: null },
+        })));
       }
       return withdrawn.length;
     });

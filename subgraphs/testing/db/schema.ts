@@ -100,6 +100,9 @@ export const testResultRevisions = pgTable(
  */
 export { auditRecords } from '../../shared/audit-table.ts';
 
+/** Domain events for the analytics subgraph, written with each change and relayed to the queue (shared/outbox.ts). */
+export { outboxEvents } from '../../shared/outbox-table.ts';
+
 /**
  * The rules under which positive results confirm a case (data, like tracing's contact rules): at
  * least `min_positives` individual positive results of `kind` whose samples were collected within

@@ -3,6 +3,7 @@ import type { GraphClient } from '../../shared/graph-client.ts';
 import type { JobsModule, RunningJobs } from '../../shared/jobs.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { logWorkerError, type QueueBackend } from '../../shared/queues.ts';
+import { startOutboxRelay } from '../../shared/outbox.ts';
 import { automaticCaseId, evidenceFor } from '../confirmation.ts';
 import type * as tables from '../db/schema.ts';
 import { createRepositories, type TestingRepositories } from '../repositories/index.ts';
@@ -91,7 +92,12 @@ export interface TestingJobsTuning {
 export function createTestingJobsModule(tuning: TestingJobsTuning = {}): JobsModule<typeof tables, RunningTestingJobs> {
   return {
     name: 'testing',
-    start: async ({ db, queues, graph, logger, settings }) => startTestingJobs(createRepositories(db), queues, graph, logger, tuning, settings.sweepEveryMs),
+    start: async ({ db, queues, graph, logger, settings }) => {
+      const jobs = await startTestingJobs(createRepositories(db), queues, graph, logger, tuning, settings.sweepEveryMs);
+      // Test results for the analytics subgraph.
+      const relay = startOutboxRelay(db, queues, logger, { source: 'testing' });
+      return { ...jobs, close: async () => { await relay.close(); await jobs.close(); } };
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
 import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 import type { TestingDb, TestResultRevisionRow, TestResultRow } from '../db/models.ts';
 import { testResultRevisions, testResults } from '../db/schema.ts';
 import type { TestResultScope } from '../access.ts';
@@ -123,7 +124,7 @@ export class TestResultRepository {
       if (fresh.length > 0) {
         const rows = fresh.flatMap(({ sample }) => sample.members.map((personId) => ({ ...sample, personId })));
         const column = <T>(value: (r: (typeof rows)[number]) => T) => sql.param(rows.map(value));
-        const inserted = await tx.execute<{ lab: string; sample_id: string }>(sql`
+        const inserted = await tx.execute<{ id: string; lab: string; sample_id: string }>(sql`
           insert into test_results (lab, sample_id, person_id, kind, sample_type, collected_at, resulted_at, site_province_code, site_id, result, ct_value, pool_size, retest_required)
           select * from unnest(${textArray(rows.map((r) => r.lab))}, ${textArray(rows.map((r) => r.sampleId))}, ${uuidArray(rows.map((r) => r.personId))},
                                ${textArray(rows.map((r) => r.kind))}, ${column((r) => r.sampleType)}::text[],
@@ -131,8 +132,13 @@ export class TestResultRepository {
                                ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[], ${textArray(rows.map((r) => r.result))},
                                ${column((r) => r.ctValue)}::real[], ${column((r) => (r.pooled ? r.members.length : null))}::int[], ${flags(rows.map((r) => r.retestRequired))})
           on conflict (lab, sample_id, person_id) do nothing
-          returning lab, sample_id`);
-        const written = new Set(inserted.map((r) => key(r.lab, r.sample_id)));
+          returning id, lab, sample_id`);
+        const written = new Map(inserted.map((r) => [key(r.lab, r.sample_id), r.id]));
+        // One test per sample (a pool is one test), counted where it was taken (unknown site: nationwide only).
+        await writeEvents(tx, fresh.filter(({ sample }) => written.has(key(sample.lab, sample.sampleId))).map(({ sample }) => ({
+          type: 'test.resulted' as const, occurredAt: sample.resultedAt, province: sample.siteProvinceCode, ward: null,
+          payload: { resultId: written.get(key(sample.lab, sample.sampleId))!, kind: sample.kind, outcome: sample.result },
+        })));
         // A sample none of whose rows went in was stored first by a concurrent upload of the same rows.
         for (const { index, sample } of fresh) {
           outcomes[index] = written.has(key(sample.lab, sample.sampleId)) ? 'accepted' : 'duplicate';

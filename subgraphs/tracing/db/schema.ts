@@ -167,3 +167,6 @@ export const tracingRuns = pgTable(
  * here in the tracing database. Written by subgraphs/tracing/audit.ts through the shared plugin.
  */
 export { auditRecords } from '../../shared/audit-table.ts';
+
+/** Domain events for the analytics subgraph, written with each change and relayed to the queue (shared/outbox.ts). */
+export { outboxEvents } from '../../shared/outbox-table.ts';

@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Queue, Worker } from 'bullmq';
 import { CASE_WITHDRAWAL_QUEUE, createWithdrawalWorker, withdrawalJobOptions, withdrawCase, type CaseWithdrawalJob } from './case-withdrawal.ts';
 import { cappedExponential, DEFAULT_RETRY } from './tracing-run.queue.ts';
+import { startOutboxRelay } from '../../shared/outbox.ts';
 
 /** Runs QUEUED for longer than this without being picked up are queued again by the sweep. */
 const SWEEP_AFTER_MS = 10_000;
@@ -58,6 +59,8 @@ export function createTracingJobsModule(tuning: TracingJobsTuning = {}): JobsMod
       const sweep = () => sweepQueuedRuns(repos, jobs, logger);
       const timer = setInterval(() => void sweep(), settings.sweepEveryMs);
       timer.unref();
+      // Cases and contacts for the analytics subgraph.
+      const relay = startOutboxRelay(db, queues, logger, { source: 'tracing' });
       return {
         ...jobs,
         sweep,
@@ -69,6 +72,7 @@ export function createTracingJobsModule(tuning: TracingJobsTuning = {}): JobsMod
         },
         close: async () => {
           clearInterval(timer);
+          await relay.close();
           await stopWithdrawals();
           await withdrawalQueue.close();
           await jobs.close();

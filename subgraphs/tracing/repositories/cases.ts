@@ -7,6 +7,8 @@ import { NATIONWIDE, type CaseScope } from '../access.ts';
 import { visibleCases } from './visibility.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
 import { anyUuid } from '../../shared/sql.ts';
+import { vietnamDay } from '../../shared/events.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 
 /** A confirmation that has passed validation (see validation.ts): ids and codes are well-formed. */
 export interface ConfirmCaseCommand {
@@ -130,6 +132,10 @@ export class CaseRepository {
         .returning();
       if (inserted) {
         await tx.insert(schema.tracingRuns).values({ id: inserted.id, status: 'QUEUED' });
+        await writeEvents(tx, [{
+          type: 'case.confirmed', occurredAt: inserted.confirmedAt, province: inserted.provinceCode, ward: null,
+          payload: { caseId: inserted.id, confirmedAt: inserted.confirmedAt.toISOString(), onsetDay: inserted.onsetAt ? vietnamDay(inserted.onsetAt) : null },
+        }]);
         return { case: inserted, created: true };
       }
       // A concurrent confirmation with the same id waited on the primary key and then did
@@ -143,8 +149,15 @@ export class CaseRepository {
 
   /** Marks a case REJECTED with a reason; a case already rejected keeps its first reason. Returns the row, or null if there is none. */
   async reject(caseId: string, reason: string, at: Date): Promise<CaseRow | null> {
-    await this.db.update(schema.cases).set({ status: 'REJECTED', rejectedReason: reason, rejectedAt: at })
-      .where(and(eq(schema.cases.id, caseId), eq(schema.cases.status, 'CONFIRMED')));
+    await this.db.transaction(async (tx) => {
+      const [rejected] = await tx.update(schema.cases).set({ status: 'REJECTED', rejectedReason: reason, rejectedAt: at })
+        .where(and(eq(schema.cases.id, caseId), eq(schema.cases.status, 'CONFIRMED'))).returning();
+      // Counted out of the day it was confirmed on.
+      if (rejected) await writeEvents(tx, [{
+        type: 'case.rejected', occurredAt: at, day: vietnamDay(rejected.confirmedAt), province: rejected.provinceCode, ward: null,
+        payload: { caseId, rejectedAt: at.toISOString(), onsetDay: rejected.onsetAt ? vietnamDay(rejected.onsetAt) : null },
+      }]);
+    });
     const [row] = await this.byIds([caseId]);
     return row ?? null;
   }

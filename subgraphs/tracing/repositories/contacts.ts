@@ -4,7 +4,8 @@ import type { ContactDegree } from '../db/schema.ts';
 import type { ContactRow, TracingDb } from '../db/models.ts';
 import { NATIONWIDE, type ContactScope, type TracingAccess } from '../access.ts';
 import { visibleCases, visibleContacts } from './visibility.ts';
-import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { anyUuid, textArray, toDate, uuidArray } from '../../shared/sql.ts';
+import { writeEvents } from '../../shared/outbox.ts';
 
 /** A contact as the tracing worker found it: one exposure (shared venue time) that qualified. */
 export interface ContactInput {
@@ -61,18 +62,26 @@ export class ContactRepository {
   /**
    * Stores where each contact lives, as the tracing run learned it when placing their tracing
    * tasks: ONE UPDATE for the whole case, which changes only rows whose value differs, so a re-run
-   * is a no-op. A contact whose residence is unknown now keeps what was stored before.
+   * is a no-op. A contact whose residence is unknown now keeps what was stored before. A contact
+   * placed for the first time is published (`contact.found`, in their home province) in the same transaction.
    */
   async recordHomeProvinces(caseId: string, homes: ReadonlyArray<{ contactId: string; provinceCode: string }>): Promise<number> {
     if (homes.length === 0) return 0;
-    const updated = await this.db.execute<{ id: string }>(sql`
-      update ${schema.contacts} set home_province_code = h.province_code
-      from unnest(${sql.param(homes.map((h) => h.contactId))}::uuid[], ${sql.param(homes.map((h) => h.provinceCode))}::text[]) as h(contact_id, province_code)
-      where ${schema.contacts.id} = h.contact_id
-        and ${schema.contacts.caseId} = ${caseId}::uuid
-        and ${schema.contacts.homeProvinceCode} is distinct from h.province_code
-      returning ${schema.contacts.id}`);
-    return updated.length;
+    return this.db.transaction(async (tx) => {
+      const updated = await tx.execute<{ id: string; degree: ContactDegree; classified_at: string; province_code: string; previous: string | null }>(sql`
+        update contacts c set home_province_code = h.province_code
+        from unnest(${sql.param(homes.map((h) => h.contactId))}::uuid[], ${sql.param(homes.map((h) => h.provinceCode))}::text[]) as h(contact_id, province_code),
+             contacts old
+        where c.id = h.contact_id and old.id = c.id
+          and c.case_id = ${caseId}::uuid
+          and c.home_province_code is distinct from h.province_code
+        returning c.id, c.degree, c.classified_at, h.province_code, old.home_province_code as previous`);
+      await writeEvents(tx, updated.filter((r) => r.previous === null).map((r) => ({
+        type: 'contact.found' as const, occurredAt: toDate(r.classified_at), province: r.province_code, ward: null,
+        payload: { contactId: r.id, caseId, degree: r.degree },
+      })));
+      return updated.length;
+    });
   }
 
   /**

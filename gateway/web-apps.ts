@@ -9,15 +9,20 @@ import type { Logger } from '../subgraphs/shared/logger.ts';
 import { DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
 
 /**
- * The explorer for officials (GraphiQL with the explorer plugin) at /explorer/: the static files
- * that `npm run build:explorer` writes to explorer/dist, and in development a route that hands out
- * demo tokens. The page itself holds no data: it signs in with a token and asks /graphql like any
- * other client, so jurisdiction, masking and the production introspection rule apply to it.
+ * The browser apps for officials, as static files that `npm run build:web` writes:
+ * - the explorer (GraphiQL with the explorer plugin) at /explorer/, from explorer/dist;
+ * - the dashboard (the 19:00 briefing: figures, curves, Rt, forecast) at /dashboard/, from dashboard/dist.
+ * Both sign in the same way (a token, or in development a demo token from `<app>/dev-token`). The
+ * pages hold no data: they ask /graphql like any other client, so jurisdiction, masking and the
+ * production introspection rule apply to them.
  */
-export const EXPLORER_DIST = fileURLToPath(new URL('../explorer/dist/', import.meta.url));
+export const WEB_APPS = ['explorer', 'dashboard'] as const;
+export type WebAppName = (typeof WEB_APPS)[number];
+export const webAppDist = (app: WebAppName): string => fileURLToPath(new URL(`../${app}/dist/`, import.meta.url));
+export const EXPLORER_DIST = webAppDist('explorer');
 
-export interface ExplorerOptions {
-  /** The built explorer (default explorer/dist). */
+export interface WebAppOptions {
+  /** The app's build (default <app>/dist). */
   dir?: string | undefined;
   production: boolean;
   /** Signs development tokens; only used when `production` is false. */
@@ -65,12 +70,12 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** Routes for gateway/server.ts: `/explorer` redirects to `/explorer/`; everything under it is served here. */
-export function explorerRoutes(options: ExplorerOptions): Record<string, Route> {
-  const root = resolve(options.dir ?? EXPLORER_DIST);
+/** Routes for gateway/server.ts: `/<app>` redirects to `/<app>/`; everything under it is served here. */
+export function webAppRoutes(app: WebAppName, options: WebAppOptions): Record<string, Route> {
+  const root = resolve(options.dir ?? webAppDist(app));
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const rest = url.pathname.slice('/explorer/'.length);
+    const rest = url.pathname.slice(`/${app}/`.length);
     if (rest === 'config.json') {
       return sendNoStore(res, 200, {
         development: !options.production,
@@ -82,18 +87,18 @@ export function explorerRoutes(options: ExplorerOptions): Record<string, Route> 
       if (options.production) return notFound(res);
       return devToken(url.searchParams, options, res);
     }
-    return serveStatic(req, res, root, rest, options.logger);
+    return serveStatic(req, res, app, root, rest, options.logger);
   };
   return {
-    '/explorer': (req, res) => {
+    [`/${app}`]: (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      res.writeHead(308, { location: `/explorer/${url.search}` }).end();
+      res.writeHead(308, { location: `/${app}/${url.search}` }).end();
     },
-    '/explorer/*': serve,
+    [`/${app}/*`]: serve,
   };
 }
 
-async function devToken(params: URLSearchParams, options: ExplorerOptions, res: ServerResponse): Promise<void> {
+async function devToken(params: URLSearchParams, options: WebAppOptions, res: ServerResponse): Promise<void> {
   const role = params.get('role') ?? 'national_official';
   if (!ROLES.includes(role as Role) || !DEMO_ROLES.includes(role as Role)) {
     return sendNoStore(res, 400, { error: `role must be one of: ${DEMO_ROLES.join(', ')}` });
@@ -111,7 +116,7 @@ async function devToken(params: URLSearchParams, options: ExplorerOptions, res: 
   sendNoStore(res, 200, { token, role, provinces: role === 'national_official' ? [] : provinces, expiresIn: '8h' });
 }
 
-async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, rest: string, logger: Logger): Promise<void> {
+async function serveStatic(req: IncomingMessage, res: ServerResponse, app: WebAppName, root: string, rest: string, logger: Logger): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed');
     return;
@@ -122,7 +127,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
   try {
     stats = await stat(file);
   } catch {
-    if (rest === '' || rest === 'index.html') return notBuilt(res, root, logger);
+    if (rest === '' || rest === 'index.html') return notBuilt(res, app, root, logger);
     return notFound(res);
   }
   if (!stats.isFile()) return notFound(res);
@@ -130,7 +135,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
   const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
   // Files under assets/ carry a content hash in their name: cache them for good. The page itself
-  // is revalidated every time, so a rebuilt explorer is picked up at the next load.
+  // is revalidated every time, so a rebuilt app is picked up at the next load.
   const immutable = rest.startsWith('assets/');
   const headers: Record<string, string | number> = {
     'content-type': type,
@@ -152,7 +157,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
   await new Promise<void>((done) => {
     const stream = createReadStream(file);
     stream.on('error', (error) => {
-      logger.error({ err: error, file }, 'explorer: file read failed');
+      logger.error({ err: error, file }, `${app}: file read failed`);
       res.destroy();
       done();
     });
@@ -185,11 +190,11 @@ function notFound(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end('Not found');
 }
 
-function notBuilt(res: ServerResponse, root: string, logger: Logger): void {
-  logger.warn({ dir: root }, 'explorer: not built; run `npm run build:explorer`');
+function notBuilt(res: ServerResponse, app: WebAppName, root: string, logger: Logger): void {
+  logger.warn({ dir: root }, `${app}: not built; run \`npm run build:web\``);
   res
     .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
-    .end('The explorer is not built on this server. Run `npm run build:explorer` (npm start does it when the build tools are installed).');
+    .end(`The ${app} is not built on this server. Run \`npm run build:web\` (npm start does it when the build tools are installed).`);
 }
 
 function sendNoStore(res: ServerResponse, status: number, body: unknown): void {
