@@ -10,6 +10,7 @@ import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
 import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
 import { seedTestingDemo } from '../subgraphs/testing/seed.ts';
+import { seedVaccinationDemo } from '../subgraphs/vaccination/seed.ts';
 import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
@@ -27,14 +28,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing'] as const;
+const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'vaccination'] as const;
 
 export interface HubOptions {
   /** A PostgreSQL server URL (any database); each subgraph gets its own database on it. */
   postgresUrl: string;
   dbPrefix: string;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
-  /** 'fixed': the documented ports (gateway 4000, 4001–4005, 4100 + province code); 'random': free ports (tests). */
+  /** 'fixed': the documented ports (gateway 4000, 4001–4006, 4100 + province code); 'random': free ports (tests). */
   ports: 'fixed' | 'random';
   gatewayPort?: number;
   host?: string;
@@ -266,6 +267,7 @@ export async function seedDemo(
   await seedCheckinsDemo(dbOf('checkins'), now);
   await seedTracingDemo(dbOf('tracing'), now);
   await seedTestingDemo(dbOf('testing'), now);
+  await seedVaccinationDemo(dbOf('vaccination'), now);
   for (const code of provinceCodes) await seedProvinceDemo(dbOf('province', code), code);
   options.logger.info('demo data seeded');
 }
@@ -275,7 +277,7 @@ export async function seedDemo(
  * processes (they have migrated them), and the demo case's run queued.
  */
 export async function seedDemoOnServer(options: { postgresUrl: string; dbPrefix: string; redisUrl: string | undefined; nationalIdKey: string; logger: Logger }): Promise<void> {
-  const wanted: Array<[SubgraphName, string | undefined]> = [['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
+  const wanted: Array<[SubgraphName, string | undefined]> = [['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ['vaccination', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
   const opened = await Promise.all(
     wanted.map(async ([name, code]) => ({ name, code, database: await openSubgraphDatabase(options.postgresUrl, databaseName(options.dbPrefix, name, code), name, SUBGRAPH_MODULES[name].tables) })),
   );

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
 /** The subgraphs of the hub, in the order they are composed and started. */
-export const SUBGRAPH_NAMES = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'province'] as const;
+export const SUBGRAPH_NAMES = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'vaccination', 'province'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
-/** Default local ports: national subgraphs on 4001–4005, a province deployment on 4100 + its code. */
-export const NATIONAL_PORTS = { units: 4001, declarations: 4002, checkins: 4003, tracing: 4004, testing: 4005 } as const;
+/** Default local ports: national subgraphs on 4001–4006, a province deployment on 4100 + its code. */
+export const NATIONAL_PORTS = { units: 4001, declarations: 4002, checkins: 4003, tracing: 4004, testing: 4005, vaccination: 4006 } as const;
 export const provincePort = (code: string): number => 4100 + Number(code);
 
 export function defaultSubgraphUrl(name: SubgraphName, provinceCode = '79'): string {

@@ -5,6 +5,7 @@ import { declarationsModule } from './declarations/server.ts';
 import { checkinsModule } from './checkins/server.ts';
 import { tracingModule } from './tracing/server.ts';
 import { testingModule } from './testing/server.ts';
+import { vaccinationModule } from './vaccination/server.ts';
 import { provinceModule } from './province/server.ts';
 
 /** Every subgraph's module by name: what the launcher, the services and the worker process start. */
@@ -14,5 +15,6 @@ export const SUBGRAPH_MODULES: Record<SubgraphName, SubgraphModule<any>> = {
   checkins: checkinsModule,
   tracing: tracingModule,
   testing: testingModule,
+  vaccination: vaccinationModule,
   province: provinceModule,
 };

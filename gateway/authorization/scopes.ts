@@ -21,6 +21,9 @@ export const SCOPES = {
   'tests:read': 'Query.testResult, Person.testResults, Person.latestTest (TestResult wherever reached)',
   'tests:write': 'Mutation.recordTestResults',
   'schedules:write': 'Mutation.scheduleTests',
+  'vaccinations:read': 'Query.dose, Person.vaccinations, Person.vaccinationStatus (Dose wherever reached), Mutation.reportAdverseEvent (own doses)',
+  'vaccinations:write': 'Mutation.recordVaccinations, Mutation.reportAdverseEvent',
+  'coverage:read': 'Query.vaccinationCoverage',
   'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers)',
 } as const;
 
@@ -45,10 +48,12 @@ export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
     'tasks:write',
     'facilities:write',
     'tests:read',
+    'vaccinations:read',
+    'coverage:read',
   ],
-  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read'],
-  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write.
-  citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read'],
+  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read', 'vaccinations:read'],
+  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write, vaccination sites with vaccinations:write.
+  citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read', 'vaccinations:read'],
   // What the workers ask the graph: exposuresOf, people (home provinces, and confirmCase's check
   // that the person exists), acceptTracingTasks and scheduleTests (tracing runs), confirmCase
   // (the testing jobs' automatic cases, and which case their result joined: cases:read).

@@ -65,6 +65,7 @@ const schema = z
     CHECKINS_URL: url.optional(),
     TRACING_URL: url.optional(),
     TESTING_URL: url.optional(),
+    VACCINATION_URL: url.optional(),
     PROVINCE_REGISTRY_FILE: z.string().default('config/province-registry.json'),
     PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
     TRUSTED_DOCUMENTS_DIR: z.string().default('config/trusted-documents'),
@@ -111,7 +112,7 @@ export interface HubEnv {
     subgraphTimeoutMs: number;
     maxBodyBytes: number;
     supergraphPath: string;
-    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'testing', string>>;
+    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'testing' | 'vaccination', string>>;
     provinceRegistryFile: string;
     provinceTimeoutMs: number;
     /** Partners' registered operations: one manifest per client (gateway/trusted-documents.ts). */
@@ -171,6 +172,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
         ...(env.CHECKINS_URL ? { checkins: env.CHECKINS_URL } : {}),
         ...(env.TRACING_URL ? { tracing: env.TRACING_URL } : {}),
         ...(env.TESTING_URL ? { testing: env.TESTING_URL } : {}),
+        ...(env.VACCINATION_URL ? { vaccination: env.VACCINATION_URL } : {}),
       },
       provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
       provinceTimeoutMs: env.PROVINCE_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import { asc, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
 import { DEMO_WARDS, PROVINCES } from '../directory.ts';
+import { textArray } from '../../shared/sql.ts';
 
 export interface LegacyWardDto extends LegacyUnitRow {
   districtName: string | null;
@@ -36,7 +37,12 @@ export class UnitsRepository {
   }
 
   async legacyWard(code: string): Promise<LegacyWardDto | null> {
-    const [row] = await this.db.execute<{
+    return (await this.legacyWards([code]))[0] ?? null;
+  }
+
+  /** Pre-2025 wards by code (unknown codes left out). */
+  async legacyWards(codes: readonly string[]): Promise<LegacyWardDto[]> {
+    const rows = await this.db.execute<{
       code: string; name: string; kind: string; level: 'ward'; parent_code: string | null;
       district_name: string | null; province_name: string | null;
     }>(sql`
@@ -44,12 +50,12 @@ export class UnitsRepository {
       from legacy_units w
       left join legacy_units d on d.code = w.parent_code and d.level = 'district'
       left join legacy_units p on p.code = d.parent_code and p.level = 'province'
-      where w.code = ${code} and w.level = 'ward'`);
-    if (!row) return null;
-    return {
+      where w.code = any(${textArray(codes)}) and w.level = 'ward'
+      order by w.code`);
+    return rows.map((row) => ({
       code: row.code, name: row.name, kind: row.kind, level: row.level, parentCode: row.parent_code,
       districtName: row.district_name, provinceName: row.province_name,
-    };
+    }));
   }
 
   async successorCodesByOldCodes(oldCodes: readonly string[]): Promise<Map<string, string[]>> {
