@@ -14,24 +14,33 @@ const encoder = new TextEncoder();
 
 /** Signs certificates with the configured signing key; publishes the public key set. */
 export class CertificateSigner {
-  private constructor(
-    private readonly signing: { kid: string; key: CryptoKey },
-    readonly jwks: CertificateJwks,
-  ) {}
+  readonly jwks: CertificateJwks;
+  readonly keyId: string;
+  /** Imported at the first signature, so a subgraph is built synchronously. */
+  private key: Promise<CryptoKey> | undefined;
 
-  static async create(config: CertificateKeyConfig): Promise<CertificateSigner> {
-    return new CertificateSigner(await importSigningKey(config.signing), publishedJwks(config));
+  constructor(private readonly config: CertificateKeyConfig) {
+    this.jwks = publishedJwks(config);
+    this.keyId = config.signing.kid;
   }
 
-  get keyId(): string {
-    return this.signing.kid;
+  /** A signer whose key is already imported (a bad key fails here, not at the first certificate). */
+  static async create(config: CertificateKeyConfig): Promise<CertificateSigner> {
+    const signer = new CertificateSigner(config);
+    await signer.signingKey();
+    return signer;
+  }
+
+  private signingKey(): Promise<CryptoKey> {
+    this.key ??= importSigningKey(this.config.signing).then((k) => k.key);
+    return this.key;
   }
 
   async sign(payload: CertificatePayload): Promise<SignedCertificate> {
     // No `typ`: every byte of the header is a byte of the QR.
     const token = await new CompactSign(encoder.encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: CERTIFICATE_ALG, kid: this.signing.kid })
-      .sign(this.signing.key);
-    return { token, qrPayload: `${QR_PREFIX}${token}`, keyId: this.signing.kid };
+      .setProtectedHeader({ alg: CERTIFICATE_ALG, kid: this.keyId })
+      .sign(await this.signingKey());
+    return { token, qrPayload: `${QR_PREFIX}${token}`, keyId: this.keyId };
   }
 }
