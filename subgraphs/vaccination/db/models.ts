@@ -8,3 +8,5 @@ export type AgeGroupRow = typeof schema.ageGroups.$inferSelect;
 export type DoseRow = typeof schema.doses.$inferSelect;
 export type AdverseEventRow = typeof schema.adverseEvents.$inferSelect;
 export type PersonStatusRow = typeof schema.personStatus.$inferSelect;
+export type CertificateRow = typeof schema.certificates.$inferSelect;
+export type HealthPassRuleRow = typeof schema.healthPassRules.$inferSelect;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, primaryKey, smallint, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, pgTable, primaryKey, smallint, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 
 /** A person's vaccination status; the SDL enum `VaccinationStatus` has the same values. */
 export const VACCINATION_STATUSES = ['NONE', 'PARTIAL', 'FULL', 'BOOSTED'] as const;
@@ -141,3 +141,59 @@ export const coverageCounts = pgTable(
  * subgraph that audits reads of a person (subgraphs/shared/audit-table.ts).
  */
 export { auditRecords } from '../../shared/audit-table.ts';
+
+// ---- Certificates and the health pass (V-cert) -------------------------------------------------
+
+/** A health pass color; the SDL enum `HealthPassColor` has the same values. */
+export const HEALTH_PASS_COLORS = ['GREEN', 'YELLOW', 'RED'] as const;
+
+/**
+ * Certificates issued (chứng nhận tiêm chủng): one row per person and content (name, birth year,
+ * doses), so asking again for the same content gives the same certificate id and issue time. A
+ * revocation closes the row; the next request for the person makes a new row, a new id. The
+ * token is not stored: it is signed again from the row and the doses on each request.
+ */
+export const certificates = pgTable(
+  'certificates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull(),
+    /** sha256 of the payload without its id and issue time: another content is another certificate. */
+    contentHash: text('content_hash').notNull(),
+    issuedAt: at('issued_at').notNull().defaultNow(),
+    revokedAt: at('revoked_at'),
+    /** Who revoked it (the official's token subject) and why. */
+    revokedBy: text('revoked_by'),
+    revocationReason: text('revocation_reason'),
+  },
+  (t) => [
+    uniqueIndex('certificates_current_key').on(t.personId, t.contentHash).where(sql`${t.revokedAt} is null`),
+    index('certificates_revoked_idx').on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
+    check('certificates_revocation_check', sql`(${t.revokedAt} is null) = (${t.revocationReason} is null) and (${t.revokedAt} is null) = (${t.revokedBy} is null)`),
+  ],
+);
+
+/**
+ * The health pass rule (health-pass.ts): rows tried by priority, the first whose every set
+ * condition holds gives the color. Written by the module's `prepare` from
+ * DEFAULT_HEALTH_PASS_RULES when missing; an operator may change rows with SQL.
+ */
+export const healthPassRules = pgTable(
+  'health_pass_rules',
+  {
+    name: text('name').primaryKey(),
+    priority: integer('priority').notNull(),
+    color: text('color').notNull(),
+    reasonVi: text('reason_vi').notNull(),
+    reasonEn: text('reason_en').notNull(),
+    vaccinationStatuses: text('vaccination_statuses').array(),
+    infectedMinDays: integer('infected_min_days'),
+    infectedMaxDays: integer('infected_max_days'),
+    negativeWithinHours: integer('negative_within_hours'),
+    underFollowUp: boolean('under_follow_up'),
+  },
+  (t) => [
+    check('health_pass_rules_color_check', sql`${t.color} in (${quoted(HEALTH_PASS_COLORS)})`),
+    check('health_pass_rules_statuses_check', sql`${t.vaccinationStatuses} <@ array[${quoted(VACCINATION_STATUSES)}]::text[]`),
+  ],
+);
