@@ -84,12 +84,12 @@ export async function refreshRollups(tx: Executor, personIds: readonly string[])
   if (changes.length) {
     const keys = changes.map(([k]) => k.split('|'));
     await tx.execute(sql`
-      insert into coverage_counts (area, birth_year, at_least_one_dose, full, boosted)
+      insert into coverage_counts (area, birth_year, at_least_one_dose, "full", boosted)
       select * from unnest(${textArray(keys.map((k) => k[0]!))}, ${sql.param(keys.map((k) => Number(k[1])))}::smallint[],
                            ${sql.param(changes.map(([, d]) => d[0]))}::bigint[], ${sql.param(changes.map(([, d]) => d[1]))}::bigint[], ${sql.param(changes.map(([, d]) => d[2]))}::bigint[])
       on conflict (area, birth_year) do update set
         at_least_one_dose = coverage_counts.at_least_one_dose + excluded.at_least_one_dose,
-        full = coverage_counts.full + excluded.full,
+        "full" = coverage_counts."full" + excluded."full",
         boosted = coverage_counts.boosted + excluded.boosted`);
   }
   if (updated.length) {
