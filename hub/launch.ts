@@ -11,6 +11,7 @@ import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
 import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
 import { seedTestingDemo } from '../subgraphs/testing/seed.ts';
 import { seedVaccinationDemo } from '../subgraphs/vaccination/seed.ts';
+import { seedUnitsDemo } from '../subgraphs/units/seed.ts';
 import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
@@ -263,6 +264,7 @@ export async function seedDemo(
   options: { nationalIdKey: string; logger: Logger },
 ): Promise<void> {
   const now = new Date();
+  await seedUnitsDemo(dbOf('units'));
   await seedDeclarationsDemo(dbOf('declarations'), { nationalIdKey: options.nationalIdKey, logger: options.logger }, now);
   await seedCheckinsDemo(dbOf('checkins'), now);
   await seedTracingDemo(dbOf('tracing'), now);
@@ -277,7 +279,7 @@ export async function seedDemo(
  * processes (they have migrated them), and the demo case's run queued.
  */
 export async function seedDemoOnServer(options: { postgresUrl: string; dbPrefix: string; redisUrl: string | undefined; nationalIdKey: string; logger: Logger }): Promise<void> {
-  const wanted: Array<[SubgraphName, string | undefined]> = [['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ['vaccination', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
+  const wanted: Array<[SubgraphName, string | undefined]> = [['units', undefined], ['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ['vaccination', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
   const opened = await Promise.all(
     wanted.map(async ([name, code]) => ({ name, code, database: await openSubgraphDatabase(options.postgresUrl, databaseName(options.dbPrefix, name, code), name, SUBGRAPH_MODULES[name].tables) })),
   );

@@ -6,6 +6,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { AGE_GROUPS } from '../../subgraphs/shared/age-groups.ts';
 import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
+import { importPopulation, parsePopulation } from '../../subgraphs/units/import.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { itWithPostgres } from '../support/services.ts';
 
@@ -239,6 +240,27 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     expect(codes((await hub.query(COVERAGE, { province: '79' }, { token: citizen })).errors)).toEqual(['FORBIDDEN']);
     const bad = await hub.query(COVERAGE, { ward: '00004', province: '79' });
     expect(codes(bad.errors)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  itWithPostgres('the population is the units import\'s figures, summed over the area and age groups (the units subgraph resolves it)', async () => {
+    const units = hub.hub.subgraphs.find((s) => s.name === 'units')!;
+    const csv = ['ward_code,age_group,population,reference_year', ...AGE_GROUPS.map((g, i) => `00008,${g.code},${1000 * (i + 1)},2019`)].join('\n');
+    await importPopulation(units.database.db as never, parsePopulation(csv));
+    const population = async (args: Record<string, string>) => {
+      const response = await hub.query(`query($province: ID, $ward: ID, $ageGroup: String) { vaccinationCoverage(province: $province, ward: $ward, ageGroup: $ageGroup) { areaCode ageGroup population } }`, args);
+      expect(response.errors).toBeUndefined();
+      return response.data.vaccinationCoverage.population as number | null;
+    };
+    expect(await population({ ward: '00008', ageGroup: AGE_GROUPS[2].code })).toBe(3000);
+    expect(await population({ ward: '00008' })).toBe(15_000);
+    // Province 01: the imported ward and the other demo wards of 01 (their demo figures, as loaded).
+    const [others] = await units.database.sql`select sum(p.population)::int as n from ward_population p join wards w on w.code = p.ward_code where w.province_code = '01' and p.ward_code <> '00008'`;
+    expect(others!.n).toBeGreaterThan(0);
+    expect(await population({ province: '01' })).toBe(15_000 + others!.n);
+    // A bad file writes nothing: an unknown ward and an unknown age group are both reported.
+    expect(() => parsePopulation('ward_code,age_group,population,reference_year\n00008,70+,5,2019\n')).toThrow(/age group "70\+"/);
+    await expect(importPopulation(units.database.db as never, parsePopulation('ward_code,age_group,population,reference_year\n00008,0-11,1,2019\n99999,0-11,5,2019\n'))).rejects.toThrow(/99999/);
+    expect(await population({ ward: '00008', ageGroup: '0-11' })).toBe(1000);
   });
 
   itWithPostgres('coverage equals a brute-force count of random doses (every area and age group)', async () => {

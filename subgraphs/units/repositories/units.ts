@@ -58,6 +58,28 @@ export class UnitsRepository {
     }));
   }
 
+  /**
+   * The population of an area (`VN`, a province code or a ward code) in an age group (`ALL`: every
+   * group): the sum of the figures loaded; null when none is loaded for the area.
+   */
+  async population(area: string, ageGroup: string): Promise<number | null> {
+    const where = area === 'VN' ? sql`true` : area.length === 2 ? sql`w.province_code = ${area}` : sql`p.ward_code = ${area}`;
+    const [row] = await this.db.execute<{ population: string | null }>(sql`
+      select sum(p.population) as population
+      from ward_population p ${area.length === 2 ? sql`join wards w on w.code = p.ward_code` : sql``}
+      where ${where} ${ageGroup === 'ALL' ? sql`` : sql`and p.age_group = ${ageGroup}`}`);
+    return row?.population == null ? null : Number(row.population);
+  }
+
+  /** Writes population figures (demo data, the import's replacements). */
+  async setPopulation(rows: ReadonlyArray<{ wardCode: string; ageGroup: string; population: number; referenceYear: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insert(schema.wardPopulation)
+      .values([...rows])
+      .onConflictDoUpdate({ target: [schema.wardPopulation.wardCode, schema.wardPopulation.ageGroup], set: { population: sql`excluded.population`, referenceYear: sql`excluded.reference_year` } });
+  }
+
   async successorCodesByOldCodes(oldCodes: readonly string[]): Promise<Map<string, string[]>> {
     const rows = await this.db
       .select()
