@@ -140,6 +140,8 @@ export async function startGatewayProcess(
       DECLARATIONS_URL: url('declarations'),
       CHECKINS_URL: url('checkins'),
       TRACING_URL: url('tracing'),
+      TESTING_URL: url('testing'),
+      VACCINATION_URL: url('vaccination'),
       PROVINCE_REGISTRY_FILE: hub.provinceRegistryFile,
       MAX_BODY_BYTES: String(settings.maxBodyBytes),
       SUBGRAPH_TIMEOUT_MS: String(settings.subgraphTimeoutMs),
