@@ -51,10 +51,13 @@ export class DoseRepository {
   async record(records: readonly DoseRecord[]): Promise<RecordOutcome[]> {
     if (records.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      const stored = await tx
-        .select()
-        .from(doses)
-        .where(sql`(${doses.source}, ${doses.recordId}) in (select * from unnest(${textArray(records.map((r) => r.source))}, ${textArray(records.map((r) => r.recordId))}))`);
+      // An upload has one source (its site): `source = $1 and record_id = any($2)` is an index look-up
+      // of (source, record_id) per record, where matching pairs of arrays would scan the table.
+      const stored: DoseRow[] = [];
+      for (const source of new Set(records.map((r) => r.source))) {
+        const ids = records.filter((r) => r.source === source).map((r) => r.recordId);
+        stored.push(...(await tx.select().from(doses).where(sql`${doses.source} = ${source} and ${doses.recordId} = any(${textArray(ids)})`)));
+      }
       const storedByKey = new Map(stored.map((row) => [key(row.source, row.recordId), row]));
 
       const outcomes: RecordOutcome[] = new Array(records.length);
