@@ -18,6 +18,7 @@ import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/t
 import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
+import { DEV_CERTIFICATE_KEYS, type CertificateKeyConfig } from '../subgraphs/vaccination/certificates/keys.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
 import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
 import { DEMO_CASE, DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
@@ -36,6 +37,8 @@ export interface HubOptions {
   postgresUrl: string;
   dbPrefix: string;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
+  /** The vaccination certificates' keys (default: the development key, as `secrets` are the development ones in tests). */
+  certificateKeys?: CertificateKeyConfig;
   /** 'fixed': the documented ports (gateway 4000, 4001–4006, 4100 + province code); 'random': free ports (tests). */
   ports: 'fixed' | 'random';
   gatewayPort?: number;
@@ -131,6 +134,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger: logger.child({ subgraph: module.name, ...(provinceCode ? { province: provinceCode } : {}) }),
       ...(module.needs?.queues ? { queues } : {}),
       ...(module.needs?.graph ? { graph } : {}),
+      ...(module.needs?.certificateKeys ? { certificateKeys: options.certificateKeys ?? DEV_CERTIFICATE_KEYS } : {}),
     };
     const database = await openSubgraphDatabase(
       options.postgresUrl,

@@ -115,3 +115,34 @@ export function adverseEventRefusal(identity: Identity, dose: DoseFacts & { sour
   if (identity.role === 'partner') return dose.source === identity.subject ? null : 'A vaccination site reports adverse events after its own doses only.';
   return doseRefusal(identity, dose);
 }
+
+/**
+ * Who may get a person's certificate (`vaccinationCertificate`): the person themself, national
+ * officials and services, and province officials when the person lives in their provinces (the
+ * province of the person's latest dose, as for the status; null: no dose, national only). Tracers
+ * and partners never: a certificate is the person's document, not a tracing record.
+ */
+export function certificateRefusal(identity: Identity, personId: string, provinceCode: string | null): string | null {
+  switch (identity.role) {
+    case 'national_official':
+    case 'service':
+      return null;
+    case 'citizen':
+      return isUuid(identity.subject) && identity.subject.toLowerCase() === personId.toLowerCase() ? null : 'You may get only your own vaccination certificate.';
+    case 'province_official':
+      if (identity.jurisdiction === 'all' || (provinceCode !== null && identity.jurisdiction.includes(provinceCode))) return null;
+      return 'You may get the certificates of people who live in your jurisdiction only.';
+    case 'tracer':
+    case 'partner':
+      return 'Vaccination certificates are issued to the person and to officials only.';
+  }
+}
+
+/** Who may revoke a certificate: national officials, and province officials for people living in their provinces. */
+export function revocationRefusal(identity: Identity, provinceCode: string | null): string | null {
+  if (identity.role === 'national_official' || (identity.role === 'province_official' && identity.jurisdiction === 'all')) return null;
+  if (identity.role === 'province_official') {
+    return provinceCode !== null && identity.jurisdiction !== 'all' && identity.jurisdiction.includes(provinceCode) ? null : 'You may revoke the certificates of people who live in your jurisdiction only.';
+  }
+  return 'Certificates are revoked by officials only.';
+}

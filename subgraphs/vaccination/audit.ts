@@ -10,11 +10,13 @@ import { AuditTrail } from '../shared/audit.ts';
  * | `dose`              | one dose by id: `dose`, a `Dose` reference (`_entities`)            |
  * | `vaccinations`      | `Person.vaccinations` (recorded even when none is visible)          |
  * | `vaccinationStatus` | `Person.vaccinationStatus`                                          |
+ * | `vaccinationCertificate` | `vaccinationCertificate` (a refusal too)                       |
+ * | `healthPass`        | `Person.healthPass`                                                 |
  *
  * A read the policy refuses is a DENIED record, as is a site's refused list. `recordVaccinations`
  * returns counts and `vaccinationCoverage` aggregates: neither is a read of a person.
  */
-export const VACCINATION_FIELDS = ['dose', 'vaccinations', 'vaccinationStatus'] as const;
+export const VACCINATION_FIELDS = ['dose', 'vaccinations', 'vaccinationStatus', 'vaccinationCertificate', 'healthPass'] as const;
 export type VaccinationField = (typeof VACCINATION_FIELDS)[number];
 
 export class VaccinationAuditTrail extends AuditTrail<VaccinationField> {

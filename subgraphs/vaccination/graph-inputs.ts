@@ -25,12 +25,19 @@ export interface HealthInputs {
 
 export interface GraphInputs {
   person(personId: string): Promise<PersonIdentity | null>;
+  /** The province the person lives in (declarations), null when unknown. */
+  residenceProvince(personId: string): Promise<string | null>;
   health(personId: string): Promise<HealthInputs>;
 }
 
 const PERSON = /* GraphQL */ `
   query CertificatePerson($id: ID!) {
     person(id: $id) { fullName birthYear }
+  }`;
+
+const RESIDENCE = /* GraphQL */ `
+  query HealthPassResidence($id: ID!) {
+    person(id: $id) { residenceProvince { code } }
   }`;
 
 const HEALTH = /* GraphQL */ `
@@ -63,6 +70,11 @@ export function graphInputs(graph: GraphClient): GraphInputs {
       const person = data.person;
       return person?.fullName && person.birthYear ? { fullName: person.fullName, birthYear: person.birthYear } : null;
     },
+    async residenceProvince(personId) {
+      const { data, errors } = await graph.query<{ person: { residenceProvince: { code: string } | null } | null }>(RESIDENCE, { id: personId });
+      if (errors.length || !data) unavailable('residence', errors[0]?.message);
+      return data.person?.residenceProvince?.code ?? null;
+    },
     async health(personId) {
       const { data, errors } = await graph.query<HealthAnswer>(HEALTH, { id: personId });
       if (errors.length || !data) unavailable('test results, cases and scheduled tests', errors[0]?.message);
@@ -82,5 +94,6 @@ export function graphInputs(graph: GraphClient): GraphInputs {
 /** Without the graph (a subgraph built alone) nothing can be read: every request fails, none guesses. */
 export const noGraphInputs: GraphInputs = {
   person: async () => unavailable('person', 'this subgraph runs without the graph'),
+  residenceProvince: async () => unavailable('residence', 'this subgraph runs without the graph'),
   health: async () => unavailable('test results, cases and scheduled tests', 'this subgraph runs without the graph'),
 };

@@ -12,6 +12,11 @@ import { VaccinationReader } from './reader.ts';
 import { createRepositories } from './repositories/index.ts';
 import { resolvers, type VaccinationContext } from './resolvers/index.ts';
 import { graphLookup, WardDirectory, type UnitsLookup } from './wards.ts';
+import { certificateRoutes, CertificateDesk } from './certificates/desk.ts';
+import { DEV_CERTIFICATE_KEYS } from './certificates/keys.ts';
+import { CertificateSigner } from './certificates/sign.ts';
+import { graphInputs, noGraphInputs, type GraphInputs } from './graph-inputs.ts';
+import { healthPassOf } from './health-pass-reader.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('vaccination'));
 
@@ -20,12 +25,15 @@ const noUnits: UnitsLookup = async () => ({ wards: [], legacyWards: [] });
 
 export function vaccinationSubgraph(
   db: VaccinationDb,
-  config: Pick<SubgraphConfig, 'logger' | 'graph'>,
-  options: { lookup?: UnitsLookup; now?: () => Date } = {},
+  config: Pick<SubgraphConfig, 'logger' | 'graph' | 'certificateKeys'>,
+  options: { lookup?: UnitsLookup; inputs?: GraphInputs; now?: () => Date } = {},
 ): SubgraphDefinition<VaccinationContext> {
   const repos = createRepositories(db);
   const auditRecords = new AuditRepository(db);
   const wards = new WardDirectory(options.lookup ?? (config.graph ? graphLookup(config.graph) : noUnits));
+  // Certificates' names and the health pass's tests and cases come from other subgraphs, through the graph.
+  const inputs = options.inputs ?? (config.graph ? graphInputs(config.graph) : noGraphInputs);
+  const signer = new CertificateSigner(config.certificateKeys ?? DEV_CERTIFICATE_KEYS);
   return {
     name: 'vaccination',
     typeDefs,
@@ -33,10 +41,22 @@ export function vaccinationSubgraph(
     createContext: (identity: Identity): VaccinationContext => {
       const loaders = createLoaders(repos, scopeOf(identity));
       const audit = new VaccinationAuditTrail();
-      return { identity, repos, loaders, reader: new VaccinationReader({ identity, loaders, audit }), wards, audit, auditRecords };
+      return {
+        identity,
+        repos,
+        loaders,
+        reader: new VaccinationReader({ identity, loaders, audit }),
+        wards,
+        audit,
+        auditRecords,
+        certificates: new CertificateDesk({ identity, repos, loaders, audit, inputs, signer }),
+        healthPass: (personId) => healthPassOf({ identity, repos, loaders, audit, inputs }, personId, options.now?.()),
+      };
     },
     // Reads of doses and statuses are written to the vaccination database's audit_records before the response leaves.
     plugins: [auditPlugin<VaccinationContext>({ subgraph: 'vaccination', repository: auditRecords, now: options.now ?? (() => new Date()), logger: config.logger })],
+    // The public key set and revocation list verifiers cache, relayed by the gateway at /.well-known/.
+    routes: certificateRoutes(signer, repos),
   };
 }
 
@@ -48,7 +68,12 @@ export const vaccinationModule: SubgraphModule<typeof tables> = {
   name: 'vaccination',
   tables,
   // Residence codes (current and pre-2025) are resolved through the units subgraph.
-  needs: { graph: true },
-  prepare: (db) => createRepositories(db).products.ensureDefaults(),
+  // Certificates are signed with the deployment's key (CERTIFICATE_SIGNING_KEY).
+  needs: { graph: true, certificateKeys: true },
+  prepare: async (db) => {
+    const repos = createRepositories(db);
+    await repos.products.ensureDefaults();
+    await repos.healthPassRules.ensureDefaultRules();
+  },
   build: (db, config) => vaccinationSubgraph(db, config),
 };

@@ -119,3 +119,14 @@ export function adverseEventProblem(input: AdverseEventInput, administeredAt: Da
   if (input.occurredAt.getTime() < administeredAt.getTime()) return { message: 'occurredAt is before the dose was given.', field: 'occurredAt' };
   return null;
 }
+
+/** A revocation's reason: what verifiers' operators and the person are told, so never empty. */
+export const MAX_REVOCATION_REASON_LENGTH = 500;
+
+/** Checks `revokeVaccinationCertificate`'s arguments; the checked values, or BAD_USER_INPUT's message and argument. */
+export function revocationInput(certificateId: string, reason: string): { ok: true; certificateId: string; reason: string } | { ok: false; message: string; field: string } {
+  if (!isUuid(certificateId)) return { ok: false, message: 'certificateId must be a UUID.', field: 'certificateId' };
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_REVOCATION_REASON_LENGTH) return { ok: false, message: `reason must be 1 to ${MAX_REVOCATION_REASON_LENGTH} characters.`, field: 'reason' };
+  return { ok: true, certificateId: certificateId.toLowerCase(), reason: trimmed };
+}

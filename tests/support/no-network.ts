@@ -1,12 +1,10 @@
-// Preloaded (`node --import tsx --import ./tests/support/no-network.ts …`) into a program that must
+// Preloaded (`node --import tsx --import ./tests/support/no-network.ts …`, see offline.ts's runOffline) into a program that must
 // work offline: any attempt to open a socket, listen or resolve a name ends the process with
 // NO_NETWORK_EXIT_CODE and says what was tried, so a test sees it even if the attempt would fail anyway.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
-
-export const NO_NETWORK_EXIT_CODE = 97;
-export const NO_NETWORK_MARK = 'NETWORK ATTEMPT:';
+import { NO_NETWORK_EXIT_CODE, NO_NETWORK_MARK } from './offline.ts';
 
 function refuse(what: string): never {
   process.stderr.write(`${NO_NETWORK_MARK} ${what}\n`);

@@ -5,6 +5,8 @@ import type { VaccinationLoaders } from '../loaders.ts';
 import type { VaccinationReader } from '../reader.ts';
 import type { VaccinationRepositories } from '../repositories/index.ts';
 import type { WardDirectory } from '../wards.ts';
+import type { CertificateDesk } from '../certificates/desk.ts';
+import type { HealthPass } from '../health-pass-reader.ts';
 
 export interface VaccinationContext {
   identity: Identity;
@@ -18,4 +20,8 @@ export interface VaccinationContext {
   audit: VaccinationAuditTrail;
   /** The vaccination database's audit trail. */
   auditRecords: AuditRepository;
+  /** Certificates: issued to the caller as the policy allows, revoked by officials (certificates/desk.ts). */
+  certificates: CertificateDesk;
+  /** `Person.healthPass` for the caller (health-pass-reader.ts). */
+  healthPass(personId: string): Promise<HealthPass>;
 }

@@ -1,6 +1,7 @@
 import { DateTime } from '../../shared/scalars.ts';
 import type { Resolvers } from '../../shared/subgraph.ts';
 import type { VaccinationContext } from './context.ts';
+import { CertificateMutation, CertificateQuery, healthPass } from './Certificate.ts';
 import { Coverage } from './Coverage.ts';
 import { Dose } from './Dose.ts';
 import { Mutation } from './Mutation.ts';
@@ -11,9 +12,9 @@ export type { VaccinationContext } from './context.ts';
 
 export const resolvers: Resolvers<VaccinationContext> = {
   DateTime,
-  Query,
-  Mutation,
-  Person,
+  Query: { ...Query, ...CertificateQuery },
+  Mutation: { ...Mutation, ...CertificateMutation },
+  Person: { ...Person, healthPass },
   Dose,
   Coverage,
 };
