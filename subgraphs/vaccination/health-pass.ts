@@ -50,8 +50,9 @@ const HOUR_MS = 3_600_000;
 /**
  * The default rule, like the citizen app's card: an active case or a followed close contact is
  * red; full vaccination, recovery (a positive 14 to 180 days ago) or a negative test within 72 h
- * is green; one dose is yellow; nothing known is yellow. Migration 0001 of the vaccination
- * database inserts the same rows; `ensureDefaultRules` keeps them there; keep the three in step.
+ * is green; one dose is yellow; nothing known is yellow. The module's `prepare` writes the rows
+ * missing from table health_pass_rules at every start (repositories/health-pass-rules.ts); rows an
+ * operator changed there are kept, and are what is evaluated.
  */
 export const DEFAULT_HEALTH_PASS_RULES: readonly HealthPassRule[] = [
   rule('f0-active', 10, 'RED', 'Đang mắc COVID-19 (F0)', 'Active COVID-19 case (F0)', { infectedMinDays: 0, infectedMaxDays: 14 }),

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { main, USAGE_EXIT_CODE } from '../../examples/verify-certificate.ts';
+import { EnvError, parseEnv, requireCertificateKeys } from '../../subgraphs/shared/env.ts';
 import {
   DEV_CERTIFICATE_KEY,
   DEV_CERTIFICATE_KEYS,
@@ -114,5 +115,28 @@ describe('vaccination certificates (certificates/)', () => {
     expect((await main(['--jwks', jwks, 'garbage'])).code).toBe(EXIT_CODES.MALFORMED);
     expect((await main([token])).code).toBe(USAGE_EXIT_CODE);
     expect((await main(['--jwks', join(dir, 'missing.json'), token])).code).toBe(USAGE_EXIT_CODE);
+  });
+
+  it('keys are configuration: the development key outside production, refused at start in production without CERTIFICATE_SIGNING_KEY, every problem reported', () => {
+    expect(parseEnv({}).certificateKeys).toEqual(DEV_CERTIFICATE_KEYS);
+    const secrets = { JWT_SECRET: 'j'.repeat(32), INTERNAL_TOKEN_SECRET: 'i'.repeat(32), NATIONAL_ID_KEY: 'n'.repeat(32) };
+    const production = parseEnv({ NODE_ENV: 'production', ...secrets });
+    // The gateway and the other services start; a process that signs does not.
+    expect(production.certificateKeys).toBeUndefined();
+    expect(() => requireCertificateKeys(production.certificateKeys)).toThrow(/CERTIFICATE_SIGNING_KEY: required when NODE_ENV=production/);
+    const key = newKey('prod-2026');
+    const old = newKey('prod-2025');
+    const configured = parseEnv({ NODE_ENV: 'production', ...secrets, CERTIFICATE_SIGNING_KEY: JSON.stringify(key), CERTIFICATE_VERIFY_KEYS: JSON.stringify([old]) });
+    expect(requireCertificateKeys(configured.certificateKeys)).toEqual({ signing: key, verifyOnly: [{ kty: 'OKP', crv: 'Ed25519', x: old.x, kid: old.kid }] });
+    let message = '';
+    try {
+      parseEnv({ CERTIFICATE_SIGNING_KEY: '{"kty":"OKP"}', GATEWAY_PORT: 'abc' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('GATEWAY_PORT');
+    expect(message).toContain('CERTIFICATE_SIGNING_KEY');
+    expect(() => parseEnv({ CERTIFICATE_VERIFY_KEYS: '[]' })).toThrow(/without CERTIFICATE_SIGNING_KEY/);
   });
 });
