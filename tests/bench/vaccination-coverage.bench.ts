@@ -68,6 +68,12 @@ try {
       { name: 'nationwide, 18-49', variables: { ageGroup: '18-49' }, area: 'VN', from: year - 49, to: year - 18 },
       { name: `ward ${WARD}`, variables: { ward: WARD }, area: WARD, from: null, to: null },
     ];
+    // The floor of any call through the gateway on this machine now: a root field with no argument and one small read.
+    const floor = await measure(async () => {
+      const body = await postGraphQL(gatewayProcess.url, token, '{ vaccineProducts { code } }', {});
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+    }, CALLS);
+    console.log(`gateway floor ({ vaccineProducts { code } }): ${fmt(floor)}`);
     let failed = false;
     for (const c of cases) {
       let answer: unknown;

@@ -4,6 +4,8 @@ import type { AgeGroupRow, VaccinationDb, VaccineProductRow } from '../db/models
 import { ageGroups, vaccineProducts } from '../db/schema.ts';
 import { DEFAULT_PRODUCTS } from '../products.ts';
 
+const AGE_GROUPS_TTL_MS = 60_000;
+
 /** The reference data: the vaccine catalogue and the age groups. */
 export class ProductRepository {
   constructor(private readonly db: VaccinationDb) {}
@@ -28,5 +30,17 @@ export class ProductRepository {
 
   ageGroups(): Promise<AgeGroupRow[]> {
     return this.db.select().from(ageGroups).orderBy(asc(ageGroups.minAge));
+  }
+
+  private cachedAgeGroups: { rows: Promise<AgeGroupRow[]>; until: number } | undefined;
+
+  /** The age groups, read at most once a minute: every coverage query needs them, and they change only by an operator's SQL. */
+  recentAgeGroups(now = Date.now()): Promise<AgeGroupRow[]> {
+    if (!this.cachedAgeGroups || this.cachedAgeGroups.until < now) {
+      const rows = this.ageGroups();
+      this.cachedAgeGroups = { rows, until: now + AGE_GROUPS_TTL_MS };
+      rows.catch(() => (this.cachedAgeGroups = undefined));
+    }
+    return this.cachedAgeGroups.rows;
   }
 }

@@ -21,7 +21,7 @@ export async function coverageOf(args: CoverageArgs, ctx: VaccinationContext) {
   if (province !== null && !PROVINCE_CODE.test(province)) throw badInput(`province must be a two-digit province code, got "${truncate(province)}"`, 'province');
   const ward = args.ward ?? null;
   if (ward !== null && !WARD_CODE.test(ward)) throw badInput(`ward must be a five-digit ward code, got "${truncate(ward)}"`, 'ward');
-  const groups = await ctx.repos.products.ageGroups();
+  const groups = await ctx.repos.products.recentAgeGroups();
   const group = args.ageGroup == null || args.ageGroup === 'ALL' ? null : groups.find((g) => g.code === args.ageGroup);
   if (group === undefined) throw badInput(`ageGroup must be one of ${groups.map((g) => g.code).join(', ')}; got "${truncate(args.ageGroup!)}"`, 'ageGroup');
   let areaProvince = province;
