@@ -17,6 +17,8 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'province-fanout.bench.ts': ['10'],
   'tracing.bench.ts': ['50000'],
   'trust.bench.ts': ['1', '4', '1'],
+  'vaccination-coverage.bench.ts': ['30000', '20'],
+  'vaccination-ingest.bench.ts': ['10000', '5000', '1'],
 };
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
