@@ -11,6 +11,7 @@ import { NODE_FLAGS } from '../../hub/node-flags.ts';
 
 /** Each benchmark's arguments at smoke size: small data, one short round. A new benchmark adds its own. */
 const SMOKE_ARGS: Record<string, string[]> = {
+  'certificates.bench.ts': ['200', '1000', '1', '4'],
   'checkins-scale.bench.ts': ['50000'],
   'ingest.bench.ts': ['20000', '5000', '1'],
   'observability.bench.ts': ['1', '1', '4'],
