@@ -76,7 +76,7 @@ export class DoseRepository {
       if (fresh.length > 0) {
         const rows = fresh.map((f) => f.record);
         const column = <T>(value: (r: DoseRecord) => T) => sql.param(rows.map(value));
-        const inserted = await tx.execute<{ source: string; record_id: string; person_id: string }>(sql`
+        const inserted = await tx.execute<{ source: string; record_id: string }>(sql`
           insert into doses (${sql.raw(DOSE_COLUMNS)})
           select * from unnest(${textArray(rows.map((r) => r.source))}, ${textArray(rows.map((r) => r.recordId))}, ${uuidArray(rows.map((r) => r.personId))},
                                ${textArray(rows.map((r) => r.productCode))}, ${column((r) => r.doseNumber)}::smallint[], ${column((r) => r.lot)}::text[],
@@ -84,10 +84,10 @@ export class DoseRepository {
                                ${textArray(rows.map((r) => r.wardCode))}, ${textArray(rows.map((r) => r.provinceCode))}, ${column((r) => r.legacyWardCode)}::text[],
                                ${column((r) => r.birthYear)}::smallint[])
           on conflict (source, record_id) do nothing
-          returning source, record_id, person_id`);
+          returning source, record_id`);
         const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
         for (const { index, record } of fresh) outcomes[index] = written.has(key(record.source, record.recordId)) ? 'accepted' : 'duplicate';
-        await refreshRollups(tx as never, inserted.map((r) => r.person_id));
+        await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))));
       }
       return outcomes;
     });
