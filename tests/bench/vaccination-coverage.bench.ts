@@ -45,13 +45,13 @@ try {
     await sql`
       insert into doses (source, record_id, person_id, product_code, dose_number, administered_at, ward_code, province_code, birth_year)
       select 'bench-site', 'R' || g, ('9acc0000-0000-4000-8000-' || lpad(to_hex(g / 3), 12, '0'))::uuid,
-             (array['COMIRNATY','SPIKEVAX','VAXZEVRIA','COVILO','ABDALA','SPUTNIK_V','JANSSEN'])[1 + (g / 3) % 7],
+             (array['COMIRNATY','SPIKEVAX','VAXZEVRIA','COVILO','ABDALA','SPUTNIK_V','JANSSEN'])[(1 + (g / 3) % 7)::int],
              1 + g % 3 + ((g / 3) % 5 = 0)::int,
              timestamptz '2021-07-01' + (g % 3) * interval '60 days' + ((g / 3) % 90) * interval '1 day',
              case when w = 0 then ${WARD} else lpad((10000 + w)::text, 5, '0') end,
-             case when w = 0 then '79' else (${provinceCodes}::text[])[1 + w % 34] end,
+             case when w = 0 then '79' else (${provinceCodes}::text[])[(1 + w % 34)::int] end,
              1930 + ((g / 3) * 7919) % 91
-      from generate_series(0, ${DOSES - 1}) as g, lateral (select ((g / 3) * 2654435761::bigint) % ${WARDS} as w) as ward`;
+      from generate_series(0::bigint, ${DOSES - 1}::bigint) as g, lateral (select ((g / 3) * 2654435761::bigint) % ${WARDS} as w) as ward`;
     console.log(`${DOSES} doses generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     started = performance.now();
     const vaccinationDb = hub.subgraphs.find((s) => s.name === 'vaccination')!.database.db as never;
