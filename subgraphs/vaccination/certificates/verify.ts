@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader, errors, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+import { compactVerify, errors, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
 import { CERTIFICATE_ALG } from './keys.ts';
 import { payloadSchema, tokenFromQr, type CertificatePayload } from './payload.ts';
@@ -29,6 +29,11 @@ export const revocationListSchema = z.object({
 });
 export type RevocationList = z.infer<typeof revocationListSchema>;
 
+/** The header names a key the set does not hold (or none). */
+class NoKey extends Error {}
+
+const decoder = new TextDecoder();
+
 export class CertificateVerifier {
   /** Each listed key by kid, imported on first use (a set lookup per certificate costs a third of the rate). */
   private readonly keys = new Map<string, { jwk: JWK; imported?: Promise<CryptoKey> }>();
@@ -54,32 +59,35 @@ export class CertificateVerifier {
   /** Verifies a certificate, given as its token or as the QR text (with its prefix). */
   async verify(tokenOrQr: string): Promise<VerifyOutcome> {
     const token = tokenFromQr(tokenOrQr);
-    let kid: string | null;
-    try {
-      const header = decodeProtectedHeader(token);
-      kid = typeof header.kid === 'string' ? header.kid : null;
-    } catch {
-      return { status: 'MALFORMED', why: 'not a compact JWS' };
-    }
-    if (!kid) return { status: 'MALFORMED', why: 'the header names no key (kid)' };
-    const key = this.key(kid);
-    if (!key) return { status: 'UNKNOWN_KEY', keyId: kid, why: `no key ${kid} in the key set` };
+    // Set by the key lookup, which jose calls with the parsed header (the header is parsed once).
+    let kid: string | null = null;
     let bytes: Uint8Array;
     try {
-      ({ payload: bytes } = await compactVerify(token, await key, { algorithms: [CERTIFICATE_ALG] }));
+      ({ payload: bytes } = await compactVerify(
+        token,
+        (header) => {
+          kid = typeof header.kid === 'string' ? header.kid : null;
+          const key = kid ? this.key(kid) : null;
+          if (!key) throw new NoKey();
+          return key;
+        },
+        { algorithms: [CERTIFICATE_ALG] },
+      ));
     } catch (error) {
+      if (error instanceof NoKey) return kid ? { status: 'UNKNOWN_KEY', keyId: kid, why: `no key ${kid} in the key set` } : { status: 'MALFORMED', why: 'the header names no key (kid)' };
       if (error instanceof errors.JWSSignatureVerificationFailed) return { status: 'TAMPERED', keyId: kid, why: 'the signature does not match the contents' };
       if (error instanceof errors.JOSEAlgNotAllowed) return { status: 'TAMPERED', keyId: kid, why: `the header names an algorithm other than ${CERTIFICATE_ALG}` };
-      return { status: 'MALFORMED', why: (error as Error).message };
+      return { status: 'MALFORMED', why: error instanceof errors.JWSInvalid ? 'not a compact JWS' : (error as Error).message };
     }
+    const keyId: string = kid!;
     let payload: CertificatePayload;
     try {
-      payload = payloadSchema.parse(JSON.parse(new TextDecoder().decode(bytes))) as CertificatePayload;
+      payload = payloadSchema.parse(JSON.parse(decoder.decode(bytes))) as CertificatePayload;
     } catch {
       return { status: 'MALFORMED', why: 'the signed contents are not a certificate' };
     }
-    if (this.revoked.has(payload.cid.toLowerCase())) return { status: 'REVOKED', keyId: kid, payload };
-    return { status: 'VALID', keyId: kid, payload };
+    if (this.revoked.has(payload.cid.toLowerCase())) return { status: 'REVOKED', keyId, payload };
+    return { status: 'VALID', keyId, payload };
   }
 }
 
