@@ -241,7 +241,7 @@ describe('vaccination certificates and health pass', () => {
     }
   });
 
-  itWithPostgres('after a key rotation (restart: a new signing key, the old one kept for verifying) old and new certificates verify', async () => {
+  itWithPostgres('after a key rotation (restart: a new signing key, the old one kept for verifying) old and new certificates verify; once the old key is retired, its certificates are refused', async () => {
     const old = await certificate(TUAN.id);
     expect(old.keyId).toBe(keyA.kid);
     const oldJwksFile = join(dir, 'jwks-before-rotation.json');
@@ -260,5 +260,14 @@ describe('vaccination certificates and health pass', () => {
     expect(runOffline(['--jwks', files.jwks, '--revocations', files.revocations, renewed.token]).code).toBe(EXIT_CODES.VALID);
     // A verifier that has not refreshed its key set does not know the new key.
     expect(runOffline(['--jwks', oldJwksFile, renewed.token]).code).toBe(EXIT_CODES.UNKNOWN_KEY);
+
+    // The old key retired (left out of CERTIFICATE_VERIFY_KEYS at the next restart): it is no longer
+    // published, and certificates signed with it are refused by verifiers that refresh.
+    await hub.stop();
+    hub = await startTestHub({ dbPrefix: prefix, seedDemo: false, certificateKeys: { signing: keyB, verifyOnly: [] }, trustedDocumentsDir: trustedDocuments() });
+    expect((await download('jwks.json')).body.keys.map((k: { kid: string }) => k.kid)).toEqual([keyB.kid]);
+    const retired = await cacheFiles();
+    expect(runOffline(['--jwks', retired.jwks, '--revocations', retired.revocations, old.token])).toMatchObject({ code: EXIT_CODES.UNKNOWN_KEY, stdout: expect.stringContaining(keyA.kid) });
+    expect(runOffline(['--jwks', retired.jwks, '--revocations', retired.revocations, renewed.token]).code).toBe(EXIT_CODES.VALID);
   });
 });
