@@ -148,6 +148,8 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
     console.error('PROVINCE_CODE is required for the province subgraph, e.g. PROVINCE_CODE=79');
     process.exit(1);
   }
+  // Before anything is opened: a service that signs certificates does not start without its key.
+  const certificateKeys = module.needs?.certificateKeys ? certificateKeysOrExit(env.certificateKeys) : undefined;
   const name = provinceCode ? `province-${provinceCode}` : module.name;
   const logger = createLogger(name, env.logLevel);
   const stopObservability = await startObservability(env, name, logger);
@@ -168,7 +170,7 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
       logger,
       ...(module.needs?.queues ? { queues: await resources.queueBackend() } : {}),
       ...(module.needs?.graph ? { graph: resources.graphClient() } : {}),
-      ...(module.needs?.certificateKeys ? { certificateKeys: certificateKeysOrExit(env.certificateKeys) } : {}),
+      ...(certificateKeys ? { certificateKeys } : {}),
     }),
     { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, serverName: name, probeDatabase: () => database.sql`select 1` },
   );
