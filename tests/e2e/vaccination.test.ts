@@ -16,6 +16,7 @@ const { ha: HA, binh: BINH } = DEMO_PEOPLE;
 // Vaccination sites are partners: they run registered operations only (gateway/trusted-documents.ts).
 const RECORD = /* GraphQL */ `mutation RecordVaccinations($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted duplicates rejected { index recordId code field candidates } } }`;
 const SITE_READ = /* GraphQL */ `query SiteRead($id: ID!, $personId: ID!) { dose(id: $id) { doseNumber } person(id: $personId) { vaccinations { id } vaccinationStatus } }`;
+const REPORT = /* GraphQL */ `mutation ReportAdverseEvent($input: AdverseEventInput!) { reportAdverseEvent(input: $input) { id severity } }`;
 const COVERAGE = /* GraphQL */ `query($province: ID, $ward: ID, $ageGroup: String) { vaccinationCoverage(province: $province, ward: $ward, ageGroup: $ageGroup) { areaCode ageGroup atLeastOneDose full boosted } }`;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const codes = (errors: Array<{ extensions?: Record<string, unknown> }> | undefined) => (errors ?? []).map((e) => e.extensions?.code);
@@ -25,6 +26,7 @@ function trustedDocumentsFor(clients: string[]): string {
   const operations = [
     { id: sha256(RECORD), name: 'RecordVaccinations', type: 'mutation', body: RECORD },
     { id: sha256(SITE_READ), name: 'SiteRead', type: 'query', body: SITE_READ },
+    { id: sha256(REPORT), name: 'ReportAdverseEvent', type: 'mutation', body: REPORT },
   ];
   for (const client of clients) writeFileSync(join(dir, `${client}.json`), JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
   return dir;
@@ -215,6 +217,21 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     expect(reading.data.person.vaccinations).toBeNull();
     expect(reading.data.person.vaccinationStatus).toBeNull();
     expect(codes(reading.errors)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+  });
+
+  itWithPostgres('an adverse event is reported by the site that gave the dose, not by another; officials read it on the dose', async () => {
+    const given = row({ administeredAt: daysAgo(2) });
+    await record([given]);
+    const [stored] = await sql`select id from doses where record_id = ${given.recordId}`;
+    const input = { doseId: stored!.id, occurredAt: daysAgo(1), severity: 'MODERATE', description: 'Sốt cao 39°C, đau cơ' };
+    const reported = await asSite(site, REPORT, { input });
+    expect(reported.errors).toBeUndefined();
+    expect(reported.data.reportAdverseEvent).toMatchObject({ severity: 'MODERATE' });
+    const siteB = await hub.token({ subject: 'site-b', role: 'partner', scopes: ['vaccinations:write'] });
+    expect(codes((await asSite(siteB, REPORT, { input })).errors)).toEqual(['FORBIDDEN']);
+    expect(codes((await asSite(site, REPORT, { input: { ...input, occurredAt: daysAgo(3) } })).errors)).toEqual(['BAD_USER_INPUT']);
+    const read = await hub.query(`query($id: ID!) { dose(id: $id) { adverseEvents { severity description } } }`, { id: stored!.id });
+    expect(read.data.dose.adverseEvents).toEqual([{ severity: 'MODERATE', description: 'Sốt cao 39°C, đau cơ' }]);
   });
 
   itWithPostgres('a citizen sees only their own doses; reads are audited', async () => {
