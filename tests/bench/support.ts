@@ -136,6 +136,8 @@ export async function startGatewayProcess(
       INTERNAL_TOKEN_SECRET: secrets.internalToken,
       NATIONAL_ID_KEY: secrets.nationalIdKey,
       GATEWAY_PORT: String(port),
+      // Production serves /metrics on METRICS_PORT: a free one, so two benches' gateways can run at once.
+      METRICS_PORT: String(await freePort()),
       UNITS_URL: url('units'),
       DECLARATIONS_URL: url('declarations'),
       CHECKINS_URL: url('checkins'),
