@@ -151,6 +151,13 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     expect(await record([{ ...batch[0], personId: randomUUID() }], siteB)).toMatchObject({ accepted: 1 });
   });
 
+  itWithPostgres("record ids and lots with COPY's special characters are stored as sent, and are duplicates when sent again", async () => {
+    const odd = row({ recordId: `R\\N\t${Date.now()}\\x\n2`, lot: 'L\\N\tA\r\\' });
+    expect(await record([odd])).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await sql`select lot from doses where record_id = ${odd.recordId}`).map((r) => r.lot)).toEqual(['L\\N\tA\r\\']);
+    expect(await record([odd])).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+  });
+
   itWithPostgres('bad rows are reported by index with a code; the good ones are stored, nothing of the bad', async () => {
     const good = [row(), row()];
     const reused = row();
