@@ -67,6 +67,16 @@ describe('vaccination certificates (certificates/)', () => {
     const revoking = new CertificateVerifier(signer.jwks, { certificateIds: [payload.cid.toUpperCase()] });
     expect(await revoking.verify(token)).toMatchObject({ status: 'REVOKED', payload: { cid: payload.cid } });
     expect((await verifier.verify('not a certificate')).status).toBe('MALFORMED');
+
+    // The header is read by the verifier itself: another algorithm, no kid, an extension it does not implement.
+    const withHeader = (h: Record<string, unknown>) => `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${body}.${signature}`;
+    expect((await verifier.verify(withHeader({ alg: 'HS256', kid: keyId }))).status).toBe('TAMPERED');
+    expect((await verifier.verify(withHeader({ alg: 'EdDSA' }))).status).toBe('MALFORMED');
+    expect((await verifier.verify(withHeader({ alg: 'EdDSA', kid: keyId, crit: ['exp'], exp: 1 }))).status).toBe('MALFORMED');
+    expect((await verifier.verify(`${header}.${body}.${signature}.x`)).status).toBe('MALFORMED');
+    // A kid listed twice is ambiguous: it verifies nothing.
+    const twice = new CertificateVerifier({ keys: [...signer.jwks.keys, { ...signer.jwks.keys[0]! }] });
+    expect((await twice.verify(token)).status).toBe('UNKNOWN_KEY');
   });
 
   it('after a rotation the new key signs, the old one still verifies, both are published, never a private member', async () => {
