@@ -12,6 +12,7 @@
 import postgres from 'postgres';
 import { startHub } from '../../hub/launch.ts';
 import { PROVINCES } from '../../subgraphs/units/directory.ts';
+import { AGE_GROUP_CODES } from '../../subgraphs/shared/age-groups.ts';
 import { CoverageRepository } from '../../subgraphs/vaccination/repositories/index.ts';
 import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
@@ -57,6 +58,13 @@ try {
     const vaccinationDb = hub.subgraphs.find((s) => s.name === 'vaccination')!.database.db as never;
     const built = await new CoverageRepository(vaccinationDb).rebuild();
     await sql`analyze`;
+    // Population for every ward units knows (illustrative figures), so `population` sums real rows.
+    const units = postgres(databaseUrl(server.url, databaseName(prefix, 'units')), { max: 1, onnotice: () => {} });
+    await units`insert into ward_population (ward_code, age_group, population, reference_year)
+                select w.code, g, 1000 + (hashtext(w.code || g) & 4095), 2024 from wards w, unnest(${[...AGE_GROUP_CODES]}::text[]) as g
+                on conflict do nothing`;
+    await units`analyze ward_population`;
+    await units.end();
     console.log(`rollups rebuilt in ${((performance.now() - started) / 1000).toFixed(1)} s: ${built.people} people, ${built.counters} counters`);
 
     const gatewayProcess = await startGatewayProcess(hub, secrets, { maxBodyBytes: 1_000_000, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000 });
@@ -74,6 +82,13 @@ try {
       if (body.errors) throw new Error(JSON.stringify(body.errors));
     }, CALLS);
     console.log(`gateway floor ({ vaccineProducts { code } }): ${fmt(floor)}`);
+    // The same nationwide read without `population`: no second hop (gateway → units), so the difference is that hop.
+    const counters = /* GraphQL */ `query Counters { vaccinationCoverage { areaCode ageGroup atLeastOneDose full boosted } }`;
+    const alone = await measure(async () => {
+      const body = await postGraphQL(gatewayProcess.url, token, counters, {});
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+    }, CALLS);
+    console.log(`nationwide without population (vaccination only): ${fmt(alone)}`);
     let failed = false;
     for (const c of cases) {
       let answer: unknown;
