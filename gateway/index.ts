@@ -9,7 +9,7 @@ import { buildGateway } from './server.ts';
 const env = loadEnv();
 const logger = createLogger('gateway', env.logLevel);
 const stopObservability = await startObservability(env, 'gateway', logger);
-const national = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'analytics'] as const;
+const national = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'vaccination', 'analytics'] as const;
 const gateway = await buildGateway({
   supergraphPath: env.gateway.supergraphPath,
   subgraphUrls: Object.fromEntries(national.map((name) => [name, env.gateway.subgraphUrls[name] ?? defaultSubgraphUrl(name)])),

@@ -15,6 +15,7 @@ import { webAppRoutes } from './web-apps.ts';
 import { DEFAULT_TRUSTED_DOCUMENTS_DIR, TrustedDocuments, trustedDocumentsGate } from './trusted-documents.ts';
 import { ProvinceRouter } from './province-router.ts';
 import { Readiness } from './readiness.ts';
+import { wellKnownRoutes } from './well-known.ts';
 import { checkVariablesWithoutCoercing } from './variables.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
@@ -114,6 +115,8 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
     routes: {
       ...webAppRoutes('explorer', { dir: options.explorerDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'explorer' }) }),
       ...webAppRoutes('dashboard', { dir: options.dashboardDir, production: options.production, jwtSecret: options.secrets.jwt, logger: logger.child({ component: 'dashboard' }) }),
+      // The certificate keys and revocations, relayed from the vaccination subgraph (gateway/well-known.ts).
+      ...wellKnownRoutes({ vaccinationUrl: () => urls.get('vaccination'), agent, timeoutMs: options.subgraphTimeoutMs, logger: logger.child({ component: 'well-known' }) }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
         const { subgraphs, provinces, checkedAt, ageMs } = await readiness.snapshot();

@@ -10,6 +10,8 @@ import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 import { seedDeclarationsDemo } from '../subgraphs/declarations/seed.ts';
 import { seedCheckinsDemo } from '../subgraphs/checkins/seed.ts';
 import { seedTestingDemo } from '../subgraphs/testing/seed.ts';
+import { seedVaccinationDemo } from '../subgraphs/vaccination/seed.ts';
+import { seedUnitsDemo } from '../subgraphs/units/seed.ts';
 import { checkinsJobs } from '../subgraphs/checkins/jobs/index.ts';
 import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/maintenance.ts';
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
@@ -18,6 +20,7 @@ import { provinceJobs } from '../subgraphs/province/jobs/index.ts';
 import { createAnalyticsJobsModule, type RunningAnalyticsJobs } from '../subgraphs/analytics/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
+import { DEV_CERTIFICATE_KEYS, type CertificateKeyConfig } from '../subgraphs/vaccination/certificates/keys.ts';
 import { createQueueBackend, type QueueBackend } from '../subgraphs/shared/queues.ts';
 import { seedTracingDemo } from '../subgraphs/tracing/seed.ts';
 import { DEMO_CASE, DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
@@ -29,14 +32,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'analytics'] as const;
+const NATIONAL_SUBGRAPHS = ['units', 'declarations', 'checkins', 'tracing', 'testing', 'vaccination', 'analytics'] as const;
 
 export interface HubOptions {
   /** A PostgreSQL server URL (any database); each subgraph gets its own database on it. */
   postgresUrl: string;
   dbPrefix: string;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
-  /** 'fixed': the documented ports (gateway 4000, 4001–4005, 4100 + province code); 'random': free ports (tests). */
+  /** The vaccination certificates' keys (default: the development key, as `secrets` are the development ones in tests). */
+  certificateKeys?: CertificateKeyConfig;
+  /** 'fixed': the documented ports (gateway 4000, 4001–4006, 4100 + province code); 'random': free ports (tests). */
   ports: 'fixed' | 'random';
   gatewayPort?: number;
   host?: string;
@@ -133,6 +138,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger: logger.child({ subgraph: module.name, ...(provinceCode ? { province: provinceCode } : {}) }),
       ...(module.needs?.queues ? { queues } : {}),
       ...(module.needs?.graph ? { graph } : {}),
+      ...(module.needs?.certificateKeys ? { certificateKeys: options.certificateKeys ?? DEV_CERTIFICATE_KEYS } : {}),
     };
     const database = await openSubgraphDatabase(
       options.postgresUrl,
@@ -272,10 +278,12 @@ export async function seedDemo(
   options: { nationalIdKey: string; logger: Logger },
 ): Promise<void> {
   const now = new Date();
+  await seedUnitsDemo(dbOf('units'));
   await seedDeclarationsDemo(dbOf('declarations'), { nationalIdKey: options.nationalIdKey, logger: options.logger }, now);
   await seedCheckinsDemo(dbOf('checkins'), now);
   await seedTracingDemo(dbOf('tracing'), now);
   await seedTestingDemo(dbOf('testing'), now);
+  await seedVaccinationDemo(dbOf('vaccination'), now);
   for (const code of provinceCodes) await seedProvinceDemo(dbOf('province', code), code);
   options.logger.info('demo data seeded');
 }
@@ -285,7 +293,7 @@ export async function seedDemo(
  * processes (they have migrated them), and the demo case's run queued.
  */
 export async function seedDemoOnServer(options: { postgresUrl: string; dbPrefix: string; redisUrl: string | undefined; nationalIdKey: string; logger: Logger }): Promise<void> {
-  const wanted: Array<[SubgraphName, string | undefined]> = [['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
+  const wanted: Array<[SubgraphName, string | undefined]> = [['units', undefined], ['declarations', undefined], ['checkins', undefined], ['tracing', undefined], ['testing', undefined], ['vaccination', undefined], ...DEMO_PROVINCE_CODES.map((code): [SubgraphName, string] => ['province', code])];
   const opened = await Promise.all(
     wanted.map(async ([name, code]) => ({ name, code, database: await openSubgraphDatabase(options.postgresUrl, databaseName(options.dbPrefix, name, code), name, SUBGRAPH_MODULES[name].tables) })),
   );

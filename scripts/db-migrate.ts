@@ -21,7 +21,7 @@ if (provinces.some((code) => !/^\d{2}$/.test(code))) {
 const server = await resolvePostgresServer({ databaseUrl: env.postgres.url, embeddedDir: env.postgres.embeddedDir, embeddedPort: env.postgres.embeddedPort, logger });
 try {
   const targets: Array<[string, string | undefined]> = [
-    ...(['units', 'declarations', 'checkins', 'tracing', 'testing'] as const).map((name): [string, undefined] => [name, undefined]),
+    ...(['units', 'declarations', 'checkins', 'tracing', 'testing', 'vaccination'] as const).map((name): [string, undefined] => [name, undefined]),
     ...provinces.map((code): [string, string] => ['province', code]),
   ];
   for (const [subgraph, code] of targets) {

@@ -3,7 +3,7 @@
  * The whole hub on one machine: embedded PostgreSQL (or DATABASE_URL's server), every subgraph,
  * three province deployments, demo data, and the gateway on port 4000.
  */
-import { loadEnv } from '../subgraphs/shared/env.ts';
+import { EnvError, loadEnv, requireCertificateKeys } from '../subgraphs/shared/env.ts';
 import { signCallerToken } from '../subgraphs/shared/identity.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../subgraphs/shared/postgres-server.ts';
@@ -12,6 +12,14 @@ import { startHub, type Hub } from '../hub/launch.ts';
 import { startTracing } from '../subgraphs/shared/telemetry.ts';
 
 const env = loadEnv();
+let certificateKeys;
+try {
+  certificateKeys = requireCertificateKeys(env.certificateKeys);
+} catch (error) {
+  if (!(error instanceof EnvError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 const logger = createLogger('hub', env.logLevel);
 const fresh = process.argv.includes('--fresh');
 // Before the hub, so its database pools and servers are traced (only when OTEL_* ask for it).
@@ -32,6 +40,7 @@ try {
     postgresUrl: postgres.url,
     dbPrefix: env.postgres.prefix,
     secrets: env.secrets,
+    certificateKeys,
     ports: 'fixed',
     gatewayPort: env.gateway.port,
     host: env.gateway.host,

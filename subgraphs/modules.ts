@@ -5,6 +5,7 @@ import { declarationsModule } from './declarations/server.ts';
 import { checkinsModule } from './checkins/server.ts';
 import { tracingModule } from './tracing/server.ts';
 import { testingModule } from './testing/server.ts';
+import { vaccinationModule } from './vaccination/server.ts';
 import { analyticsModule } from './analytics/server.ts';
 import { provinceModule } from './province/server.ts';
 
@@ -15,6 +16,7 @@ export const SUBGRAPH_MODULES: Record<SubgraphName, SubgraphModule<any>> = {
   checkins: checkinsModule,
   tracing: tracingModule,
   testing: testingModule,
+  vaccination: vaccinationModule,
   analytics: analyticsModule,
   province: provinceModule,
 };

@@ -21,6 +21,10 @@ export const SCOPES = {
   'tests:read': 'Query.testResult, Person.testResults, Person.latestTest, Person.testSchedule, Contact.testSchedule, TracingTask.testSchedule, Province.testingSchedule, TestingSite.results, TestingSite.summary (TestResult and ScheduledTest wherever reached)',
   'tests:write': 'Mutation.recordTestResults',
   'schedules:write': 'Mutation.scheduleTests, Mutation.cancelTestSchedules',
+  'vaccinations:read': 'Query.dose, Person.vaccinations, Person.vaccinationStatus (Dose wherever reached), Mutation.reportAdverseEvent (own doses)',
+  'vaccinations:write': 'Mutation.recordVaccinations, Mutation.reportAdverseEvent',
+  'coverage:read': 'Query.vaccinationCoverage',
+  'certificates:write': 'Mutation.revokeVaccinationCertificate',
   'audit:read': 'Query.auditTrail (reads of identity data), Query.healthAuditTrail (reads of cases and contact status), Query.movementAuditTrail (reads of check-ins and exposures), Query.tracingTaskAuditTrail (reads of a province\'s tracing tasks and tracers), Query.testResultAuditTrail (reads of test results and schedules)',
 } as const;
 
@@ -45,16 +49,20 @@ export const ROLE_SCOPES: Readonly<Record<Role, 'all' | readonly Scope[]>> = {
     'tasks:write',
     'facilities:write',
     'tests:read',
+    'vaccinations:read',
+    'coverage:read',
+    'certificates:write',
   ],
-  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read'],
-  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write.
-  citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read'],
+  tracer: ['people:read', 'declarations:write', 'venues:read', 'exposures:read', 'cases:read', 'tasks:read', 'tasks:write', 'tests:read', 'vaccinations:read'],
+  // Their own records only (enforced in the subgraphs); scanning apps are partners with checkins:write, labs with tests:write, vaccination sites with vaccinations:write.
+  citizen: ['people:read', 'declarations:write', 'venues:read', 'tests:read', 'vaccinations:read'],
   // What the workers ask the graph: exposuresOf, people (home provinces, and confirmCase's check
   // that the person exists, and the testing subgraph's that an upload's people exist),
   // acceptTracingTasks and scheduleTests (tracing runs), withdrawTracingTasks and
   // cancelTestSchedules (a rejected case's withdrawal), confirmCase
-  // (the testing jobs' automatic cases, and which case their result joined: cases:read).
-  service: ['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write'],
+  // (the testing jobs' automatic cases, and which case their result joined: cases:read), and the
+  // health pass's inputs (the person's test results, scheduled tests and cases: tests:read).
+  service: ['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write', 'tests:read'],
   partner: [],
 };
 

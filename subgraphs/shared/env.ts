@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_CERTIFICATE_KEYS, parseCertificateKeys, type CertificateKeyConfig } from '../vaccination/certificates/keys.ts';
 
 /**
  * The only module that reads process.env. Every problem is reported at once, then the process
@@ -55,6 +56,10 @@ const schema = z
     JWT_SECRET: z.string().min(32).optional(),
     INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
     NATIONAL_ID_KEY: z.string().min(32).optional(),
+    /** The vaccination certificates' signing key: a private Ed25519 JWK with a `kid` (JSON). */
+    CERTIFICATE_SIGNING_KEY: z.string().optional(),
+    /** Rotated-out certificate keys that still verify: public JWKs, a JSON array or a JWKS object. */
+    CERTIFICATE_VERIFY_KEYS: z.string().optional(),
     GATEWAY_PORT: port.default(4000),
     GATEWAY_HOST: z.string().default('127.0.0.1'),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -65,6 +70,7 @@ const schema = z
     CHECKINS_URL: url.optional(),
     TRACING_URL: url.optional(),
     TESTING_URL: url.optional(),
+    VACCINATION_URL: url.optional(),
     ANALYTICS_URL: url.optional(),
     PROVINCE_REGISTRY_FILE: z.string().default('config/province-registry.json'),
     PROVINCE_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
@@ -106,13 +112,18 @@ export interface HubEnv {
   /** The gateway's /graphql, for services and jobs that ask the graph (as the `service` role). */
   gatewayUrl: string;
   secrets: { jwt: string; internalToken: string; nationalIdKey: string };
+  /**
+   * Vaccination certificates: the key that signs, the older ones that still verify. Outside
+   * production without CERTIFICATE_SIGNING_KEY: DEV_CERTIFICATE_KEYS; in production without it: undefined.
+   */
+  certificateKeys: CertificateKeyConfig | undefined;
   gateway: {
     port: number;
     host: string;
     subgraphTimeoutMs: number;
     maxBodyBytes: number;
     supergraphPath: string;
-    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'testing' | 'analytics', string>>;
+    subgraphUrls: Partial<Record<'units' | 'declarations' | 'checkins' | 'tracing' | 'testing' | 'vaccination' | 'analytics', string>>;
     provinceRegistryFile: string;
     provinceTimeoutMs: number;
     /** Partners' registered operations: one manifest per client (gateway/trusted-documents.ts). */
@@ -140,6 +151,18 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
       if (!cleaned[name]) problems.push(`  ${name}: required when NODE_ENV=production`);
     }
   }
+  // Only the processes that sign need it (the vaccination subgraph, npm start): they refuse to start
+  // without it in production (requireCertificateKeys); the gateway and other services do not.
+  let certificateKeys: CertificateKeyConfig | undefined = cleaned.NODE_ENV === 'production' ? undefined : DEV_CERTIFICATE_KEYS;
+  if (cleaned.CERTIFICATE_SIGNING_KEY) {
+    try {
+      certificateKeys = parseCertificateKeys(cleaned.CERTIFICATE_SIGNING_KEY, cleaned.CERTIFICATE_VERIFY_KEYS);
+    } catch (error) {
+      problems.push(`  CERTIFICATE_SIGNING_KEY / CERTIFICATE_VERIFY_KEYS: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ') : (error as Error).message}`);
+    }
+  } else if (cleaned.CERTIFICATE_VERIFY_KEYS) {
+    problems.push('  CERTIFICATE_VERIFY_KEYS: given without CERTIFICATE_SIGNING_KEY');
+  }
   if (!result.success || problems.length) throw new EnvError(`Invalid environment:\n${problems.join('\n')}`);
   const env = result.data;
   return {
@@ -160,6 +183,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
       internalToken: env.INTERNAL_TOKEN_SECRET ?? DEV_SECRETS.INTERNAL_TOKEN_SECRET,
       nationalIdKey: env.NATIONAL_ID_KEY ?? DEV_SECRETS.NATIONAL_ID_KEY,
     },
+    certificateKeys,
     gateway: {
       port: env.GATEWAY_PORT,
       host: env.GATEWAY_HOST,
@@ -172,6 +196,7 @@ export function parseEnv(source: Record<string, string | undefined>): HubEnv {
         ...(env.CHECKINS_URL ? { checkins: env.CHECKINS_URL } : {}),
         ...(env.TRACING_URL ? { tracing: env.TRACING_URL } : {}),
         ...(env.TESTING_URL ? { testing: env.TESTING_URL } : {}),
+        ...(env.VACCINATION_URL ? { vaccination: env.VACCINATION_URL } : {}),
         ...(env.ANALYTICS_URL ? { analytics: env.ANALYTICS_URL } : {}),
       },
       provinceRegistryFile: env.PROVINCE_REGISTRY_FILE,
@@ -201,6 +226,12 @@ function tracingSettings(env: RawEnv): TracingSettings | undefined {
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
     ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}),
   };
+}
+
+/** The certificate keys, or the reason a process that signs certificates must not start. */
+export function requireCertificateKeys(keys: CertificateKeyConfig | undefined): CertificateKeyConfig {
+  if (!keys) throw new EnvError('Invalid environment:\n  CERTIFICATE_SIGNING_KEY: required when NODE_ENV=production (vaccination certificates)');
+  return keys;
 }
 
 /** For entry points: parse process.env or print every problem and exit. */

@@ -5,6 +5,7 @@ import type { JobsModule } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import type { QueueBackend } from './queues.ts';
 import type { AnySubgraphDefinition } from './subgraph.ts';
+import type { CertificateKeyConfig } from '../vaccination/certificates/keys.ts';
 
 /** What a subgraph needs beyond its own database. */
 export interface SubgraphConfig {
@@ -17,6 +18,8 @@ export interface SubgraphConfig {
   queues?: QueueBackend;
   /** The whole graph through the gateway, given to a module that `needs` it. */
   graph?: GraphClient;
+  /** The vaccination certificates' keys, given to a module that `needs` them (CERTIFICATE_SIGNING_KEY…). */
+  certificateKeys?: CertificateKeyConfig;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface SubgraphModule<TSchema extends Record<string, unknown> = Record
   /** Reference data every deployment needs (not demo data), written idempotently at each start. */
   prepare?(db: PostgresJsDatabase<TSchema>): Promise<void>;
   /** What the deployment must give `build` besides the database (SubgraphConfig's `queues`, `graph`). */
-  needs?: { queues?: boolean; graph?: boolean };
+  needs?: { queues?: boolean; graph?: boolean; certificateKeys?: boolean };
   /**
    * The subgraph's background duties: run by the worker process (workers/index.ts), or by the
    * subgraph's own process with JOBS_IN_PROCESS=true, never only by the launcher.

@@ -1,11 +1,12 @@
 import { databaseName, openSubgraphDatabase, type Database } from './db.ts';
-import { loadEnv, type HubEnv } from './env.ts';
+import { EnvError, loadEnv, requireCertificateKeys, type HubEnv } from './env.ts';
 import { GraphClient } from './graph-client.ts';
 import { closeServer, createOpsServer, listen } from './http.ts';
 import { DEFAULT_JOBS_SETTINGS, type JobsSettings, type RunningJobs } from './jobs.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { metricsRoute, startMetrics } from './metrics.ts';
 import type { SubgraphModule } from './module.ts';
+import type { CertificateKeyConfig } from '../vaccination/certificates/keys.ts';
 import { resolvePostgresServer, type PostgresServer } from './postgres-server.ts';
 import { createQueueBackend, type QueueBackend } from './queues.ts';
 import { buildSubgraphService, type SubgraphService } from './subgraph.ts';
@@ -147,6 +148,8 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
     console.error('PROVINCE_CODE is required for the province subgraph, e.g. PROVINCE_CODE=79');
     process.exit(1);
   }
+  // Before anything is opened: a service that signs certificates does not start without its key.
+  const certificateKeys = module.needs?.certificateKeys ? certificateKeysOrExit(env.certificateKeys) : undefined;
   const name = provinceCode ? `province-${provinceCode}` : module.name;
   const logger = createLogger(name, env.logLevel);
   const stopObservability = await startObservability(env, name, logger);
@@ -167,6 +170,7 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
       logger,
       ...(module.needs?.queues ? { queues: await resources.queueBackend() } : {}),
       ...(module.needs?.graph ? { graph: resources.graphClient() } : {}),
+      ...(certificateKeys ? { certificateKeys } : {}),
     }),
     { internalTokenSecret: env.secrets.internalToken, logger, production: env.production, serverName: name, probeDatabase: () => database.sql`select 1` },
   );
@@ -175,4 +179,15 @@ export async function runSubgraph(module: SubgraphModule<any>): Promise<void> {
   const port = env.service.port ?? (provinceCode ? provincePort(provinceCode) : NATIONAL_PORTS[module.name as keyof typeof NATIONAL_PORTS]);
   const url = await service.listen(port, env.gateway.host);
   logger.info({ url: `${url}/graphql` }, 'subgraph listening');
+}
+
+/** A service that signs certificates does not start in production without its key (printed like any other bad variable). */
+function certificateKeysOrExit(keys: CertificateKeyConfig | undefined): CertificateKeyConfig {
+  try {
+    return requireCertificateKeys(keys);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }

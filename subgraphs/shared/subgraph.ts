@@ -7,7 +7,7 @@ import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'gr
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ErrorCodes } from './errors.ts';
-import { closeServer, createGraphQLHttpServer, listen, sendJson } from './http.ts';
+import { closeServer, createGraphQLHttpServer, listen, sendJson, type Route } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
 import { metricsRoute } from './metrics.ts';
@@ -31,6 +31,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   plugins?: ApolloServerPlugin<TContext>[];
   /** Releases what the definition holds besides the database (e.g. a queue's connection), once the server has stopped. */
   close?(): Promise<void>;
+  /** Plain HTTP routes besides GraphQL, without the internal token (vaccination's public key set, which the gateway relays). */
+  routes?: Record<string, Route>;
 }
 
 /**
@@ -105,6 +107,7 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
       return definition.createContext(identity);
     },
     routes: {
+      ...definition.routes,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: definition.name }),
       // Ready when its database answers within a second: a load balancer stops sending requests
       // that could only fail, and sends them again once the database is back.

@@ -1,4 +1,5 @@
 import { inArray, sql } from 'drizzle-orm';
+import { AGE_GROUP_CODES } from '../shared/age-groups.ts';
 import type { UnitsDb } from './db/models.ts';
 import * as schema from './db/schema.ts';
 
@@ -161,4 +162,69 @@ export async function importLegacyUnits(
     );
   });
   return { legacyUnits: units.length, successors: mapping.length };
+}
+
+export interface PopulationRow {
+  line: number;
+  wardCode: string;
+  ageGroup: string;
+  population: number;
+  referenceYear: number;
+}
+
+const POPULATION_HEADER = 'ward_code,age_group,population,reference_year';
+
+/**
+ * Validates a population CSV (`ward_code,age_group,population,reference_year`): one row per current
+ * ward and age group (the codes of subgraphs/shared/age-groups.ts), a whole number of people, the
+ * year the figures describe. Every problem is collected so a bad file is fixed in one pass.
+ */
+export function parsePopulation(text: string): PopulationRow[] {
+  const [header, ...body] = parseCsv(text);
+  if (header?.join(',') !== POPULATION_HEADER) throw new ImportError([`line 1: expected header "${POPULATION_HEADER}", got "${header?.join(',') ?? ''}"`]);
+  const problems: string[] = [];
+  const rows: PopulationRow[] = [];
+  const seen = new Map<string, number>();
+  body.forEach((cells, index) => {
+    const line = index + 2;
+    if (cells.length !== 4) return problems.push(`line ${line}: expected 4 fields, got ${cells.length}`);
+    const [wardCode, ageGroup, population, year] = cells.map((c) => c.trim()) as [string, string, string, string];
+    if (!/^\d{5}$/.test(wardCode)) problems.push(`line ${line}: ward code "${wardCode}" must be 5 digits`);
+    if (!AGE_GROUP_CODES.includes(ageGroup)) problems.push(`line ${line}: age group "${ageGroup}" is not one of ${AGE_GROUP_CODES.join(', ')}`);
+    if (!/^\d{1,9}$/.test(population)) problems.push(`line ${line}: population "${population}" must be a whole number`);
+    if (!/^(19|20)\d\d$/.test(year)) problems.push(`line ${line}: reference year "${year}" must be a year`);
+    const key = `${wardCode} ${ageGroup}`;
+    if (seen.has(key)) problems.push(`line ${line}: ward ${wardCode}, age group ${ageGroup} repeats line ${seen.get(key)}`);
+    seen.set(key, line);
+    rows.push({ line, wardCode, ageGroup, population: Number(population), referenceYear: Number(year) });
+    return undefined;
+  });
+  if (problems.length) throw new ImportError(problems);
+  return rows;
+}
+
+/**
+ * Loads population figures: every ward must be a current ward already in the database, otherwise
+ * nothing is written. A ward and age group already loaded is replaced.
+ */
+export async function importPopulation(db: UnitsDb, rows: PopulationRow[]): Promise<{ rows: number; wards: number }> {
+  const codes = [...new Set(rows.map((r) => r.wardCode))];
+  const known = new Set<string>();
+  for (let i = 0; i < codes.length; i += 5000) {
+    for (const w of await db.select({ code: schema.wards.code }).from(schema.wards).where(inArray(schema.wards.code, codes.slice(i, i + 5000)))) known.add(w.code);
+  }
+  const problems = rows.filter((r) => !known.has(r.wardCode)).map((r) => `line ${r.line}: ${r.wardCode} is not a current ward (import the current list first)`);
+  if (problems.length) throw new ImportError(problems);
+  await db.transaction(async (tx) => {
+    await insertInChunks(rows, 2000, (chunk) =>
+      tx
+        .insert(schema.wardPopulation)
+        .values(chunk.map(({ wardCode, ageGroup, population, referenceYear }) => ({ wardCode, ageGroup, population, referenceYear })))
+        .onConflictDoUpdate({
+          target: [schema.wardPopulation.wardCode, schema.wardPopulation.ageGroup],
+          set: { population: sql`excluded.population`, referenceYear: sql`excluded.reference_year` },
+        }),
+    );
+  });
+  return { rows: rows.length, wards: codes.length };
 }

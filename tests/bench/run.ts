@@ -12,6 +12,7 @@ import { NODE_FLAGS } from '../../hub/node-flags.ts';
 /** Each benchmark's arguments at smoke size: small data, one short round. A new benchmark adds its own. */
 const SMOKE_ARGS: Record<string, string[]> = {
   'analytics.bench.ts': ['0.001', '2'],
+  'certificates.bench.ts': ['200', '1000', '1', '4'],
   'checkins-scale.bench.ts': ['50000'],
   'ingest.bench.ts': ['20000', '5000', '1'],
   'observability.bench.ts': ['1', '1', '4'],
@@ -24,6 +25,8 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'testing-day.bench.ts': ['500', '5000', '5000', '3'],
   'testing-loop.bench.ts': ['20000', '2'],
   'trust.bench.ts': ['1', '4', '1'],
+  'vaccination-coverage.bench.ts': ['30000', '20'],
+  'vaccination-ingest.bench.ts': ['10000', '5000', '1'],
 };
 
 const dir = fileURLToPath(new URL('.', import.meta.url));

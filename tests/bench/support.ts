@@ -146,6 +146,8 @@ export async function startGatewayProcess(
       TRACING_URL: url('tracing'),
       TESTING_URL: url('testing'),
       ...(settings.trustedDocumentsDir ? { TRUSTED_DOCUMENTS_DIR: settings.trustedDocumentsDir } : {}),
+      VACCINATION_URL: url('vaccination'),
+      ANALYTICS_URL: url('analytics'),
       PROVINCE_REGISTRY_FILE: hub.provinceRegistryFile,
       MAX_BODY_BYTES: String(settings.maxBodyBytes),
       SUBGRAPH_TIMEOUT_MS: String(settings.subgraphTimeoutMs),

@@ -67,7 +67,7 @@ describe('gateway: identity plumbing, health, supergraph reload', () => {
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     const ready = (await (await fetch(`${base}/ready`)).json()) as { ready: boolean; subgraphs: Record<string, string>; provinces: Record<string, string> };
     expect(ready.ready).toBe(true);
-    expect(ready.subgraphs).toEqual({ units: 'up', declarations: 'up', checkins: 'up', tracing: 'up', testing: 'up', analytics: 'up' });
+    expect(ready.subgraphs).toEqual({ units: 'up', declarations: 'up', checkins: 'up', tracing: 'up', testing: 'up', vaccination: 'up', analytics: 'up' });
     expect(ready.provinces).toEqual({ '01': 'up', '24': 'up', '79': 'up' });
   });
 

@@ -175,8 +175,8 @@ describe('scopes of a caller', () => {
     expect(callerOf(undefined).authenticated).toBe(false);
   });
 
-  it('gives the tracing worker what it asks the graph for, and no more', () => {
-    expect(ROLE_SCOPES.service).toEqual(['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write']);
+  it('gives the tracing worker (and the health pass) what it asks the graph for, and no more', () => {
+    expect(ROLE_SCOPES.service).toEqual(['people:read', 'exposures:read', 'tasks:write', 'schedules:write', 'cases:read', 'cases:write', 'tests:read']);
     const service = callerOf(identity('service'));
     expect(satisfies({ authenticated: false, scopes: [[['exposures:read']]] }, service)).toBe(true);
     expect(satisfies({ authenticated: false, scopes: [[['facilities:write']]] }, service)).toBe(false);

@@ -7,3 +7,4 @@ export type UnitsDb = PostgresJsDatabase<typeof schema>;
 export type ProvinceRow = typeof schema.provinces.$inferSelect;
 export type WardRow = typeof schema.wards.$inferSelect;
 export type LegacyUnitRow = typeof schema.legacyUnits.$inferSelect;
+export type WardPopulationRow = typeof schema.wardPopulation.$inferSelect;

@@ -1,4 +1,5 @@
-import { index, pgTable, primaryKey, text, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, pgTable, primaryKey, smallint, text, varchar } from 'drizzle-orm/pg-core';
 
 /** Provinces of the current (34-province, since 1 July 2025) structure. */
 export const provinces = pgTable('provinces', {
@@ -45,4 +46,27 @@ export const legacyWardSuccessors = pgTable(
     newWardCode: varchar('new_ward_code', { length: 5 }).notNull(),
   },
   (t) => [primaryKey({ name: 'legacy_ward_successors_pkey', columns: [t.oldWardCode, t.newWardCode] })],
+);
+
+/**
+ * Population (dân số) per current ward and age group (subgraphs/shared/age-groups.ts): the
+ * denominator of vaccination coverage. Loaded by `npm run units:import -- --population FILE` from
+ * figures the operator supplies (official ones come from the General Statistics Office's census,
+ * Tổng cục Thống kê); the demo seed gives the demo wards illustrative figures only.
+ */
+export const wardPopulation = pgTable(
+  'ward_population',
+  {
+    wardCode: varchar('ward_code', { length: 5 })
+      .notNull()
+      .references(() => wards.code),
+    ageGroup: text('age_group').notNull(),
+    population: bigint('population', { mode: 'number' }).notNull(),
+    /** The year the figures describe (e.g. a census year). */
+    referenceYear: smallint('reference_year').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'ward_population_pkey', columns: [t.wardCode, t.ageGroup] }),
+    check('ward_population_population_check', sql`${t.population} >= 0`),
+  ],
 );

@@ -2,7 +2,7 @@ import { asc, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
 import { DEMO_WARDS, PROVINCES } from '../directory.ts';
-import { anyTextPlaceholder, builtOnce } from '../../shared/sql.ts';
+import { anyTextPlaceholder, builtOnce, textArray } from '../../shared/sql.ts';
 
 export interface LegacyWardDto extends LegacyUnitRow {
   districtName: string | null;
@@ -44,7 +44,12 @@ export class UnitsRepository {
   }
 
   async legacyWard(code: string): Promise<LegacyWardDto | null> {
-    const [row] = await this.db.execute<{
+    return (await this.legacyWards([code]))[0] ?? null;
+  }
+
+  /** Pre-2025 wards by code (unknown codes left out). */
+  async legacyWards(codes: readonly string[]): Promise<LegacyWardDto[]> {
+    const rows = await this.db.execute<{
       code: string; name: string; kind: string; level: 'ward'; parent_code: string | null;
       district_name: string | null; province_name: string | null;
     }>(sql`
@@ -52,12 +57,34 @@ export class UnitsRepository {
       from legacy_units w
       left join legacy_units d on d.code = w.parent_code and d.level = 'district'
       left join legacy_units p on p.code = d.parent_code and p.level = 'province'
-      where w.code = ${code} and w.level = 'ward'`);
-    if (!row) return null;
-    return {
+      where w.code = any(${textArray(codes)}) and w.level = 'ward'
+      order by w.code`);
+    return rows.map((row) => ({
       code: row.code, name: row.name, kind: row.kind, level: row.level, parentCode: row.parent_code,
       districtName: row.district_name, provinceName: row.province_name,
-    };
+    }));
+  }
+
+  /**
+   * The population of an area (`VN`, a province code or a ward code) in an age group (`ALL`: every
+   * group): the sum of the figures loaded; null when none is loaded for the area.
+   */
+  async population(area: string, ageGroup: string): Promise<number | null> {
+    const where = area === 'VN' ? sql`true` : area.length === 2 ? sql`w.province_code = ${area}` : sql`p.ward_code = ${area}`;
+    const [row] = await this.db.execute<{ population: string | null }>(sql`
+      select sum(p.population) as population
+      from ward_population p ${area.length === 2 ? sql`join wards w on w.code = p.ward_code` : sql``}
+      where ${where} ${ageGroup === 'ALL' ? sql`` : sql`and p.age_group = ${ageGroup}`}`);
+    return row?.population == null ? null : Number(row.population);
+  }
+
+  /** Writes population figures (demo data, the import's replacements). */
+  async setPopulation(rows: ReadonlyArray<{ wardCode: string; ageGroup: string; population: number; referenceYear: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insert(schema.wardPopulation)
+      .values([...rows])
+      .onConflictDoUpdate({ target: [schema.wardPopulation.wardCode, schema.wardPopulation.ageGroup], set: { population: sql`excluded.population`, referenceYear: sql`excluded.reference_year` } });
   }
 
   async successorCodesByOldCodes(oldCodes: readonly string[]): Promise<Map<string, string[]>> {

@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../shared/subgraph.ts';
 import type { UnitsContext } from './context.ts';
+import { Coverage } from './Coverage.ts';
 import { LegacyWard } from './LegacyWard.ts';
 import { Province } from './Province.ts';
 import { Query } from './Query.ts';
@@ -12,4 +13,5 @@ export const resolvers: Resolvers<UnitsContext> = {
   Province,
   Ward,
   LegacyWard,
+  Coverage,
 };

@@ -1,0 +1,231 @@
+import { asc, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import { ReservedTransaction } from '../../shared/db.ts';
+import { anyUuid, sqlState, textArray, uuidArray } from '../../shared/sql.ts';
+import type { DoseScope } from '../access.ts';
+import type { AdverseEventRow, DoseRow, PersonStatusRow, VaccinationDb } from '../db/models.ts';
+import { adverseEvents, doses, personStatus, type AdverseEventSeverity } from '../db/schema.ts';
+import type { DoseRecord } from '../validation.ts';
+import { refreshRollups } from './rollups.ts';
+
+/** What became of one valid row of an upload. */
+export type RecordOutcome = 'accepted' | 'duplicate' | 'conflict';
+
+const key = (source: string, recordId: string) => `${source}\u0000${recordId}`;
+const time = (d: Date | null) => d?.getTime() ?? null;
+
+/** Whether a stored dose says what the record says (the same upload again). */
+function sameValues(row: Pick<DoseRecord, keyof DoseRecord>, d: DoseRecord): boolean {
+  return (
+    row.personId === d.personId && row.productCode === d.productCode && row.doseNumber === d.doseNumber && time(row.administeredAt) === time(d.administeredAt) &&
+    row.lot === d.lot && row.siteProvinceCode === d.siteProvinceCode && row.siteId === d.siteId && row.wardCode === d.wardCode &&
+    row.legacyWardCode === d.legacyWardCode && row.birthYear === d.birthYear
+  );
+}
+
+/** The SQL form of a read scope (access.ts `admitsDose`); undefined when every row is visible. */
+function visible(scope: Exclude<DoseScope, { kind: 'NONE' }>): SQL | undefined {
+  switch (scope.kind) {
+    case 'ALL':
+      return undefined;
+    case 'PROVINCES':
+      return sql`(${doses.provinceCode} = any(${textArray(scope.provinces)}) or ${doses.siteProvinceCode} = any(${textArray(scope.provinces)}))`;
+    case 'PERSON':
+      return sql`${doses.personId} = ${scope.personId}::uuid`;
+  }
+}
+
+/** The columns of `doses` an upload writes, as unnest arrays, in this order. */
+export const DOSE_COLUMNS = 'source, record_id, person_id, product_code, dose_number, lot, administered_at, site_province_code, site_id, ward_code, province_code, legacy_ward_code, birth_year';
+
+const dialect = new PgDialect();
+
+/** The temporary table an upload is COPYed into (per connection, emptied at each commit). */
+const UPLOAD_COLUMNS =
+  'source text, record_id text, person_id uuid, product_code text, dose_number smallint, lot text, administered_at timestamptz, site_province_code text, site_id uuid, ward_code text, province_code text, legacy_ward_code text, birth_year smallint';
+
+/** A text value in COPY's text format: backslash, tab, newline and carriage return escaped; null as \\N. */
+const copyText = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')));
+
+/** Rows per piece of COPY data written to the stream. */
+const COPY_ROWS_PER_PIECE = 500;
+
+/** The rows in COPY's text format, DOSE_COLUMNS order, in pieces. */
+function copyData(rows: readonly DoseRecord[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let start = 0; start < rows.length; start += COPY_ROWS_PER_PIECE) {
+    let text = '';
+    for (const r of rows.slice(start, start + COPY_ROWS_PER_PIECE)) {
+      text += `${copyText(r.source)}\t${copyText(r.recordId)}\t${r.personId}\t${r.productCode}\t${r.doseNumber}\t${copyText(r.lot)}\t${r.administeredAt.toISOString()}\t${copyText(r.siteProvinceCode)}\t${copyText(r.siteId)}\t${r.wardCode}\t${r.provinceCode}\t${copyText(r.legacyWardCode)}\t${r.birthYear}\n`;
+    }
+    pieces.push(Buffer.from(text, 'utf8'));
+  }
+  return pieces;
+}
+
+/**
+ * The statement that follows a COPY on its connection. postgres.js refuses to queue a statement
+ * while its COPY stream is still open, which ends as soon as end()'s CopyDone is on its way; each
+ * attempt follows a timer (subgraphs/checkins/repositories/check-in-batches.ts afterCopy says why).
+ */
+async function afterCopy(transaction: ReservedTransaction, statement: string): Promise<Record<string, unknown>[]> {
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      return [...(await transaction.run(() => transaction.sql.unsafe(statement)))];
+    } catch (error) {
+      if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
+      throw error;
+    }
+  }
+}
+
+/** Doses (mũi tiêm): sites' uploads, adverse events, reads by person or id. */
+export class DoseRepository {
+  constructor(private readonly db: VaccinationDb) {}
+
+  /**
+   * Stores an upload's valid doses and brings statuses and coverage up to date, in one transaction
+   * with a fixed number of statements: the new rows COPYed into a temporary table and moved into
+   * `doses` by one INSERT … SELECT … ON CONFLICT DO NOTHING (copyIn), then the rollups
+   * (rollups.ts). Only the rows that insert skipped (sent before) are looked up, after it, to tell
+   * a duplicate (the same values) from a conflict (a record id reused for other values). Outcomes
+   * in input order; a record repeated within the upload is judged against its first occurrence.
+   */
+  async record(records: readonly DoseRecord[]): Promise<RecordOutcome[]> {
+    if (records.length === 0) return [];
+    const outcomes: RecordOutcome[] = new Array(records.length);
+    const firstInBatch = new Map<string, DoseRecord>();
+    const fresh: Array<{ index: number; record: DoseRecord }> = [];
+    records.forEach((record, index) => {
+      const k = key(record.source, record.recordId);
+      const first = firstInBatch.get(k);
+      if (first) return void (outcomes[index] = sameValues(first, record) ? 'duplicate' : 'conflict');
+      firstInBatch.set(k, record);
+      fresh.push({ index, record });
+    });
+    const rows = fresh.map((f) => f.record);
+    const written = (await this.copyIn(rows)) ?? (await this.insertUnnest(rows));
+    const skipped = rows.filter((r) => !written.has(key(r.source, r.recordId)));
+    const storedByKey = new Map((await this.stored(skipped)).map((row) => [key(row.source, row.recordId), row]));
+    for (const { index, record } of fresh) {
+      const k = key(record.source, record.recordId);
+      if (written.has(k)) outcomes[index] = 'accepted';
+      else outcomes[index] = sameValues(storedByKey.get(k)! as never, record) ? 'duplicate' : 'conflict';
+    }
+    return outcomes;
+  }
+
+  /**
+   * The stored doses of these records. An upload has one source (its site): `source = $1 and
+   * record_id = any($2)` is an index look-up of (source, record_id) per record, where matching
+   * pairs of arrays would scan the table.
+   */
+  private async stored(records: readonly DoseRecord[]): Promise<DoseRow[]> {
+    const stored: DoseRow[] = [];
+    for (const source of new Set(records.map((r) => r.source))) {
+      const ids = records.filter((r) => r.source === source).map((r) => r.recordId);
+      stored.push(...(await this.db.select().from(doses).where(sql`${doses.source} = ${source} and ${doses.recordId} = any(${textArray(ids)})`)));
+    }
+    return stored;
+  }
+
+  /**
+   * The rows through COPY on a reserved connection (subgraphs/shared/db.ts ReservedTransaction):
+   * into a temporary table, then into `doses` skipping the (source, record id) pairs already
+   * stored, then the rollups; one transaction. COPY spares the INSERT of thirteen 5,000-element
+   * array parameters (serialised by the client, parsed by the server). The keys stored; null when
+   * the handle is not a postgres.js pool (then insertUnnest does the same).
+   */
+  private async copyIn(rows: readonly DoseRecord[]): Promise<Set<string> | null> {
+    const client = (this.db as { $client?: postgres.Sql }).$client;
+    if (typeof client?.reserve !== 'function') return null;
+    if (rows.length === 0) return new Set();
+    const transaction = await ReservedTransaction.begin(client);
+    if (!transaction) return null;
+    try {
+      await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists dose_upload (${UPLOAD_COLUMNS}) on commit delete rows`));
+      const stream = await transaction.run(() => transaction.sql.unsafe(`copy dose_upload (${DOSE_COLUMNS}) from stdin`).writable());
+      let failed: unknown = null;
+      stream.on('error', (error) => (failed = error));
+      const data = copyData(rows);
+      for (const piece of data.slice(0, -1)) stream.write(piece);
+      await transaction.run(
+        () =>
+          new Promise<void>((resolve) => {
+            stream.write(data.at(-1)!, () => resolve());
+            stream.once('close', resolve);
+          }),
+      );
+      if (failed) throw failed;
+      stream.end();
+      const inserted = await afterCopy(transaction, `insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing returning source, record_id`);
+      const written = new Set(inserted.map((r) => key(r.source as string, r.record_id as string)));
+      // The rollups' drizzle statements, sent as drizzle's postgres-js driver sends them (unsafe with their parameters).
+      const executor = {
+        execute: <T extends Record<string, unknown>>(query: SQL) => {
+          const { sql: text, params } = dialect.sqlToQuery(query);
+          return transaction.run(() => transaction.sql.unsafe(text, params as never[])) as unknown as Promise<T[]>;
+        },
+      };
+      await refreshRollups(executor, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await transaction.run(() => transaction.sql`commit`);
+      return written;
+    } catch (error) {
+      await transaction.rollback(error);
+      throw error;
+    } finally {
+      transaction.release();
+    }
+  }
+
+  /** The same as copyIn with one multi-row INSERT (arrays through unnest), in a drizzle transaction. */
+  private insertUnnest(rows: readonly DoseRecord[]): Promise<Set<string>> {
+    if (rows.length === 0) return Promise.resolve(new Set());
+    return this.db.transaction(async (tx) => {
+      const column = <T>(value: (r: DoseRecord) => T) => sql.param(rows.map(value));
+      const inserted = await tx.execute<{ source: string; record_id: string }>(sql`
+        insert into doses (${sql.raw(DOSE_COLUMNS)})
+        select * from unnest(${textArray(rows.map((r) => r.source))}, ${textArray(rows.map((r) => r.recordId))}, ${uuidArray(rows.map((r) => r.personId))},
+                             ${textArray(rows.map((r) => r.productCode))}, ${column((r) => r.doseNumber)}::smallint[], ${column((r) => r.lot)}::text[],
+                             ${textArray(rows.map((r) => r.administeredAt.toISOString()))}::timestamptz[], ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[],
+                             ${textArray(rows.map((r) => r.wardCode))}, ${textArray(rows.map((r) => r.provinceCode))}, ${column((r) => r.legacyWardCode)}::text[],
+                             ${column((r) => r.birthYear)}::smallint[])
+        on conflict (source, record_id) do nothing
+        returning source, record_id`);
+      const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
+      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      return written;
+    });
+  }
+
+  /** Doses by id, whoever may see them (the reader decides each one). */
+  byIds(ids: readonly string[]): Promise<DoseRow[]> {
+    return this.db.select().from(doses).where(anyUuid(doses.id, ids));
+  }
+
+  /** The doses of these people within the scope, earliest first. */
+  byPersonIds(personIds: readonly string[], scope: Exclude<DoseScope, { kind: 'NONE' }>): Promise<DoseRow[]> {
+    const predicate = visible(scope);
+    return this.db
+      .select()
+      .from(doses)
+      .where(sql`${anyUuid(doses.personId, personIds)} ${predicate ? sql`and ${predicate}` : sql``}`)
+      .orderBy(asc(doses.administeredAt), asc(doses.doseNumber), asc(doses.id));
+  }
+
+  /** The status rows of these people (absent: no dose recorded). */
+  statusOf(personIds: readonly string[]): Promise<PersonStatusRow[]> {
+    return this.db.select().from(personStatus).where(anyUuid(personStatus.personId, personIds));
+  }
+
+  adverseEventsOf(doseIds: readonly string[]): Promise<AdverseEventRow[]> {
+    return this.db.select().from(adverseEvents).where(anyUuid(adverseEvents.doseId, doseIds)).orderBy(asc(adverseEvents.doseId), asc(adverseEvents.occurredAt));
+  }
+
+  async reportAdverseEvent(input: { doseId: string; occurredAt: Date; severity: AdverseEventSeverity; description: string; reportedBy: string }): Promise<AdverseEventRow> {
+    const [row] = await this.db.insert(adverseEvents).values(input).returning();
+    return row!;
+  }
+}
