@@ -1,7 +1,7 @@
 import { ALL } from './db/schema.ts';
 import { DEFAULT_PRIOR_MEAN, DEFAULT_PRIOR_SD, estimateR, forecast } from './epi/index.ts';
-import type { AnalyticsRepositories } from './repositories/index.ts';
-import { addDays, AreaFigures, change, reportWindowStart, type Figures } from './report.ts';
+import type { AnalyticsRepositories, AreaSeries } from './repositories/index.ts';
+import { addDays, AreaFigures, change, reportWindowStart, wardWindowStart, type Figures } from './report.ts';
 import { FORECAST_LOOKBACK_DAYS } from './validation.ts';
 
 /** Net confirmed cases of a day: the curve, Rt and the forecast all count cases this way. */
@@ -32,10 +32,9 @@ export class Briefing {
   constructor(private readonly repos: AnalyticsRepositories) {}
 
   async situationReport(province: string | null, date: string): Promise<SituationReport> {
-    const from = reportWindowStart(date);
     const [areas, wards] = await Promise.all([
-      this.repos.reports.series(province, from),
-      province ? this.repos.reports.series(province, from, true) : Promise.resolve(new Map()),
+      this.repos.reports.series(province, reportWindowStart(date), date),
+      province ? this.repos.reports.series(province, wardWindowStart(date), date, true) : Promise.resolve(new Map<string, AreaSeries>()),
     ]);
     const area = new AreaFigures(areas.get(ALL)!);
     const figures = area.at(date);

@@ -4,30 +4,37 @@ import { ALL } from '../db/schema.ts';
 import { LEVELS } from '../rollup.ts';
 import { textArray } from '../../shared/sql.ts';
 
-/** One area's rollups: day → metric → value from `fromDay` on (later days included), and the levels' totals. */
+/**
+ * One area's rollups: day → metric → value from `fromDay` to `toDay`, the levels' changes after
+ * `toDay` summed, and the levels' totals (a level on a day is its total minus the changes after it).
+ */
 export interface AreaSeries {
   byDay: Map<string, Map<string, number>>;
+  after: Map<string, number>;
   totals: Map<string, number>;
 }
 
-const emptySeries = (): AreaSeries => ({ byDay: new Map(), totals: new Map() });
+const emptySeries = (): AreaSeries => ({ byDay: new Map(), after: new Map(), totals: new Map() });
 
 /** Reads of the rollups for reports, curves and Rt: an index range per area, never another subgraph's data. */
 export class ReportRepository {
   constructor(private readonly db: AnalyticsDb) {}
 
   /**
-   * The nation (`province` null) or one province, from `fromDay` on; with `byWard` each of the
-   * province's wards instead (key: ward code, `''` for events of unknown ward).
+   * The nation (`province` null) or one province, from `fromDay` to `toDay`; with `byWard` each of
+   * the province's wards instead (key: ward code, `''` for events of unknown ward).
    */
-  async series(province: string | null, fromDay: string, byWard = false): Promise<Map<string, AreaSeries>> {
+  async series(province: string | null, fromDay: string, toDay: string, byWard = false): Promise<Map<string, AreaSeries>> {
     const p = province ?? ALL;
     const wardFilter = byWard ? sql`ward <> ${ALL}` : sql`ward = ${ALL}`;
-    const [rows, totals] = await Promise.all([
+    const levels = textArray(LEVELS);
+    const [rows, after, totals] = await Promise.all([
       this.db.execute<{ ward: string; day: string; metric: string; value: string }>(sql`
-        select ward, day::text as day, metric, value from daily_rollups where province = ${p} and ${wardFilter} and day >= ${fromDay}::date`),
+        select ward, day::text as day, metric, value from daily_rollups where province = ${p} and ${wardFilter} and day between ${fromDay}::date and ${toDay}::date`),
       this.db.execute<{ ward: string; metric: string; value: string }>(sql`
-        select ward, metric, value from rollup_totals where province = ${p} and ${wardFilter} and metric = any(${textArray(LEVELS)})`),
+        select ward, metric, sum(value) as value from daily_rollups where province = ${p} and ${wardFilter} and day > ${toDay}::date and metric = any(${levels}) group by ward, metric`),
+      this.db.execute<{ ward: string; metric: string; value: string }>(sql`
+        select ward, metric, value from rollup_totals where province = ${p} and ${wardFilter} and metric = any(${levels})`),
     ]);
     const areas = new Map<string, AreaSeries>();
     const area = (ward: string) => areas.get(ward) ?? (areas.set(ward, emptySeries()), areas.get(ward)!);
@@ -36,6 +43,7 @@ export class ReportRepository {
       const day = series.byDay.get(r.day) ?? (series.byDay.set(r.day, new Map()), series.byDay.get(r.day)!);
       day.set(r.metric, Number(r.value));
     }
+    for (const a of after) area(a.ward).after.set(a.metric, Number(a.value));
     for (const t of totals) area(t.ward).totals.set(t.metric, Number(t.value));
     if (!byWard && areas.size === 0) areas.set(ALL, emptySeries());
     return areas;
