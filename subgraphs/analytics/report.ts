@@ -8,8 +8,6 @@ export function addDays(day: string, n: number): string {
 
 /** The days a report for `day` reads from: its 7-day average of active cases reaches back 6 + 13 days. */
 export const reportWindowStart = (day: string) => addDays(day, -19);
-/** A ward's figures and their change from the day before: 14 days of active cases ending the day before. */
-export const wardWindowStart = (day: string) => addDays(day, -14);
 
 /** A report's figures for one day and area (the SDL's `SituationFigures`). */
 export interface Figures {

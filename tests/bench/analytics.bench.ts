@@ -115,7 +115,7 @@ try {
   await compare(
     'situationReport province 79 with its wards',
     () => ask(REPORT, { p: '79', d: day }),
-    () => Promise.all([repos.reports.series('79', '2025-10-27', day), repos.reports.series('79', '2025-11-01', day, true)]),
+    () => Promise.all([repos.reports.series('79', '2025-10-27', day), repos.reports.wardSeries('79', day)]),
     50,
   );
   await compare(
