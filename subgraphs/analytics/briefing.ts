@@ -1,6 +1,5 @@
-import { ALL } from './db/schema.ts';
 import { DEFAULT_PRIOR_MEAN, DEFAULT_PRIOR_SD, estimateR, forecast } from './epi/index.ts';
-import type { AnalyticsRepositories } from './repositories/index.ts';
+import type { AnalyticsRepositories, AreaSeries } from './repositories/index.ts';
 import { addDays, AreaFigures, change, reportWindowStart, type Figures } from './report.ts';
 import { FORECAST_LOOKBACK_DAYS } from './validation.ts';
 
@@ -32,12 +31,11 @@ export class Briefing {
   constructor(private readonly repos: AnalyticsRepositories) {}
 
   async situationReport(province: string | null, date: string): Promise<SituationReport> {
-    const from = reportWindowStart(date);
-    const [areas, wards] = await Promise.all([
-      this.repos.reports.series(province, from),
-      province ? this.repos.reports.series(province, from, true) : Promise.resolve(new Map()),
+    const [series, wards] = await Promise.all([
+      this.repos.reports.series(province, reportWindowStart(date), date),
+      province ? this.repos.reports.wardSeries(province, date) : Promise.resolve(new Map<string, AreaSeries>()),
     ]);
-    const area = new AreaFigures(areas.get(ALL)!);
+    const area = new AreaFigures(series);
     const figures = area.at(date);
     const yesterday = area.at(addDays(date, -1));
     return {

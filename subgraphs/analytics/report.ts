@@ -6,8 +6,8 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The days a report for `day` reads from: its 7-day average of active cases reaches back 6 + 13 days, and the day before. */
-export const reportWindowStart = (day: string) => addDays(day, -20);
+/** The days a report for `day` reads from: its 7-day average of active cases reaches back 6 + 13 days. */
+export const reportWindowStart = (day: string) => addDays(day, -19);
 
 /** A report's figures for one day and area (the SDL's `SituationFigures`). */
 export interface Figures {
@@ -42,9 +42,9 @@ export class AreaFigures {
     return this.s.byDay.get(day)?.get(metric) ?? 0;
   }
 
-  /** A level at the end of `day`: its total minus the changes after that day. */
+  /** A level at the end of `day` (within the series' days): its total minus the changes after that day. */
   private level(metric: string, day: string): number {
-    let after = 0;
+    let after = this.s.after.get(metric) ?? 0;
     for (const [d, metrics] of this.s.byDay) if (d > day) after += metrics.get(metric) ?? 0;
     return (this.s.totals.get(metric) ?? 0) - after;
   }

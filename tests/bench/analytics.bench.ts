@@ -111,11 +111,11 @@ try {
     const d = await measure(direct, N);
     console.log(`${label}\n  gateway: ${fmt(g)}\n  direct:  ${fmt(d)}\n  ratio ${(g.p50 / d.p50).toFixed(2)}×; target p50 < ${target} ms: ${g.p50 < target ? 'met' : 'NOT met'}`);
   };
-  await compare('situationReport nationwide', () => ask(REPORT, { p: null, d: day }), () => repos.reports.series(null, '2025-10-26'), 50);
+  await compare('situationReport nationwide', () => ask(REPORT, { p: null, d: day }), () => repos.reports.series(null, '2025-10-27', day), 50);
   await compare(
     'situationReport province 79 with its wards',
     () => ask(REPORT, { p: '79', d: day }),
-    () => Promise.all([repos.reports.series('79', '2025-10-26'), repos.reports.series('79', '2025-10-26', true)]),
+    () => Promise.all([repos.reports.series('79', '2025-10-27', day), repos.reports.wardSeries('79', day)]),
     50,
   );
   await compare(

@@ -93,10 +93,13 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
         expectFigures(got.change, Object.fromEntries(Object.entries(today).map(([k, v]) => [k, v === null || before[k as keyof OracleFigures] === null ? null : v - (before[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `change ${province ?? 'VN'} ${day}`);
         expectFigures(got.sevenDayAverage, oracleSevenDays(events, inArea, day), `7-day ${province ?? 'VN'} ${day}`);
         if (province === '79') {
-          const wards = new Map<string | null, any>(got.wards.map((w: any) => [w.ward, w.figures]));
+          const wards = new Map<string | null, any>(got.wards.map((w: any) => [w.ward, w]));
           for (const ward of ['26740', '26743', null]) {
-            const expected = oracleFigures(events, (e) => e.province === '79' && e.ward === ward, day);
-            expectFigures(wards.get(ward) ?? {}, expected, `ward ${ward} ${day}`);
+            const inWard = (e: DomainEvent) => e.province === '79' && e.ward === ward;
+            const expected = oracleFigures(events, inWard, day);
+            const dayBefore = oracleFigures(events, inWard, dayPlus(day, -1));
+            expectFigures(wards.get(ward)?.figures ?? {}, expected, `ward ${ward} ${day}`);
+            expectFigures(wards.get(ward)?.change ?? {}, Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === null || dayBefore[k as keyof OracleFigures] === null ? null : v - (dayBefore[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `ward change ${ward} ${day}`);
           }
         }
       }

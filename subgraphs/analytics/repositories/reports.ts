@@ -2,42 +2,83 @@ import { sql } from 'drizzle-orm';
 import type { AnalyticsDb } from '../db/models.ts';
 import { ALL } from '../db/schema.ts';
 import { LEVELS } from '../rollup.ts';
+import { addDays } from '../report.ts';
 import { textArray } from '../../shared/sql.ts';
 
-/** One area's rollups: day → metric → value from `fromDay` on (later days included), and the levels' totals. */
+/**
+ * One area's rollups: day → metric → value from `fromDay` to `toDay`, the levels' changes after
+ * `toDay` summed, and the levels' totals (a level on a day is its total minus the changes after it).
+ */
 export interface AreaSeries {
   byDay: Map<string, Map<string, number>>;
+  after: Map<string, number>;
   totals: Map<string, number>;
 }
 
-const emptySeries = (): AreaSeries => ({ byDay: new Map(), totals: new Map() });
+const emptySeries = (): AreaSeries => ({ byDay: new Map(), after: new Map(), totals: new Map() });
+
+/** Adds a value to a day (`YYYY-MM-DD`), to the later changes (`after`) or to the totals (`total`). */
+function add(series: AreaSeries, where: string, metric: string, value: number): void {
+  if (where === 'after') series.after.set(metric, value);
+  else if (where === 'total') series.totals.set(metric, value);
+  else (series.byDay.get(where) ?? (series.byDay.set(where, new Map()), series.byDay.get(where)!)).set(metric, value);
+}
 
 /** Reads of the rollups for reports, curves and Rt: an index range per area, never another subgraph's data. */
 export class ReportRepository {
   constructor(private readonly db: AnalyticsDb) {}
 
   /**
-   * The nation (`province` null) or one province, from `fromDay` on; with `byWard` each of the
-   * province's wards instead (key: ward code, `''` for events of unknown ward).
+   * The nation (`province` null) or one province, from `fromDay` to `toDay`. One statement, so one
+   * snapshot: the days, the later changes and the totals agree while events keep arriving.
    */
-  async series(province: string | null, fromDay: string, byWard = false): Promise<Map<string, AreaSeries>> {
+  async series(province: string | null, fromDay: string, toDay: string): Promise<AreaSeries> {
     const p = province ?? ALL;
-    const wardFilter = byWard ? sql`ward <> ${ALL}` : sql`ward = ${ALL}`;
-    const [rows, totals] = await Promise.all([
-      this.db.execute<{ ward: string; day: string; metric: string; value: string }>(sql`
-        select ward, day::text as day, metric, value from daily_rollups where province = ${p} and ${wardFilter} and day >= ${fromDay}::date`),
-      this.db.execute<{ ward: string; metric: string; value: string }>(sql`
-        select ward, metric, value from rollup_totals where province = ${p} and ${wardFilter} and metric = any(${textArray(LEVELS)})`),
-    ]);
+    const levels = textArray(LEVELS);
+    const rows = await this.db.execute<{ kind: 'day' | 'after' | 'total'; day: string | null; metric: string; value: string }>(sql`
+      select 'day' as kind, day::text as day, metric, value from daily_rollups
+      where province = ${p} and ward = ${ALL} and day between ${fromDay}::date and ${toDay}::date
+      union all
+      select 'after', null, metric, sum(value) from daily_rollups
+      where province = ${p} and ward = ${ALL} and day > ${toDay}::date and metric = any(${levels}) group by metric
+      union all
+      select 'total', null, metric, value from rollup_totals where province = ${p} and ward = ${ALL} and metric = any(${levels})`);
+    const series = emptySeries();
+    for (const r of rows) add(series, r.kind === 'day' ? r.day! : r.kind, r.metric, Number(r.value));
+    return series;
+  }
+
+  /**
+   * A province's wards, each as a compact series that holds exactly what a ward's figures on `day`
+   * and on the day before read (AreaFigures.at): the two days' values, the 11 days before them as one
+   * lump on day − 2, and day − 14 (active cases over 14 days), summed in SQL so that a hundred wards
+   * cost a hundred rows per metric, not fifteen. Key: the ward code, `''` for events of unknown
+   * ward. One statement, one snapshot.
+   */
+  async wardSeries(province: string, day: string): Promise<Map<string, AreaSeries>> {
+    const levels = textArray(LEVELS);
+    const rows = await this.db.execute<{ ward: string; kind: string; metric: string; value: string }>(sql`
+      select ward, k.kind, metric, k.value from (
+        select ward, metric,
+               sum(value) filter (where day = ${day}::date) as d0,
+               sum(value) filter (where day = ${day}::date - 1) as d1,
+               sum(value) filter (where day between ${day}::date - 13 and ${day}::date - 2) as lump,
+               sum(value) filter (where day = ${day}::date - 14) as d14
+        from daily_rollups where province = ${province} and ward <> ${ALL} and day between ${day}::date - 14 and ${day}::date
+        group by ward, metric
+      ) w, lateral (values ('d0', d0), ('d1', d1), ('lump', lump), ('d14', d14)) as k(kind, value)
+      where k.value is not null
+      union all
+      select ward, 'after', metric, sum(value) from daily_rollups
+      where province = ${province} and ward <> ${ALL} and day > ${day}::date and metric = any(${levels}) group by ward, metric
+      union all
+      select ward, 'total', metric, value from rollup_totals where province = ${province} and ward <> ${ALL} and metric = any(${levels})`);
+    const dayOf: Record<string, string> = { d0: day, d1: addDays(day, -1), lump: addDays(day, -2), d14: addDays(day, -14), after: 'after', total: 'total' };
     const areas = new Map<string, AreaSeries>();
-    const area = (ward: string) => areas.get(ward) ?? (areas.set(ward, emptySeries()), areas.get(ward)!);
     for (const r of rows) {
-      const series = area(r.ward);
-      const day = series.byDay.get(r.day) ?? (series.byDay.set(r.day, new Map()), series.byDay.get(r.day)!);
-      day.set(r.metric, Number(r.value));
+      const series = areas.get(r.ward) ?? (areas.set(r.ward, emptySeries()), areas.get(r.ward)!);
+      add(series, dayOf[r.kind]!, r.metric, Number(r.value));
     }
-    for (const t of totals) area(t.ward).totals.set(t.metric, Number(t.value));
-    if (!byWard && areas.size === 0) areas.set(ALL, emptySeries());
     return areas;
   }
 
