@@ -391,8 +391,9 @@ describe('gateway: scopes in the schema, enforced from the supergraph', () => {
     expect(worker.errors).toBeUndefined();
     expect(worker.data.exposuresOf.length).toBeGreaterThan(0);
     expect(worker.data.people).toEqual([{ id: DEMO_PEOPLE.an.id, residence: { code: DEMO_PEOPLE.an.wardCode }, residenceProvince: { code: '79' } }]);
-    const beyond = await hub.query('{ testResult(id: "00000000-0000-4000-8000-000000000000") { id } }', {}, { token: service });
-    expect(beyond.errors?.[0]?.message).toMatch(/^Forbidden: Query\.testResult requires the scope tests:read/);
+    // It reads test results (the health pass's inputs) but never the audit trails.
+    const beyond = await hub.query('{ auditTrail(personId: "00000000-0000-4000-8000-000000000000") { id } }', {}, { token: service });
+    expect(beyond.errors?.[0]?.message).toMatch(/^Forbidden: Query\.auditTrail requires the scope audit:read/);
   });
 
   itWithPostgres('keeps stripping the marker and enforcing the requirements when the supergraph file is reloaded', async () => {
