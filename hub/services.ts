@@ -177,12 +177,19 @@ export interface RunningServices {
  * (the launcher seeds demo data there), then the worker and the gateway.
  */
 export async function startServices(
-  options: TopologyOptions & { runtime?: Runtime; logger: Logger; output?: (service: string, line: string) => void; beforeGateway?: () => Promise<void> },
+  options: TopologyOptions & {
+    runtime?: Runtime;
+    logger: Logger;
+    output?: (service: string, line: string) => void;
+    beforeGateway?: () => Promise<void>;
+    /** Province URLs the registry lists in place of the shards' own (the chaos run's fault proxy). */
+    registryOverrides?: Record<string, string>;
+  },
 ): Promise<RunningServices> {
   const registryDir = mkdtempSync(join(tmpdir(), 'hub-services-'));
   const registryFile = join(registryDir, 'province-registry.json');
   const { services: specs, gatewayUrl, provinces } = topology(options, registryFile);
-  writeFileSync(registryFile, JSON.stringify({ provinces }, null, 2));
+  writeFileSync(registryFile, JSON.stringify({ provinces: { ...provinces, ...options.registryOverrides } }, null, 2));
   const output = options.output ?? ((service, line) => process.stdout.write(`[${service}] ${line}\n`));
   const services = new Map(specs.map((spec) => [spec.name, new ServiceProcess(spec, options.runtime ?? 'tsx', output)]));
   const get = (name: string) => {
