@@ -89,7 +89,9 @@ try {
     redisUrl: redis?.url,
     provinceCodes: PROVINCES,
     portOffset: offset,
+    // As deployed: production (errors reduced to codes, /metrics on METRICS_PORT), secrets given.
     env: {
+      NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       SUBGRAPH_TIMEOUT_MS: '5000',
       PROVINCE_TIMEOUT_MS: '2000',

@@ -70,12 +70,13 @@ export async function postWithRetry(
   token: string,
   payload: Record<string, unknown>,
   policy: RetryPolicy = DEFAULT_RETRY,
-  onAttempt?: (attempt: number, why: string | null) => void,
+  onAttempt?: (attempt: number, why: string | null, sentAt: number) => void,
 ): Promise<{ status: number; body: GraphQLBody; attempts: number }> {
   const body = JSON.stringify(payload);
   let last: { status: number; body: GraphQLBody } | Error = new Error('no attempt made');
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     let outcome: { status: number; body: GraphQLBody } | { failure: string };
+    const sentAt = Date.now();
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -98,7 +99,7 @@ export async function postWithRetry(
       last = new Error(`${outcome.failure} after ${attempt} attempt(s)`);
     }
     const why = retryable(outcome);
-    onAttempt?.(attempt, why);
+    onAttempt?.(attempt, why, sentAt);
     if (why === null && !('failure' in outcome)) return { ...outcome, attempts: attempt };
     if (attempt === policy.attempts) break;
     const pause = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
