@@ -184,6 +184,8 @@ export async function startServices(
     beforeGateway?: () => Promise<void>;
     /** Province URLs the registry lists in place of the shards' own (the chaos run's fault proxy). */
     registryOverrides?: Record<string, string>;
+    /** How long each process may take to answer /health (default 60 s). */
+    startTimeoutMs?: number;
   },
 ): Promise<RunningServices> {
   const registryDir = mkdtempSync(join(tmpdir(), 'hub-services-'));
@@ -207,10 +209,10 @@ export async function startServices(
   try {
     const subgraphs = [...services.values()].filter((s) => s.spec.name !== 'gateway' && s.spec.name !== 'worker');
     for (const s of subgraphs) s.start();
-    await Promise.all(subgraphs.map((s) => s.waitUntilUp()));
+    await Promise.all(subgraphs.map((s) => s.waitUntilUp(options.startTimeoutMs)));
     await options.beforeGateway?.();
     for (const name of ['worker', 'gateway']) get(name).start();
-    await Promise.all([get('worker').waitUntilUp(), get('gateway').waitUntilUp()]);
+    await Promise.all([get('worker').waitUntilUp(options.startTimeoutMs), get('gateway').waitUntilUp(options.startTimeoutMs)]);
     options.logger.info({ services: specs.map((s) => `${s.name}:${s.port}`) }, 'services running');
   } catch (error) {
     await stop();

@@ -103,6 +103,8 @@ try {
     },
     logger,
     output: (service, line) => serviceLog.write(`${new Date().toISOString()} [${service}] ${line}\n`),
+    // Eight processes migrating at once under tsx, on a machine others share.
+    startTimeoutMs: 300_000,
     registryOverrides: { [FAULTY_PROVINCE]: `http://127.0.0.1:${proxy.port}/graphql` },
     beforeGateway: () => seedDemoOnServer({ postgresUrl: pg.url, dbPrefix: PREFIX, redisUrl: redis?.url, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY, logger }),
   });
