@@ -11,26 +11,15 @@
  * database (tests/chaos/checks.ts) and one line printed; the exit code is non-zero when a check
  * fails. Logs and the full report go to tests/output/chaos/.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { parseArgs, stringFlag } from '../../scripts/args.ts';
-import { seedDemoOnServer } from '../../hub/launch.ts';
-import { startServices, topology, type RunningServices } from '../../hub/services.ts';
-import { provincePort } from '../../subgraphs/catalog.ts';
 import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
-import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
-import { signCallerToken } from '../../subgraphs/shared/identity.ts';
-import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { portOpen } from '../../subgraphs/shared/postgres-server.ts';
-import { hasRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { machine } from '../bench/support.ts';
 import { checkRun, type FaultRecord } from './checks.ts';
-import { startChaosPostgres } from './postgres.ts';
-import { startFaultProxy } from './proxy.ts';
-import { RECORD_RESULTS, sha256, Workload, type ReadKind, type WriteKind } from './workload.ts';
+import { FAULTY_PROVINCE, PREFIX, PROVINCES, startHubUnderTest, type HubUnderTest } from './hub.ts';
+import { Workload, type ReadKind, type WriteKind } from './workload.ts';
 
 const { flags } = parseArgs(process.argv.slice(2));
 const short = flags.has('short');
@@ -48,78 +37,18 @@ const settings = {
   recoveryTargetMs: num('recovery-target-ms', 5_000, 5_000),
   settleSeconds: num('settle-seconds', 180, 120),
 };
-const PROVINCES = ['01', '24', '79'] as const;
-/** The shard the run slows down and cuts off: the registry names a proxy in front of it. */
-const FAULTY_PROVINCE = '79';
-const PREFIX = 'chaos';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const outDir = join(ROOT, 'tests', 'output', 'chaos', new Date().toISOString().replace(/[:.]/g, '-'));
-mkdirSync(outDir, { recursive: true });
-const serviceLog = createWriteStream(join(outDir, 'services.log'));
-const logger = createLogger('chaos', 'warn');
 const say = (line: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// eslint-disable-next-line no-process-env -- the run uses Redis when the environment has one, as the hub does
-const wantsRedis = Boolean(process.env.REDIS_URL);
-if (wantsRedis && !hasRedisServer) throw new Error('REDIS_URL is set but redis-server is not installed: the run needs a Redis of its own to stop and start');
-
 say(`machine: ${await machine()}; ${short ? 'short' : 'full'} run ${JSON.stringify(settings)}`);
-const pg = await startChaosPostgres();
-let redis: RedisServer | undefined;
-let services: RunningServices | undefined;
-const documentsDir = mkdtempSync(join(tmpdir(), 'hub-chaos-documents-'));
+let hub: HubUnderTest | undefined;
 let exitCode = 1;
 try {
-  redis = wantsRedis ? await startRedisServer() : undefined;
-  say(`PostgreSQL ${new URL(pg.url).host} (embedded, own); queues on ${redis ? `Redis ${new URL(redis.url).host} (own)` : 'PostgreSQL'}`);
-
-  // Partners' registered operations: the demo scanner's, and the chaos lab's upload.
-  copyFileSync(join(ROOT, 'config', 'trusted-documents', 'partner-acme.json'), join(documentsDir, 'partner-acme.json'));
-  writeFileSync(
-    join(documentsDir, 'chaos-lab.json'),
-    JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256(RECORD_RESULTS), name: 'RecordTestResults', type: 'mutation', body: RECORD_RESULTS }] }),
-  );
-
-  const offset = await freeOffset();
-  const proxy = await startFaultProxy(provincePort(FAULTY_PROVINCE) + offset);
-  services = await startServices({
-    postgresUrl: pg.url,
-    dbPrefix: PREFIX,
-    redisUrl: redis?.url,
-    provinceCodes: PROVINCES,
-    portOffset: offset,
-    // As deployed: production (errors reduced to codes, /metrics on METRICS_PORT), secrets given.
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      SUBGRAPH_TIMEOUT_MS: '5000',
-      PROVINCE_TIMEOUT_MS: '2000',
-      MAINTENANCE_EVERY_MS: '3600000',
-      TRUSTED_DOCUMENTS_DIR: documentsDir,
-      JWT_SECRET: DEV_SECRETS.JWT_SECRET,
-      INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET,
-      NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY,
-    },
-    logger,
-    output: (service, line) => serviceLog.write(`${new Date().toISOString()} [${service}] ${line}\n`),
-    // Eight processes migrating at once under tsx, on a machine others share.
-    startTimeoutMs: 300_000,
-    registryOverrides: { [FAULTY_PROVINCE]: `http://127.0.0.1:${proxy.port}/graphql` },
-    beforeGateway: () => seedDemoOnServer({ postgresUrl: pg.url, dbPrefix: PREFIX, redisUrl: redis?.url, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY, logger }),
-  });
-  const running = services;
-  say(`services up: ${[...running.services.values()].map((s) => s.spec.name).join(', ')}; province ${FAULTY_PROVINCE} behind a proxy on port ${proxy.port}`);
-
-  const sign = (subject: string, role: 'partner' | 'national_official', scopes?: string[]) =>
-    signCallerToken(DEV_SECRETS.JWT_SECRET, { subject, role, ...(scopes ? { scopes } : {}), expiresIn: '12h' });
+  hub = await startHubUnderTest('chaos', say);
+  const { pg, redis, proxy, services: running, outDir } = hub;
   const workload = new Workload({
     gatewayUrl: running.gatewayUrl,
-    tokens: {
-      scanner: await sign('partner-acme', 'partner', ['checkins:write', 'venues:read']),
-      lab: await sign('chaos-lab', 'partner', ['tests:write']),
-      official: await sign('chaos-official', 'national_official'),
-    },
+    tokens: hub.tokens,
     writers: settings.writers,
     checkinBatch: settings.checkinBatch,
     resultBatch: settings.resultBatch,
@@ -229,9 +158,7 @@ try {
     say,
   });
   await tracingSql.end();
-  const codes = await running.stopAll();
-  services = undefined;
-  await proxy.close();
+  const codes = await hub.stop();
   const unclean = Object.entries(codes).filter(([, code]) => code !== 0);
   if (unclean.length > 0) report.failures.push(`processes not stopped cleanly by SIGTERM: ${unclean.map(([name, code]) => `${name}=${code}`).join(', ')}`);
 
@@ -245,21 +172,6 @@ try {
 } catch (error) {
   console.error('[chaos] the run could not finish:', error);
 } finally {
-  await services?.stop().catch(() => {});
-  await redis?.stop().catch(() => {});
-  await pg.stop().catch(() => {});
-  rmSync(documentsDir, { recursive: true, force: true });
-  serviceLog.end();
+  await hub?.stop().catch(() => {});
 }
 process.exit(exitCode);
-
-/** A block of ports none of which is taken (the topology adds its offset to the documented ports). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: PROVINCES, portOffset: offset }, 'unused').services.flatMap((s) => [s.port, s.port + 1000]);
-    const taken = await Promise.all(ports.map((port) => portOpen(port)));
-    if (!taken.some(Boolean)) return offset;
-  }
-  throw new Error('no free block of ports');
-}
