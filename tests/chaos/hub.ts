@@ -126,7 +126,8 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
 /** A block of ports none of which is taken (the topology adds its offset to the documented ports, and 1000 for METRICS_PORT). */
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 20_000);
+    // Every port (and its METRICS_PORT) below 32768, where Linux hands out no ephemeral ports.
+    const offset = 20_000 + Math.floor(Math.random() * 7_500);
     const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: PROVINCES, portOffset: offset }, 'unused').services.flatMap((s) => [s.port, s.port + 1000]);
     const taken = await Promise.all(ports.map((port) => portOpen(port)));
     if (!taken.some(Boolean)) return offset;
