@@ -92,7 +92,11 @@ export function gatewayHardening(options: HardeningOptions): GatewayHardening {
       let executing = false;
       return {
         async didResolveOperation({ document, operation, schema, request, contextValue }) {
-          if (!operation) return;
+          // A document without the operation asked for is the caller's mistake (the gateway's
+          // executor would otherwise fail on it with a 500).
+          if (!operation) {
+            throw refusal('BAD_REQUEST', 400, request.operationName ? `Unknown operation named "${request.operationName}".` : 'The document holds several operations: name one in operationName.');
+          }
           if (production && usesIntrospection(document, operation) && !INTROSPECTION_ROLES.has(contextValue.identity.role)) {
             throw refusal('FORBIDDEN', 403, 'Introspection is available to national and province officials only.');
           }

@@ -178,12 +178,21 @@ export interface RunningServices {
  * (the launcher seeds demo data there), then the worker and the gateway.
  */
 export async function startServices(
-  options: TopologyOptions & { runtime?: Runtime; logger: Logger; output?: (service: string, line: string) => void; beforeGateway?: () => Promise<void> },
+  options: TopologyOptions & {
+    runtime?: Runtime;
+    logger: Logger;
+    output?: (service: string, line: string) => void;
+    beforeGateway?: () => Promise<void>;
+    /** Province URLs the registry lists in place of the shards' own (the chaos run's fault proxy). */
+    registryOverrides?: Record<string, string>;
+    /** How long each process may take to answer /health (default 60 s). */
+    startTimeoutMs?: number;
+  },
 ): Promise<RunningServices> {
   const registryDir = mkdtempSync(join(tmpdir(), 'hub-services-'));
   const registryFile = join(registryDir, 'province-registry.json');
   const { services: specs, gatewayUrl, provinces } = topology(options, registryFile);
-  writeFileSync(registryFile, JSON.stringify({ provinces }, null, 2));
+  writeFileSync(registryFile, JSON.stringify({ provinces: { ...provinces, ...options.registryOverrides } }, null, 2));
   const output = options.output ?? ((service, line) => process.stdout.write(`[${service}] ${line}\n`));
   const services = new Map(specs.map((spec) => [spec.name, new ServiceProcess(spec, options.runtime ?? 'tsx', output)]));
   const get = (name: string) => {
@@ -201,10 +210,10 @@ export async function startServices(
   try {
     const subgraphs = [...services.values()].filter((s) => s.spec.name !== 'gateway' && s.spec.name !== 'worker');
     for (const s of subgraphs) s.start();
-    await Promise.all(subgraphs.map((s) => s.waitUntilUp()));
+    await Promise.all(subgraphs.map((s) => s.waitUntilUp(options.startTimeoutMs)));
     await options.beforeGateway?.();
     for (const name of ['worker', 'gateway']) get(name).start();
-    await Promise.all([get('worker').waitUntilUp(), get('gateway').waitUntilUp()]);
+    await Promise.all([get('worker').waitUntilUp(options.startTimeoutMs), get('gateway').waitUntilUp(options.startTimeoutMs)]);
     options.logger.info({ services: specs.map((s) => `${s.name}:${s.port}`) }, 'services running');
   } catch (error) {
     await stop();

@@ -73,13 +73,15 @@ function maskExecutionError(formatted: GraphQLFormattedError, error: unknown, re
     logger.debug(details, 'operation error');
     return { message: formatted.message, ...where, extensions: { code, requestId, ...callerExtensions(formatted) } };
   }
-  if (code === 'PROVINCE_UNAVAILABLE' || code === 'SUBGRAPH_UNAVAILABLE') {
+  if (code === 'PROVINCE_UNAVAILABLE' || code === 'SUBGRAPH_UNAVAILABLE' || code === 'SERVICE_UNAVAILABLE') {
     logger.warn(details, 'operation error (details withheld from the caller)');
     const province = formatted.extensions?.province;
     const message =
       code === 'SUBGRAPH_UNAVAILABLE'
         ? 'A service of the hub is unavailable; the rest of the answer is complete.'
-        : `Province ${typeof province === 'string' && province ? `${province} ` : ''}is unavailable; the rest of the answer is complete.`;
+        : code === 'SERVICE_UNAVAILABLE'
+          ? 'A service of the hub could not reach its database; try again shortly. The rest of the answer is complete.'
+          : `Province ${typeof province === 'string' && province ? `${province} ` : ''}is unavailable; the rest of the answer is complete.`;
     return { message, ...where, extensions: { code, requestId, ...callerExtensions(formatted) } };
   }
   logger.error(details, 'unexpected operation error (masked for the caller)');

@@ -68,7 +68,7 @@ export function connect<TSchema extends Record<string, unknown>>(url: string, sc
   // A lost connection ends no process: postgres.js is patched at install (patches/postgres+3.4.9.patch,
   // README); tests/integration/postgres-connection-loss.test.ts fails without the patch.
   // Each statement counted and timed (hub_db_*), and a span when tracing is on.
-  const sql = instrumentSql(preparing(postgres(url, { max, ...quiet, connection: { jit: 'off' } })), new URL(url).pathname.slice(1));
+  const sql = instrumentSql(preparing(postgres(url, { max, ...quiet, ...RECONNECT, connection: { jit: 'off' } })), new URL(url).pathname.slice(1));
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
 }
 
@@ -108,6 +108,35 @@ export function preparing<T extends postgres.Sql>(sql: T): T {
     ...(reserve ? { reserve: async () => preparing((await reserve()) as postgres.Sql) } : {}),
   });
   return sql;
+}
+
+/**
+ * While the server is down, a statement waits for its connection's next attempt and fails with
+ * it, so a subgraph answers SERVICE_UNAVAILABLE at once rather than past the gateway's timeout.
+ * postgres.js waits (0.5–1) × min(3^failures / 100, 20) s before each attempt, its failures
+ * counted for the pool's life: after a restart's dozen failed attempts, statements queued 20 s.
+ * Here the wait doubles from 50 ms to 1 s; a host that takes the connection and never answers
+ * (off the network) fails it after 3 s instead of 30.
+ */
+export const RECONNECT = {
+  connect_timeout: 3,
+  backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
+} as const;
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * Whether an error (or its cause: drizzle wraps postgres.js's) means the database could not be
+ * reached or went away: a refused or lost connection, a connect timeout, a server shutting down
+ * or starting up (SQLSTATE class 57P and 08), or out of connections (53300). Not a bug: the
+ * same request may succeed shortly.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('57P') || code.startsWith('08') || code === '53300') return true;
+  }
+  return false;
 }
 
 /**

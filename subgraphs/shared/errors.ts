@@ -15,6 +15,7 @@ export const ErrorCodes = {
   PROVINCE_UNAVAILABLE: { http: 200, description: 'A province deployment is unregistered, down or slow.' },
   SUBGRAPH_UNAVAILABLE: { http: 200, description: 'A national subgraph is down, failing or did not answer in time (extensions.subgraph names it).' },
   OPERATION_NOT_REGISTERED: { http: 400, description: "A partner sent an operation's text, or the id of an operation its client has not registered (trusted documents)." },
+  SERVICE_UNAVAILABLE: { http: 503, description: "The subgraph's database, or a service it needs, did not answer; the same request may succeed shortly." },
   AUDIT_UNAVAILABLE: { http: 503, description: 'The audit record of a read of personal data could not be written, so no data was returned.' },
   INTERNAL_SERVER_ERROR: { http: 500, description: 'An unexpected failure; details are in the log.' },
 } as const;

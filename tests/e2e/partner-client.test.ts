@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import codegenConfig from '../../examples/partner-client/codegen.ts';
@@ -69,6 +70,50 @@ describe('a partner on the hub', () => {
     expect(first.recordCheckIns).toMatchObject({ accepted: 1, duplicates: 0, rejected: [{ index: 1, code: 'UNKNOWN_QR_CODE', field: 'qrCode' }] });
     const again = await client.execute(RecordCheckIns, { batch: batch.slice(0, 1) });
     expect(again.recordCheckIns).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+  });
+
+  itWithPostgres('retries a batch whose answer was lost or that met a 503, with the same body; the rows are stored once', async () => {
+    // Between the partner and the gateway: the first request reaches the gateway but its answer is
+    // cut off (the batch is stored, the partner does not know it), the second gets a 503 from a
+    // load balancer, the third passes.
+    const bodies: string[] = [];
+    const relay: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        if (bodies.length === 2) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
+        const upstream = httpRequest(hub.url, { method: 'POST', headers: req.headers }, (answer) => {
+          if (bodies.length === 1) return void answer.resume().on('end', () => res.socket?.destroy());
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const address = relay.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const retrying = new PartnerClient(`http://127.0.0.1:${port}/graphql`, partnerToken, { attempts: 4, timeoutMs: 10_000, baseDelayMs: 10, maxDelayMs: 50 });
+      const id = randomUUID();
+      const batch = [{ id, qrCode: DEMO_VENUES.benThanhMarket.qrCode, personId: DEMO_PEOPLE.ha.id, checkedInAt: new Date(Date.now() - 60_000).toISOString() }];
+      const answered = await retrying.execute(RecordCheckIns, { batch });
+      // The first attempt stored it: the third finds it there.
+      expect(answered.recordCheckIns).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+      expect(bodies).toHaveLength(3);
+      expect(new Set(bodies).size).toBe(1);
+      const stored = await hub.query(`query($id: ID!) { person(id: $id) { checkIns { id } } }`, { id: DEMO_PEOPLE.ha.id }, { token: await hub.token({ role: 'national_official' }) });
+      expect((stored.data.person.checkIns as Array<{ id: string }>).filter((c) => c.id === id)).toHaveLength(1);
+
+      // A refusal is final: not retried.
+      const refused = await retrying.execute(RecordCheckIns, { batch: [{ ...batch[0]!, id: 'not-a-uuid', checkedInAt: 'yesterday' }] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(GraphQLRequestError);
+      expect((refused as GraphQLRequestError).code).toBe('BAD_USER_INPUT');
+      expect(bodies).toHaveLength(4);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 
   itWithPostgres('is refused an operation it did not register, or sent as text', async () => {

@@ -1,0 +1,163 @@
+/**
+ * npm run soak [-- --minutes 10] [-- --warmup-minutes 2 --sample-seconds 5 --writers 2 --interval-ms 500]
+ *
+ * Steady mixed load (the chaos run's clients: partners' check-in batches, a lab's results,
+ * confirmed cases, readers) on the hub as separate processes, with no fault. Every process's
+ * resident memory is sampled from /proc/<pid>/status and each minute's p99 latency computed from
+ * the clients' log. It checks that each process's memory grew less than 10 % from the first minute
+ * after warm-up to the last, that the last minute's p99 is within 2× the first's (flat, on a
+ * machine others share), and, as the chaos run does, that every accepted row is stored once and
+ * every read answered. A plot (SVG) and the samples go to tests/output/soak/<time>/.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, stringFlag } from '../../scripts/args.ts';
+import { machine } from '../bench/support.ts';
+import { checkRun } from './checks.ts';
+import { FAULTY_PROVINCE, PREFIX, PROVINCES, startHubUnderTest, type HubUnderTest } from './hub.ts';
+import { Workload } from './workload.ts';
+
+const { flags } = parseArgs(process.argv.slice(2));
+const num = (name: string, fallback: number) => Number(stringFlag(flags, name) ?? fallback);
+const minutes = num('minutes', 10);
+const settings = {
+  minutes,
+  warmupMinutes: num('warmup-minutes', Math.min(2, minutes / 5)),
+  sampleSeconds: num('sample-seconds', 5),
+  writers: num('writers', 2),
+  intervalMs: num('interval-ms', 500),
+  memoryGrowthLimit: num('memory-growth-limit', 0.1),
+  p99Limit: num('p99-limit', 2),
+};
+const say = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident memory of a process in MiB (VmRSS), or null when it is gone. */
+function residentMiB(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const p99 = (values: number[]) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!;
+};
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+say(`machine: ${await machine()}; ${JSON.stringify(settings)}`);
+let hub: HubUnderTest | undefined;
+let exitCode = 1;
+try {
+  hub = await startHubUnderTest('soak', say);
+  const running = hub.services;
+  const workload = new Workload({
+    gatewayUrl: running.gatewayUrl,
+    tokens: hub.tokens,
+    writers: settings.writers,
+    checkinBatch: 50,
+    resultBatch: 20,
+    intervalMs: settings.intervalMs,
+    retry: { attempts: 5, timeoutMs: 10_000, baseDelayMs: 200, maxDelayMs: 1_000 },
+  });
+  const started = Date.now();
+  const samples: Array<{ t: number; rss: Record<string, number | null> }> = [];
+  workload.start();
+  say(`load started for ${minutes} min (${settings.warmupMinutes} min warm-up); memory sampled every ${settings.sampleSeconds} s`);
+  while (Date.now() - started < minutes * 60_000) {
+    samples.push({ t: (Date.now() - started) / 60_000, rss: Object.fromEntries([...running.services.values()].map((s) => [s.spec.name, residentMiB(s.pid)])) });
+    await sleep(settings.sampleSeconds * 1000);
+  }
+  await workload.stop();
+
+  // Latency per minute: reads, and writes (each attempt's own time, from send to answer).
+  const latencies: Array<{ t: number; ms: number }> = [
+    ...workload.reads.map((r) => ({ t: r.at, ms: r.ms })),
+    ...workload.writes.flatMap((w) => w.attempts.map((a) => ({ t: a.at, ms: a.answeredAt - a.at }))),
+  ];
+  const perMinute = Array.from({ length: Math.ceil(minutes) }, (_, m) => {
+    const inMinute = latencies.filter((l) => Math.floor((l.t - started) / 60_000) === m).map((l) => l.ms);
+    return { minute: m + 1, requests: inMinute.length, p99: p99(inMinute) };
+  });
+
+  const failures: string[] = [];
+  const warm = samples.filter((s) => s.t >= settings.warmupMinutes);
+  const firstWindow = warm.filter((s) => s.t < settings.warmupMinutes + 1);
+  const lastWindow = warm.filter((s) => s.t >= minutes - 1);
+  const growth: Record<string, number> = {};
+  for (const name of running.services.keys()) {
+    const before = mean(firstWindow.map((s) => s.rss[name]).filter((v): v is number => v != null));
+    const after = mean(lastWindow.map((s) => s.rss[name]).filter((v): v is number => v != null));
+    growth[name] = before > 0 ? after / before - 1 : 0;
+    if (growth[name]! > settings.memoryGrowthLimit) failures.push(`${name}: resident memory grew ${(growth[name]! * 100).toFixed(1)} % after warm-up (${before.toFixed(0)} → ${after.toFixed(0)} MiB)`);
+  }
+  const warmMinutes = perMinute.filter((m) => m.minute > Math.ceil(settings.warmupMinutes) && m.p99 !== null);
+  const firstP99 = warmMinutes[0]?.p99 ?? null;
+  const lastP99 = warmMinutes.at(-1)?.p99 ?? null;
+  if (firstP99 && lastP99 && lastP99 > settings.p99Limit * firstP99) failures.push(`p99 latency rose from ${firstP99} ms to ${lastP99} ms`);
+  if (warmMinutes.length < 2 && minutes > settings.warmupMinutes + 1) failures.push('fewer than two measured minutes after warm-up');
+
+  // What the load wrote is stored once; every read answered (no fault: every read is "steady").
+  const report = await checkRun({ postgresUrl: hub.pg.url, prefix: PREFIX, provinces: PROVINCES, faultyProvince: FAULTY_PROVINCE, workload, faults: [], services: running, settleMs: 120_000, recoveryTargetMs: 5_000, say });
+  failures.push(...report.failures);
+  const codes = await hub.stop();
+  const unclean = Object.entries(codes).filter(([, code]) => code !== 0);
+  if (unclean.length > 0) failures.push(`processes not stopped cleanly by SIGTERM: ${unclean.map(([name, code]) => `${name}=${code}`).join(', ')}`);
+
+  const plot = join(hub.outDir, 'soak.svg');
+  writeFileSync(plot, svgPlot(samples, perMinute, settings.warmupMinutes, `soak ${minutes} min — ${await machine()}`));
+  writeFileSync(join(hub.outDir, 'soak.json'), JSON.stringify({ settings, samples, perMinute, growth, failures }, null, 2));
+  for (const m of perMinute) say(`minute ${m.minute}: ${m.requests} requests, p99 ${m.p99 ?? '-'} ms`);
+  say(`resident memory growth after warm-up: ${Object.entries(growth).map(([name, g]) => `${name} ${(g * 100).toFixed(1)} %`).join(', ')}`);
+  for (const failure of failures) say(`CHECK FAILED: ${failure}`);
+  console.log(
+    `soak: ${minutes} min, ${latencies.length} requests; p99 first/last measured minute ${firstP99 ?? '-'}/${lastP99 ?? '-'} ms; ` +
+      `largest memory growth ${Object.entries(growth).sort((a, b) => b[1] - a[1]).slice(0, 1).map(([n, g]) => `${(g * 100).toFixed(1)} % (${n})`)}; ${report.summary.replace(/^chaos: /, '')}` +
+      (failures.length > 0 ? ` — ${failures.length} check(s) FAILED` : ' — every check passed'),
+  );
+  say(`plot: ${plot}`);
+  exitCode = failures.length > 0 ? 1 : 0;
+} catch (error) {
+  console.error('[soak] the run could not finish:', error);
+} finally {
+  await hub?.stop().catch(() => {});
+}
+process.exit(exitCode);
+
+/** Two panels: resident memory of each process over time, and the p99 latency of each minute. */
+function svgPlot(samples: Array<{ t: number; rss: Record<string, number | null> }>, perMinute: Array<{ minute: number; p99: number | null }>, warmup: number, title: string): string {
+  const W = 900;
+  const H = 300;
+  const left = 60;
+  const right = 170;
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+  const names = Object.keys(samples[0]?.rss ?? {});
+  const tMax = Math.max(1, ...samples.map((s) => s.t), perMinute.length);
+  const x = (t: number) => left + ((W - left - right) * t) / tMax;
+  const panel = (top: number, label: string, yMax: number, series: Array<{ name: string; points: Array<[number, number]>; color: string }>) => {
+    const y = (v: number) => top + H - 30 - ((H - 60) * v) / yMax;
+    const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => `<line x1="${left}" x2="${W - right}" y1="${y(f * yMax)}" y2="${y(f * yMax)}" stroke="#ddd"/><text x="${left - 6}" y="${y(f * yMax) + 4}" text-anchor="end" font-size="10">${(f * yMax).toFixed(0)}</text>`).join('');
+    const minutesAxis = Array.from({ length: Math.floor(tMax) + 1 }, (_, m) => `<text x="${x(m)}" y="${top + H - 14}" text-anchor="middle" font-size="10">${m}</text>`).join('');
+    const lines = series
+      .map((s, i) => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/><text x="${W - right + 8}" y="${top + 30 + i * 14}" font-size="11" fill="${s.color}">${s.name}</text>`)
+      .join('');
+    const warm = `<rect x="${left}" y="${top + 30}" width="${x(warmup) - left}" height="${H - 60}" fill="#f4f4f4"/><text x="${left + 4}" y="${top + 42}" font-size="10" fill="#888">warm-up</text>`;
+    return `<text x="${left}" y="${top + 18}" font-size="13" font-weight="bold">${label}</text>${warm}${grid}${minutesAxis}${lines}`;
+  };
+  const rssSeries = names.map((name, i) => ({ name, color: colors[i % colors.length]!, points: samples.filter((s) => s.rss[name] != null).map((s): [number, number] => [s.t, s.rss[name]!]) }));
+  const rssMax = Math.max(1, ...rssSeries.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
+  const p99Points = perMinute.filter((m) => m.p99 !== null).map((m): [number, number] => [m.minute - 0.5, m.p99!]);
+  const p99Max = Math.max(1, ...p99Points.map((p) => p[1])) * 1.1;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 40}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${left}" y="20" font-size="14">${title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>
+${panel(30, 'resident memory (MiB) by process, over minutes', rssMax, rssSeries)}
+${panel(30 + H, 'p99 latency (ms) per minute, every request', p99Max, [{ name: 'p99', color: '#d62728', points: p99Points }])}
+</svg>
+`;
+}
