@@ -17,6 +17,7 @@ import type { CheckinsMaintenanceJobs } from '../subgraphs/checkins/jobs/mainten
 import { createTestingJobsModule, type RunningTestingJobs } from '../subgraphs/testing/jobs/index.ts';
 import { createTracingJobsModule, type RunningTracingJobs } from '../subgraphs/tracing/jobs/index.ts';
 import { provinceJobs } from '../subgraphs/province/jobs/index.ts';
+import { vaccinationJobs } from '../subgraphs/vaccination/jobs/index.ts';
 import { createAnalyticsJobsModule, type RunningAnalyticsJobs } from '../subgraphs/analytics/jobs/index.ts';
 import { enqueueTracingRun, runJobOptions, TRACING_RUN_QUEUE, type RetryPolicy, type TracingRunJob } from '../subgraphs/tracing/jobs/tracing-run.queue.ts';
 import { GraphClient } from '../subgraphs/shared/graph-client.ts';
@@ -197,6 +198,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // Positive results confirm cases through the graph: workers start with the tracing ones, below.
     const testing = await startJobs(createTestingJobsModule({ workers: false }), 'testing');
     const analytics = await startJobs(createAnalyticsJobsModule(), 'analytics');
+    // Doses recorded, relayed to the analytics queue.
+    await startJobs(vaccinationJobs, 'vaccination');
     // Each province shard relays its own outbox (tasks, facilities) to the analytics queue.
     for (const shard of started.filter((s) => s.name === 'province')) {
       running.push(await provinceJobs.start({ db: shard.database.db as never, queues, graph, logger: logger.child({ jobs: 'province', province: shard.provinceCode }), settings }));

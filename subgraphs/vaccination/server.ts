@@ -1,4 +1,5 @@
 import * as tables from './db/schema.ts';
+import { vaccinationJobs } from './jobs/index.ts';
 import type { VaccinationDb } from './db/models.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditPlugin } from '../shared/audit.ts';
@@ -67,6 +68,8 @@ export function vaccinationSubgraph(
 export const vaccinationModule: SubgraphModule<typeof tables> = {
   name: 'vaccination',
   tables,
+  // Doses for the analytics subgraph (jobs/index.ts: the outbox relay).
+  jobs: vaccinationJobs,
   // Residence codes (current and pre-2025) are resolved through the units subgraph.
   // Certificates are signed with the deployment's key (CERTIFICATE_SIGNING_KEY).
   needs: { graph: true, certificateKeys: true },

@@ -210,7 +210,7 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
     expect(codes((await hub.query(`query { epidemicCurve(from: "2025-03-02", to: "2025-03-01") { count } }`)).errors)).toEqual(['BAD_USER_INPUT']);
   });
 
-  itWithPostgres('changes in tracing, testing and a province shard show in the report within seconds', async () => {
+  itWithPostgres('changes in tracing, testing, vaccination and a province shard show in the report within seconds', async () => {
     const today = vietnamDay(new Date());
     const before = await report('79', today);
     // tracing: a case confirmed by an official (its run then tasks its contacts in the shards).
@@ -234,5 +234,13 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
     expect(set.errors).toBeUndefined();
     const { capacity } = set.data.setFacilityOccupancy.facility;
     await expect.poll(async () => (await report('79', today)).freeBeds, { timeout: 20_000, interval: 200 }).toBe(before.freeBeds + capacity - 3);
+
+    // vaccination: a dose given now to a resident of 79 (the site's upload; an official may send it too).
+    const dosed = await hub.query(`mutation($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted rejected { code } } }`, {
+      doses: [{ recordId: `A-${randomUUID()}`, personId: randomUUID(), product: 'COMIRNATY', doseNumber: 1, administeredAt: new Date(Date.now() - 60_000).toISOString(), wardCode: DEMO_PEOPLE.an.wardCode, birthYear: 1990 }],
+    });
+    expect(dosed.errors).toBeUndefined();
+    expect(dosed.data.recordVaccinations).toEqual({ accepted: 1, rejected: [] });
+    await expect.poll(async () => (await report('79', today)).dosesGiven, { timeout: 20_000, interval: 200 }).toBe(before.dosesGiven + 1);
   });
 });

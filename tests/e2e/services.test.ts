@@ -86,8 +86,8 @@ describe('the hub as separate processes', () => {
   }, 60_000);
 
   itWithPostgres('the worker process traces a confirmed case and its tasks arrive in the contacts’ provinces', async () => {
-    // The demo case (An, confirmed by the seed, its run queued before the worker started): An met
-    // Bình and Long (79) and Châu (Hà Nội, 01) at Chợ Bến Thành. Read from the demo case, not a case
+    // The demo case (An, confirmed by the seed, its run queued before the worker started), whose
+    // contacts live in 79 and 01 (Châu, of Hà Nội, met him at Chợ Bến Thành). Read from the demo case, not a case
     // confirmed here: a new case for one of them is in An's chain, and its run rightly tasks nobody
     // An's run already follows (issue 14), so what it finds depends on whether An's run came first.
     let traced: any;
@@ -97,7 +97,8 @@ describe('the hub as separate processes', () => {
         return traced?.run?.status;
       }, { timeout: 60_000, interval: 250 })
       .toBe('SUCCEEDED');
-    expect(traced.run.f1Count).toBeGreaterThanOrEqual(3);
+    expect(traced.run.f1Count).toBeGreaterThanOrEqual(2);
+    expect(traced.contacts.length).toBeGreaterThanOrEqual(2);
     expect(traced.run.provincesNotified).toEqual(expect.arrayContaining(['01', '79']));
     const delivered = new Set([...(await tasksOf('79')), ...(await tasksOf('24')), ...(await tasksOf('01'))]);
     for (const contact of traced.contacts as Array<{ id: string }>) expect(delivered.has(contact.id)).toBe(true);
@@ -126,6 +127,6 @@ describe('the hub as separate processes', () => {
       expect((await fetch(`${s.baseUrl}/health`)).status, s.spec.name).toBe(200);
     }
     const worker = await (await fetch(`${services.get('worker').baseUrl}/ready`)).json();
-    expect(worker).toEqual({ ready: true, databases: { analytics: 'up', checkins: 'up', testing: 'up', tracing: 'up' } });
+    expect(worker).toEqual({ ready: true, databases: { analytics: 'up', checkins: 'up', testing: 'up', tracing: 'up', vaccination: 'up' } });
   });
 });

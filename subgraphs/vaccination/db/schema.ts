@@ -197,3 +197,6 @@ export const healthPassRules = pgTable(
     check('health_pass_rules_statuses_check', sql`${t.vaccinationStatuses} <@ array[${quoted(VACCINATION_STATUSES)}]::text[]`),
   ],
 );
+
+/** Domain events for the analytics subgraph, written with each change and relayed to the queue (shared/outbox.ts). */
+export { outboxEvents } from '../../shared/outbox-table.ts';

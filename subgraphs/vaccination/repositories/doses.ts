@@ -39,6 +39,23 @@ function visible(scope: Exclude<DoseScope, { kind: 'NONE' }>): SQL | undefined {
 /** The columns of `doses` an upload writes, as unnest arrays, in this order. */
 export const DOSE_COLUMNS = 'source, record_id, person_id, product_code, dose_number, lot, administered_at, site_province_code, site_id, ward_code, province_code, legacy_ward_code, birth_year';
 
+/**
+ * Put around an `insert into doses … on conflict do nothing`, so that the same statement writes each
+ * new dose's `dose.recorded` event (shared/events.ts) to the outbox, in its transaction, and answers
+ * the stored (source, record_id) pairs. The event counts on the Viet Nam day (UTC+7) the dose was
+ * given, in the person's residence ward.
+ */
+const WITH_EVENTS = {
+  head: 'with inserted as (',
+  tail: ` returning id, source, record_id, product_code, dose_number, administered_at, province_code, ward_code),
+    events as (
+      insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
+      select gen_random_uuid(), 'dose.recorded', administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date, province_code, ward_code,
+             jsonb_build_object('doseId', id, 'product', product_code, 'doseNumber', dose_number)
+      from inserted)
+    select source, record_id from inserted`,
+};
+
 const dialect = new PgDialect();
 
 /** The temporary table an upload is COPYed into (per connection, emptied at each commit). */
@@ -160,7 +177,7 @@ export class DoseRepository {
       );
       if (failed) throw failed;
       stream.end();
-      const inserted = await afterCopy(transaction, `insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing returning source, record_id`);
+      const inserted = await afterCopy(transaction, `${WITH_EVENTS.head}insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing${WITH_EVENTS.tail}`);
       const written = new Set(inserted.map((r) => key(r.source as string, r.record_id as string)));
       // The rollups' drizzle statements, sent as drizzle's postgres-js driver sends them (unsafe with their parameters).
       const executor = {
@@ -186,14 +203,13 @@ export class DoseRepository {
     return this.db.transaction(async (tx) => {
       const column = <T>(value: (r: DoseRecord) => T) => sql.param(rows.map(value));
       const inserted = await tx.execute<{ source: string; record_id: string }>(sql`
-        insert into doses (${sql.raw(DOSE_COLUMNS)})
+        ${sql.raw(WITH_EVENTS.head)}insert into doses (${sql.raw(DOSE_COLUMNS)})
         select * from unnest(${textArray(rows.map((r) => r.source))}, ${textArray(rows.map((r) => r.recordId))}, ${uuidArray(rows.map((r) => r.personId))},
                              ${textArray(rows.map((r) => r.productCode))}, ${column((r) => r.doseNumber)}::smallint[], ${column((r) => r.lot)}::text[],
                              ${textArray(rows.map((r) => r.administeredAt.toISOString()))}::timestamptz[], ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[],
                              ${textArray(rows.map((r) => r.wardCode))}, ${textArray(rows.map((r) => r.provinceCode))}, ${column((r) => r.legacyWardCode)}::text[],
                              ${column((r) => r.birthYear)}::smallint[])
-        on conflict (source, record_id) do nothing
-        returning source, record_id`);
+        on conflict (source, record_id) do nothing${sql.raw(WITH_EVENTS.tail)}`);
       const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
       await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))));
       return written;
