@@ -1,8 +1,8 @@
 /**
  * The existence checks of a lab's upload (subgraphs/testing/references.ts): for one batch of 5,000
  * rows naming 5,000 registered people and sites in 3 provinces, the time `ReferenceCache.check`
- * takes through the gateway (one GraphQL request: `people(ids)` in declarations, which audits the
- * look-up, and `province(code) { testingSites }` in each shard), first with nothing cached, then
+ * takes through the gateway (one GraphQL request: `knownPersonIds(ids)` in declarations, ids only,
+ * and `province(code) { testingSites }` in each shard), first with nothing cached, then
  * again (all cached: no request), vs (a) the same look-ups as direct SQL in the two databases and
  * (b) `TestResultRepository.record` of the same batch (what the upload costs without the checks).
  * The ratio check / record says how much the checks add to an upload.

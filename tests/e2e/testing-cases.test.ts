@@ -138,9 +138,13 @@ describe('testing → cases → schedules → chains', () => {
 
     // An official of Bắc Ninh (24; P2 lives there, a contact of the first case) sees the first case;
     // the second one appears without personal data.
-    const official24 = await hub.token({ role: 'province_official', provinces: ['24'] });
+    const official24 = await hub.token({ subject: 'chain-official-24', role: 'province_official', provinces: ['24'] });
     const masked = await hub.query(CHAIN, { id: firstId }, { token: official24 });
     expect(masked.data.transmissionChain.cases.map((c: any) => [c.id, c.province.code, c.person?.id ?? null])).toEqual([[firstId, '79', P0], [second.id, '01', null]]);
+    // The visible case is an audited read of its person; the masked one is not read.
+    const tracingDb = hub.hub.subgraphs.find((s) => s.name === 'tracing')!.database.sql;
+    const audited = await tracingDb`select person_id, outcome, fields from audit_records where subject = 'chain-official-24'`;
+    expect(audited.map((r) => [r.person_id, r.outcome, r.fields])).toEqual([[P0, 'ALLOWED', ['case']]]);
     const refused = await hub.query(CHAIN, { id: second.id }, { token: official24 });
     expect(refused.data.transmissionChain).toBeNull();
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -1,5 +1,5 @@
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
-import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { anyUuid, joinedArray, textArray, uuidArray } from '../../shared/sql.ts';
 import { writeEvents } from '../../shared/outbox.ts';
 import type { TestingDb, TestResultRevisionRow, TestResultRow } from '../db/models.ts';
 import { testResultRevisions, testResults } from '../db/schema.ts';
@@ -122,15 +122,16 @@ export class TestResultRepository {
       });
 
       if (fresh.length > 0) {
+        // Validated UUIDs, enum values and ISO instants need no quoting: joined once (joinedArray).
         const rows = fresh.flatMap(({ sample }) => sample.members.map((personId) => ({ ...sample, personId })));
         const column = <T>(value: (r: (typeof rows)[number]) => T) => sql.param(rows.map(value));
         const inserted = await tx.execute<{ id: string; lab: string; sample_id: string }>(sql`
           insert into test_results (lab, sample_id, person_id, kind, sample_type, collected_at, resulted_at, site_province_code, site_id, result, ct_value, pool_size, retest_required)
-          select * from unnest(${textArray(rows.map((r) => r.lab))}, ${textArray(rows.map((r) => r.sampleId))}, ${uuidArray(rows.map((r) => r.personId))},
-                               ${textArray(rows.map((r) => r.kind))}, ${column((r) => r.sampleType)}::text[],
-                               ${textArray(rows.map((r) => r.collectedAt.toISOString()))}::timestamptz[], ${textArray(rows.map((r) => r.resultedAt.toISOString()))}::timestamptz[],
-                               ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[], ${textArray(rows.map((r) => r.result))},
-                               ${column((r) => r.ctValue)}::real[], ${column((r) => (r.pooled ? r.members.length : null))}::int[], ${flags(rows.map((r) => r.retestRequired))})
+          select * from unnest(${textArray(rows.map((r) => r.lab))}, ${textArray(rows.map((r) => r.sampleId))}, ${joinedArray(rows.map((r) => r.personId))}::uuid[],
+                               ${joinedArray(rows.map((r) => r.kind))}::text[], ${column((r) => r.sampleType)}::text[],
+                               ${joinedArray(rows.map((r) => r.collectedAt.toISOString()))}::timestamptz[], ${joinedArray(rows.map((r) => r.resultedAt.toISOString()))}::timestamptz[],
+                               ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[], ${joinedArray(rows.map((r) => r.result))}::text[],
+                               ${column((r) => r.ctValue)}::real[], ${column((r) => (r.pooled ? r.members.length : null))}::int[], ${joinedArray(rows.map((r) => String(r.retestRequired)))}::boolean[])
           on conflict (lab, sample_id, person_id) do nothing
           returning id, lab, sample_id`);
         const written = new Map(inserted.map((r) => [key(r.lab, r.sample_id), r.id]));
