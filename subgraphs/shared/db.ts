@@ -123,7 +123,9 @@ export const RECONNECT = {
   backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
 } as const;
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+// Not CONNECTION_ENDED or CONNECTION_DESTROYED: those mean this process ended its own pool (a bug or
+// a shutdown under way), not that the database went away; they stay internal errors.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECT_TIMEOUT']);
 
 /**
  * Whether an error (or its cause: drizzle wraps postgres.js's) means the database could not be

@@ -17,8 +17,10 @@ const TASKS = (province: string) => `{ province(code: "${province}") { tracingTa
 /** A block of ports none of which is taken (the topology adds its offset to the documented ports). */
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: ['01', '24', '79'], portOffset: offset }, 'unused').services.map((s) => s.port);
+    // Every port (and its METRICS_PORT, 1000 above) below 32768, where Linux hands out no ephemeral
+    // ports: a client socket's local port there would make a service fail to listen.
+    const offset = 20_000 + Math.floor(Math.random() * 7_500);
+    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: ['01', '24', '79'], portOffset: offset }, 'unused').services.flatMap((s) => [s.port, s.port + 1000]);
     const taken = await Promise.all(ports.map((port) => portOpen(port)));
     if (!taken.some(Boolean)) return offset;
   }
