@@ -57,6 +57,9 @@ async function startEmbeddedPostgres(options: PostgresServerOptions): Promise<Po
     persistent: true,
     // PostgreSQL refuses to run as root; as root the library runs it as a `postgres` system user.
     createPostgresUser: true,
+    // One server holds every subgraph's and every province shard's pool and the queues' pool: the
+    // default 100 connections ran out with two test hubs at once (8 national subgraphs, 3 shards).
+    postgresFlags: ['-c', 'max_connections=300'],
     onLog: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
     onError: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
   });
