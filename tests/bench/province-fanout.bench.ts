@@ -25,7 +25,8 @@ const secrets = { jwt: DEV_SECRETS.JWT_SECRET, internalToken: DEV_SECRETS.INTERN
 const prefix = `bench_fanout_${process.pid}`;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const server = await benchPostgres();
+// Its own embedded server (300 connections): 34 shards' pools and outbox relays outgrow a default server's 100.
+const server = await benchPostgres({ own: true });
 console.log(`machine: ${await machine()}; PostgreSQL: ${server.describe}`);
 const children: ChildProcess[] = [];
 const registry: Record<string, string> = {};

@@ -12,12 +12,12 @@ import { GATEWAY_NODE_FLAGS, NODE_FLAGS } from '../../hub/node-flags.ts';
 import type postgres from 'postgres';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 
-/** DATABASE_URL's server (the real one), or an embedded server in a temporary folder. */
-export async function benchPostgres(): Promise<PostgresServer & { describe: string }> {
+/** DATABASE_URL's server (the real one), or (also with `own`) an embedded server in a temporary folder. */
+export async function benchPostgres(options: { own?: boolean } = {}): Promise<PostgresServer & { describe: string }> {
   // eslint-disable-next-line no-process-env -- benchmarks read the same variables as the hub
   const env = parseEnv({ ...process.env, NODE_ENV: 'test' });
   const logger = createLogger('bench', 'warn');
-  if (env.postgres.url) {
+  if (env.postgres.url && !options.own) {
     const server = await resolvePostgresServer({ databaseUrl: env.postgres.url, embeddedDir: '', embeddedPort: 0, logger });
     return { ...server, describe: `configured server ${new URL(env.postgres.url).host}` };
   }
