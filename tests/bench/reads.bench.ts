@@ -28,6 +28,7 @@ import { startServices } from '../../hub/services.ts';
 import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
 import { DEMO_PEOPLE, DEMO_PROVINCE_CODES } from '../../subgraphs/shared/demo.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
+import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../../subgraphs/shared/postgres-server.ts';
@@ -101,6 +102,8 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
   const postgresCpuMs = () => cpuMs(postmaster, true) + childrenOf(postmaster).reduce((sum, pid) => sum + cpuMs(pid), 0);
 
   const secrets = { JWT_SECRET: DEV_SECRETS.JWT_SECRET, INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET, NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY };
+  // The vaccination service signs certificates: in production it needs a key (the development one here).
+  const certificateKey = { CERTIFICATE_SIGNING_KEY: JSON.stringify(DEV_CERTIFICATE_KEY) };
   const portOffset = 20_000 + (process.pid % 200) * 10;
   const hub = await startServices({
     postgresUrl: serverUrl,
@@ -109,7 +112,7 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     portOffset,
     logger,
     // NODE_ENV=production (the bench runner's) requires the secrets: the bench's own.
-    env: { LOG_LEVEL: 'warn', ...secrets },
+    env: { LOG_LEVEL: 'warn', ...secrets, ...certificateKey },
     output: (service, line) => {
       if (/"level":(50|60)|Error/.test(line)) console.error(`[${service}] ${line}`);
     },

@@ -6,6 +6,7 @@ import { seedDemoOnServer } from '../../hub/launch.ts';
 import { startServices, topology, type RunningServices } from '../../hub/services.ts';
 import { provincePort } from '../../subgraphs/catalog.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
+import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { portOpen } from '../../subgraphs/shared/postgres-server.ts';
@@ -85,6 +86,8 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
         JWT_SECRET: DEV_SECRETS.JWT_SECRET,
         INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET,
         NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY,
+        // The vaccination service signs certificates: in production it needs a key (the development one here).
+        CERTIFICATE_SIGNING_KEY: JSON.stringify(DEV_CERTIFICATE_KEY),
       },
       logger,
       output: (service, line) => serviceLog.write(`${new Date().toISOString()} [${service}] ${line}\n`),
