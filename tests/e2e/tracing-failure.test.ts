@@ -98,6 +98,8 @@ describe.each(backends)('tracing runs that keep failing (queues on %s)', (backen
     const run = await waitForFailed(caseId);
 
     const total = runJobOptions.attempts!;
+    // The run is marked FAILED inside the last attempt; the worker's 'failed' event follows it.
+    await expect.poll(() => attempts.length, { timeout: 5_000 }).toBe(total);
     expect(attempts.map((a) => a.attemptsMade)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(attempts.map((a) => a.finished)).toEqual([...Array(total - 1).fill(false), true]);
 
