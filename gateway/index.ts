@@ -2,7 +2,7 @@
 import { defaultSubgraphUrl } from '../subgraphs/catalog.ts';
 import { loadEnv } from '../subgraphs/shared/env.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
-import { startObservability, stopOnSignals } from '../subgraphs/shared/run.ts';
+import { startObservability, stopOnSignals } from '../subgraphs/shared/process.ts';
 import { ProvinceRegistry } from './province-registry.ts';
 import { buildGateway } from './server.ts';
 

@@ -11,7 +11,8 @@ import { loadEnv } from '../subgraphs/shared/env.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
 import { createOpsServer, closeServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import { metricsRoute } from '../subgraphs/shared/metrics.ts';
-import { ServiceResources, startObservability, stopOnSignals } from '../subgraphs/shared/run.ts';
+import { startObservability, stopOnSignals } from '../subgraphs/shared/process.ts';
+import { ServiceResources } from '../subgraphs/shared/run.ts';
 import { SUBGRAPH_MODULES } from '../subgraphs/modules.ts';
 
 export const WORKER_PORT = 4090;

@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from './graphql.ts';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCodes, type ErrorCode } from '../../subgraphs/shared/errors.ts';
 import type { Logger } from '../../subgraphs/shared/logger.ts';
-import { maskUnexpected } from '../../subgraphs/shared/subgraph.ts';
+import { maskUnexpected } from '../../subgraphs/shared/error-masking.ts';
 import { LIMIT_MESSAGES } from './shape.ts';
 
 /** graphql-js' parser limit message names the limit ("Document contains more than 2000 tokens"). */

@@ -123,24 +123,6 @@ export const RECONNECT = {
   backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2),
 } as const;
 
-// Not CONNECTION_ENDED or CONNECTION_DESTROYED: those mean this process ended its own pool (a bug or
-// a shutdown under way), not that the database went away; they stay internal errors.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECT_TIMEOUT']);
-
-/**
- * Whether an error (or its cause: drizzle wraps postgres.js's) means the database could not be
- * reached or went away: a refused or lost connection, a connect timeout, a server shutting down
- * or starting up (SQLSTATE class 57P and 08), or out of connections (53300). Not a bug: the
- * same request may succeed shortly.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith('57P') || code.startsWith('08') || code === '53300') return true;
-  }
-  return false;
-}
-
 /**
  * A transaction on a reserved connection of a pool, which stays safe when the connection is lost
  * (a PostgreSQL restart, pg_terminate_backend). postgres.js 3.4 does not guard a reserved

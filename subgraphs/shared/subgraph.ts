@@ -3,12 +3,9 @@ import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { parse, type DocumentNode, Source } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { isDatabaseUnavailable } from './db.ts';
-import { ErrorCodes } from './errors.ts';
-import { GraphUnavailableError } from './graph-client.ts';
+import { maskUnexpected } from './error-masking.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson, type Route } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
@@ -145,22 +142,3 @@ async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
-export const SERVICE_UNAVAILABLE_MESSAGE = 'This service could not reach its database or a service it needs. Try again shortly.';
-
-/**
- * Errors carrying a code from the catalogue pass through; an unreachable database or graph is
- * SERVICE_UNAVAILABLE (the caller may retry); anything else is a bug, so its
- * message (which may hold SQL or personal data) goes to the log, not to the caller.
- */
-export function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && code in ErrorCodes && code !== 'INTERNAL_SERVER_ERROR') return formatted;
-  if (typeof code === 'string' && !(code in ErrorCodes)) return formatted; // Apollo's own validation codes
-  const cause = unwrapResolverError(error);
-  if (isDatabaseUnavailable(cause) || cause instanceof GraphUnavailableError) {
-    logger.warn({ err: cause, path: formatted.path }, 'a dependency is unavailable');
-    return { message: SERVICE_UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };
-  }
-  logger.error({ err: cause, path: formatted.path }, 'unexpected resolver error');
-  return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}

@@ -15,7 +15,7 @@
  * Targets (issue 17): every-subgraph ≤ 5 ms whole hub and ≤ 1.5 ms PostgreSQL; person card ≤ 1.5 ms
  * whole hub; gateway resident memory ≤ 200 MB.
  *
- * npm run bench -- reads [seconds per query=10] [callers=64] [in flight=16]
+ * npm run bench -- reads [seconds per query=10] [callers=64] [in flight=16] [--dist]
  * Its smoke size: 1 s, 4 callers, 2 in flight.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -38,6 +38,8 @@ import { closedLoopRound, machine } from './support.ts';
 const SECONDS = Number(process.argv[2] ?? 10);
 const CALLERS = Number(process.argv[3] ?? 64);
 const IN_FLIGHT = Number(process.argv[4] ?? 16);
+/** `--dist`: the services as deployed (`npm run build`, plain node) instead of TypeScript through tsx. */
+const RUNTIME = process.argv.includes('--dist') ? 'dist' : 'tsx';
 const prefix = `bench_reads_${process.pid}`;
 /** Linux reports process CPU in clock ticks of USER_HZ = 100 per second. */
 const MS_PER_TICK = 10;
@@ -111,6 +113,7 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     provinceCodes: DEMO_PROVINCE_CODES,
     portOffset,
     logger,
+    runtime: RUNTIME,
     // NODE_ENV=production (the bench runner's) requires the secrets: the bench's own.
     env: { LOG_LEVEL: 'warn', ...secrets, ...certificateKey },
     output: (service, line) => {
