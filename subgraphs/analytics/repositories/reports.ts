@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import type { AnalyticsDb } from '../db/models.ts';
 import { ALL } from '../db/schema.ts';
 import { LEVELS } from '../rollup.ts';
-import { addDays } from '../report.ts';
 import { textArray } from '../../shared/sql.ts';
 
 /**
@@ -49,35 +48,33 @@ export class ReportRepository {
   }
 
   /**
-   * A province's wards, each as a compact series that holds exactly what a ward's figures on `day`
-   * and on the day before read (AreaFigures.at): the two days' values, the 11 days before them as one
-   * lump on day − 2, and day − 14 (active cases over 14 days), summed in SQL so that a hundred wards
-   * cost a hundred rows per metric, not fifteen. Key: the ward code, `''` for events of unknown
-   * ward. One statement, one snapshot.
+   * A province's wards (key: the ward code, `''` for events of unknown ward), each as a series that
+   * holds what a ward's figures on `day` and on the day before read (AreaFigures.at): the counts of
+   * the 15 days up to `day` and, as totals, the levels at the end of `day` (`ward_days.running` of
+   * the latest row up to it). Each ward is one index range: its rows of those days and the latest
+   * before them; the wards themselves are found by skipping through the primary key (PostgreSQL has
+   * no skip scan). A ward with no row up to `day` is left out. One statement, one snapshot.
    */
   async wardSeries(province: string, day: string): Promise<Map<string, AreaSeries>> {
-    const levels = textArray(LEVELS);
-    const rows = await this.db.execute<{ ward: string; kind: string; metric: string; value: string }>(sql`
-      select ward, k.kind, metric, k.value from (
-        select ward, metric,
-               sum(value) filter (where day = ${day}::date) as d0,
-               sum(value) filter (where day = ${day}::date - 1) as d1,
-               sum(value) filter (where day between ${day}::date - 13 and ${day}::date - 2) as lump,
-               sum(value) filter (where day = ${day}::date - 14) as d14
-        from daily_rollups where province = ${province} and ward <> ${ALL} and day between ${day}::date - 14 and ${day}::date
-        group by ward, metric
-      ) w, lateral (values ('d0', d0), ('d1', d1), ('lump', lump), ('d14', d14)) as k(kind, value)
-      where k.value is not null
-      union all
-      select ward, 'after', metric, sum(value) from daily_rollups
-      where province = ${province} and ward <> ${ALL} and day > ${day}::date and metric = any(${levels}) group by ward, metric
-      union all
-      select ward, 'total', metric, value from rollup_totals where province = ${province} and ward <> ${ALL} and metric = any(${levels})`);
-    const dayOf: Record<string, string> = { d0: day, d1: addDays(day, -1), lump: addDays(day, -2), d14: addDays(day, -14), after: 'after', total: 'total' };
+    const rows = await this.db.execute<{ ward: string; day: string; counts: Record<string, number>; running: Record<string, number> }>(sql`
+      with recursive wards (ward) as (
+        (select ward from ward_days where province = ${province} order by ward limit 1)
+        union all
+        select (select d.ward from ward_days d where d.province = ${province} and d.ward > w.ward order by d.ward limit 1) from wards w where w.ward is not null
+      )
+      select w.ward, r.day::text as day, r.counts, r.running from wards w cross join lateral (
+        (select day, counts, running from ward_days where province = ${province} and ward = w.ward and day between ${day}::date - 14 and ${day}::date)
+        union all
+        (select day, '{}'::jsonb, running from ward_days where province = ${province} and ward = w.ward and day < ${day}::date - 14 order by day desc limit 1)
+      ) r
+      where w.ward is not null
+      order by w.ward, r.day`);
     const areas = new Map<string, AreaSeries>();
     for (const r of rows) {
       const series = areas.get(r.ward) ?? (areas.set(r.ward, emptySeries()), areas.get(r.ward)!);
-      add(series, dayOf[r.kind]!, r.metric, Number(r.value));
+      for (const [metric, value] of Object.entries(r.counts)) add(series, r.day, metric, Number(value));
+      // Rows come in day order: the last one's levels are those at the end of `day`.
+      series.totals = new Map(Object.entries(r.running).map(([metric, value]) => [metric, Number(value)]));
     }
     return areas;
   }
