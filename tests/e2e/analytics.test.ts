@@ -19,6 +19,9 @@ const REPORT = /* GraphQL */ `query Report($province: ID, $date: String) {
     wards { ward figures { ${FIGURES} } change { ${FIGURES} } }
   }
 }`;
+/** Each figure's change from the day before (null where either day's is null). */
+const changeOf = (today: OracleFigures, before: OracleFigures) =>
+  Object.fromEntries(Object.entries(today).map(([k, v]) => [k, v === null || before[k as keyof OracleFigures] === null ? null : v - (before[k as keyof OracleFigures] as number)])) as unknown as OracleFigures;
 const codes = (errors: Array<{ extensions?: Record<string, unknown> }> | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
 /** Every figure equal, the averages to float precision. */
@@ -90,7 +93,7 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
         const before = oracleFigures(events, inArea, dayPlus(day, -1));
         expect(got).toMatchObject({ date: day, province, newCases: today.newCases, cumulativeCases: today.cumulativeCases, activeCases: today.activeCases, testsDone: today.testsDone, freeBeds: today.freeBeds });
         expectFigures(got.figures, today, `${province ?? 'VN'} ${day}`);
-        expectFigures(got.change, Object.fromEntries(Object.entries(today).map(([k, v]) => [k, v === null || before[k as keyof OracleFigures] === null ? null : v - (before[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `change ${province ?? 'VN'} ${day}`);
+        expectFigures(got.change, changeOf(today, before), `change ${province ?? 'VN'} ${day}`);
         expectFigures(got.sevenDayAverage, oracleSevenDays(events, inArea, day), `7-day ${province ?? 'VN'} ${day}`);
         if (province === '79') {
           const wards = new Map<string | null, any>(got.wards.map((w: any) => [w.ward, w]));
@@ -99,7 +102,7 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
             const expected = oracleFigures(events, inWard, day);
             const dayBefore = oracleFigures(events, inWard, dayPlus(day, -1));
             expectFigures(wards.get(ward)?.figures ?? {}, expected, `ward ${ward} ${day}`);
-            expectFigures(wards.get(ward)?.change ?? {}, Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === null || dayBefore[k as keyof OracleFigures] === null ? null : v - (dayBefore[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `ward change ${ward} ${day}`);
+            expectFigures(wards.get(ward)?.change ?? {}, changeOf(expected, dayBefore), `ward change ${ward} ${day}`);
           }
         }
       }

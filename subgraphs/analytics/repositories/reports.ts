@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AnalyticsDb } from '../db/models.ts';
 import { ALL } from '../db/schema.ts';
 import { LEVELS } from '../rollup.ts';
+import { addDays } from '../report.ts';
 import { textArray } from '../../shared/sql.ts';
 
 /**
@@ -15,6 +16,14 @@ export interface AreaSeries {
 }
 
 const emptySeries = (): AreaSeries => ({ byDay: new Map(), after: new Map(), totals: new Map() });
+
+/** Each metric of `a` minus the same of `b` (absent: 0), the zeros left out. */
+function minus(a: Record<string, number> | null, b: Record<string, number> | null): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [metric, value] of Object.entries(b ?? {})) out[metric] = (out[metric] ?? 0) - value;
+  for (const metric of Object.keys(out)) if (out[metric] === 0) delete out[metric];
+  return out;
+}
 
 /** Adds a value to a day (`YYYY-MM-DD`), to the later changes (`after`) or to the totals (`total`). */
 function add(series: AreaSeries, where: string, metric: string, value: number): void {
@@ -48,33 +57,41 @@ export class ReportRepository {
   }
 
   /**
-   * A province's wards (key: the ward code, `''` for events of unknown ward), each as a series that
-   * holds what a ward's figures on `day` and on the day before read (AreaFigures.at): the counts of
-   * the 15 days up to `day` and, as totals, the levels at the end of `day` (`ward_days.running` of
-   * the latest row up to it). Each ward is one index range: its rows of those days and the latest
-   * before them; the wards themselves are found by skipping through the primary key (PostgreSQL has
-   * no skip scan). A ward with no row up to `day` is left out. One statement, one snapshot.
+   * A province's wards (key: the ward code, `''` for events of unknown ward), each as a compact
+   * series that holds exactly what a ward's figures on `day` and on the day before read
+   * (AreaFigures.at): the counts of those two days; as totals, the levels at the end of `day`; and
+   * the levels' changes (cases among them) over the 12 days before as one lump on day − 2 and on
+   * day − 14, from the levels' running values at the end of day − 2, − 14 and − 15. Each ward is six
+   * probes of its primary key, one row each, whatever the length of its history; the wards
+   * themselves are found by skipping through the key (PostgreSQL has no skip scan). A ward with no
+   * row up to `day` is left out. One statement, one snapshot.
    */
   async wardSeries(province: string, day: string): Promise<Map<string, AreaSeries>> {
-    const rows = await this.db.execute<{ ward: string; day: string; counts: Record<string, number>; running: Record<string, number> }>(sql`
+    type Counts = Record<string, number> | null;
+    const rows = await this.db.execute<{ ward: string; d0: Counts; d1: Counts; r0: Counts; r2: Counts; r14: Counts; r15: Counts }>(sql`
       with recursive wards (ward) as (
         (select ward from ward_days where province = ${province} order by ward limit 1)
         union all
         select (select d.ward from ward_days d where d.province = ${province} and d.ward > w.ward order by d.ward limit 1) from wards w where w.ward is not null
       )
-      select w.ward, r.day::text as day, r.counts, r.running from wards w cross join lateral (
-        (select day, counts, running from ward_days where province = ${province} and ward = w.ward and day between ${day}::date - 14 and ${day}::date)
-        union all
-        (select day, '{}'::jsonb, running from ward_days where province = ${province} and ward = w.ward and day < ${day}::date - 14 order by day desc limit 1)
-      ) r
-      where w.ward is not null
-      order by w.ward, r.day`);
+      select * from (
+        select w.ward,
+          (select counts from ward_days where province = ${province} and ward = w.ward and day = ${day}::date) as d0,
+          (select counts from ward_days where province = ${province} and ward = w.ward and day = ${day}::date - 1) as d1,
+          ${sql.join(
+            [0, 2, 14, 15].map((n) => sql`(select running from ward_days where province = ${province} and ward = w.ward and day <= ${day}::date - ${sql.raw(String(n))} order by day desc limit 1) as ${sql.raw(`r${n}`)}`),
+            sql`, `,
+          )}
+        from wards w where w.ward is not null
+      ) r where r0 is not null`);
     const areas = new Map<string, AreaSeries>();
     for (const r of rows) {
-      const series = areas.get(r.ward) ?? (areas.set(r.ward, emptySeries()), areas.get(r.ward)!);
-      for (const [metric, value] of Object.entries(r.counts)) add(series, r.day, metric, Number(value));
-      // Rows come in day order: the last one's levels are those at the end of `day`.
-      series.totals = new Map(Object.entries(r.running).map(([metric, value]) => [metric, Number(value)]));
+      const series = emptySeries();
+      for (const [d, counts] of [[day, r.d0], [addDays(day, -1), r.d1], [addDays(day, -2), minus(r.r2, r.r14)], [addDays(day, -14), minus(r.r14, r.r15)]] as const) {
+        for (const [metric, value] of Object.entries(counts ?? {})) add(series, d, metric, value);
+      }
+      series.totals = new Map(Object.entries(r.r0!));
+      areas.set(r.ward, series);
     }
     return areas;
   }
