@@ -1,7 +1,8 @@
 /**
- * The 19:00 briefing at national scale: a year of national data already rolled up (the daily
- * rollups that 10M cases, 100M tests and 10M doses a year leave in 34 provinces × ~100 wards each,
- * made by SQL inside PostgreSQL), measured in one run against baselines:
+ * The 19:00 briefing at national scale: a year of national data already rolled up (the ward days
+ * and daily rollups that 10M cases, 100M tests and 10M doses a year leave in 34 provinces × 100
+ * wards each, made by SQL inside PostgreSQL; not the ids of those events, which only the consumer's
+ * replay check reads), measured in one run against baselines:
  * - situationReport nationwide and for one province (with its wards) through the gateway vs the
  *   same rollup statements run directly (p50; target < 50 ms);
  * - reproductionNumber (a year's windows) and a 28-day forecast for one province through the

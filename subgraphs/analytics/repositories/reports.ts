@@ -84,10 +84,11 @@ export class ReportRepository {
           )}
         from wards w where w.ward is not null
       ) r where r0 is not null`);
+    const [d1, d2, d14] = [addDays(day, -1), addDays(day, -2), addDays(day, -14)];
     const areas = new Map<string, AreaSeries>();
     for (const r of rows) {
       const series = emptySeries();
-      for (const [d, counts] of [[day, r.d0], [addDays(day, -1), r.d1], [addDays(day, -2), minus(r.r2, r.r14)], [addDays(day, -14), minus(r.r14, r.r15)]] as const) {
+      for (const [d, counts] of [[day, r.d0], [d1, r.d1], [d2, minus(r.r2, r.r14)], [d14, minus(r.r14, r.r15)]] as const) {
         for (const [metric, value] of Object.entries(counts ?? {})) add(series, d, metric, value);
       }
       series.totals = new Map(Object.entries(r.r0!));
