@@ -67,8 +67,10 @@ export class AreaFigures {
   }
 
   at(day: string): Figures {
+    // Days without a row added nothing: only the series' days in the window count.
+    const first = addDays(day, -(ACTIVE_DAYS - 1));
     let active = 0;
-    for (let i = 0; i < ACTIVE_DAYS; i++) active += this.newCases(addDays(day, -i));
+    for (const d of this.s.byDay.keys()) if (d >= first && d <= day) active += this.newCases(d);
     const testsDone = this.on('tests_done', day);
     const testsPositive = this.on('tests_positive', day);
     const [tasksNew, tasksContacted, tasksIsolated, tasksTested, tasksClosed, tasksWithdrawn] = TASK_STATUSES.map((s) => this.level(`tasks_${s}`, day)) as [number, number, number, number, number, number];

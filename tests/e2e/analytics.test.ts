@@ -19,6 +19,9 @@ const REPORT = /* GraphQL */ `query Report($province: ID, $date: String) {
     wards { ward figures { ${FIGURES} } change { ${FIGURES} } }
   }
 }`;
+/** Each figure's change from the day before (null where either day's is null). */
+const changeOf = (today: OracleFigures, before: OracleFigures) =>
+  Object.fromEntries(Object.entries(today).map(([k, v]) => [k, v === null || before[k as keyof OracleFigures] === null ? null : v - (before[k as keyof OracleFigures] as number)])) as unknown as OracleFigures;
 const codes = (errors: Array<{ extensions?: Record<string, unknown> }> | undefined) => (errors ?? []).map((e) => e.extensions?.code);
 
 /** Every figure equal, the averages to float precision. */
@@ -90,7 +93,7 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
         const before = oracleFigures(events, inArea, dayPlus(day, -1));
         expect(got).toMatchObject({ date: day, province, newCases: today.newCases, cumulativeCases: today.cumulativeCases, activeCases: today.activeCases, testsDone: today.testsDone, freeBeds: today.freeBeds });
         expectFigures(got.figures, today, `${province ?? 'VN'} ${day}`);
-        expectFigures(got.change, Object.fromEntries(Object.entries(today).map(([k, v]) => [k, v === null || before[k as keyof OracleFigures] === null ? null : v - (before[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `change ${province ?? 'VN'} ${day}`);
+        expectFigures(got.change, changeOf(today, before), `change ${province ?? 'VN'} ${day}`);
         expectFigures(got.sevenDayAverage, oracleSevenDays(events, inArea, day), `7-day ${province ?? 'VN'} ${day}`);
         if (province === '79') {
           const wards = new Map<string | null, any>(got.wards.map((w: any) => [w.ward, w]));
@@ -99,7 +102,7 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
             const expected = oracleFigures(events, inWard, day);
             const dayBefore = oracleFigures(events, inWard, dayPlus(day, -1));
             expectFigures(wards.get(ward)?.figures ?? {}, expected, `ward ${ward} ${day}`);
-            expectFigures(wards.get(ward)?.change ?? {}, Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === null || dayBefore[k as keyof OracleFigures] === null ? null : v - (dayBefore[k as keyof OracleFigures] as number)])) as unknown as OracleFigures, `ward change ${ward} ${day}`);
+            expectFigures(wards.get(ward)?.change ?? {}, changeOf(expected, dayBefore), `ward change ${ward} ${day}`);
           }
         }
       }
@@ -120,17 +123,32 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
     await applied([marker.id]);
     expect(await report('24', day)).toEqual(before);
 
-    const late: DomainEvent = {
-      id: randomUUID(), type: 'case.confirmed', occurredAt: `${day}T03:00:00.000Z`, day, province: '24', ward: '09187',
+    // Its ward's figures on later days (a day within the next two weeks, and one after them, read
+    // from the ward's running levels), and those of a ward that had no events before it.
+    const laterDays = [dayPlus(day, 5), dayPlus(day, 20)];
+    const wardOf = (r: any, ward: string) => r.wards.find((w: any) => w.ward === ward)?.figures;
+    const wardsBefore = await Promise.all([dayPlus(day, -1), ...laterDays].map((d) => report('24', d)));
+    const late: DomainEvent[] = ['09187', '09999'].map((ward) => ({
+      id: randomUUID(), type: 'case.confirmed', occurredAt: `${day}T03:00:00.000Z`, day, province: '24', ward,
       payload: { caseId: randomUUID(), confirmedAt: `${day}T03:00:00.000Z`, onsetDay: null },
-    };
-    await send([late]);
-    await applied([late.id]);
+    }));
+    expect(wardsBefore.some((r) => wardOf(r, '09999'))).toBe(false);
+    await send(late);
+    await applied(late.map((e) => e.id));
     const after = await report('24', day);
-    expect(after.newCases).toBe(before.newCases + 1);
-    expect(after.cumulativeCases).toBe(before.cumulativeCases + 1);
-    expect(after.activeCases).toBe(before.activeCases + 1);
-    expect((await report('24', dayPlus(day, 1))).cumulativeCases).toBe(before.cumulativeCases + 1 + (await report('24', dayPlus(day, 1))).newCases);
+    expect(after.newCases).toBe(before.newCases + 2);
+    expect(after.cumulativeCases).toBe(before.cumulativeCases + 2);
+    expect(after.activeCases).toBe(before.activeCases + 2);
+    expect(wardOf(after, '09187')).toMatchObject({ newCases: wardOf(before, '09187').newCases + 1, cumulativeCases: wardOf(before, '09187').cumulativeCases + 1 });
+    expect(wardOf(after, '09999')).toMatchObject({ newCases: 1, cumulativeCases: 1, activeCases: 1 });
+    const [dayBefore, soon, later] = await Promise.all([dayPlus(day, -1), ...laterDays].map((d) => report('24', d)));
+    expect(wardOf(dayBefore, '09187')).toEqual(wardOf(wardsBefore[0], '09187'));
+    expect(wardOf(dayBefore, '09999')).toBeUndefined();
+    expect(wardOf(soon, '09187')).toMatchObject({ cumulativeCases: wardOf(wardsBefore[1], '09187').cumulativeCases + 1, activeCases: wardOf(wardsBefore[1], '09187').activeCases + 1 });
+    expect(wardOf(soon, '09999')).toMatchObject({ newCases: 0, cumulativeCases: 1, activeCases: 1 });
+    expect(wardOf(later, '09187')).toMatchObject({ cumulativeCases: wardOf(wardsBefore[2], '09187').cumulativeCases + 1, activeCases: wardOf(wardsBefore[2], '09187').activeCases });
+    expect(wardOf(later, '09999')).toMatchObject({ newCases: 0, cumulativeCases: 1, activeCases: 0 });
+    expect((await report('24', dayPlus(day, 1))).cumulativeCases).toBe(before.cumulativeCases + 2 + (await report('24', dayPlus(day, 1))).newCases);
     expect((await report('24', dayPlus(day, -1))).cumulativeCases).toBe(before.cumulativeCases - before.newCases);
   });
 

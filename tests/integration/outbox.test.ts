@@ -82,7 +82,7 @@ describe('outbox: write with the change, relay in order, at least once', () => {
     // Each delivery applied, and every event once more: only the first application counts.
     expect(await rollups.apply(events)).toBe(5);
     expect(await rollups.apply(events)).toBe(0);
-    const [row] = await consumer.db.execute(sql`select value::int as value from daily_rollups where province = '79' and ward = '26740' and day = '2025-01-01' and metric = 'doses_given'`);
+    const [row] = await consumer.db.execute(sql`select (counts->>'doses_given')::int as value from ward_days where province = '79' and ward = '26740' and day = '2025-01-01'`);
     expect(row.value).toBe(5);
   });
 });

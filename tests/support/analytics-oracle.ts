@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FINAL_TASK_STATUSES, vietnamDay, type DomainEvent, type TaskStatus } from '../../subgraphs/shared/events.ts';
+import type { Figures } from '../../subgraphs/analytics/report.ts';
 
 /**
  * Random domain events over a range of days, and the situation report's figures counted from
@@ -87,33 +88,20 @@ export function randomEvents(random: () => number, first: string, days: number):
   return out;
 }
 
-export interface OracleFigures {
-  newCases: number;
-  cumulativeCases: number;
-  activeCases: number;
-  contactsF1: number;
-  contactsF2: number;
-  tasksNew: number;
-  tasksContacted: number;
-  tasksIsolated: number;
-  tasksTested: number;
-  tasksClosed: number;
-  tasksWithdrawn: number;
-  tasksOverdue: number;
-  medianHoursToFirstCall: number | null;
-  testsDone: number;
-  testsPositive: number;
-  positivity: number | null;
-  dosesGiven: number;
-  freeBeds: number;
-}
+/** The report's figures (the shape only: every value here is counted from the events). */
+export type OracleFigures = Figures;
+
+/** Whole hours from a case's confirmation to a first call, 0 for a call before it, 72 for 72 or more. */
+const firstCallHours = (calledAt: string, confirmedAt: number) => Math.min(72, Math.max(0, Math.floor((Date.parse(calledAt) - confirmedAt) / 3_600_000)));
+/** The lower median of whole-hour delays, reported at the middle of its hour. */
+const medianHours = (delays: number[]) => (delays.length ? [...delays].sort((a, b) => a - b)[Math.ceil(delays.length / 2) - 1]! + 0.5 : null);
 
 /** The figures of one Viet Nam day for the events of an area (`inArea`), from the distinct events by id. */
 export function oracleFigures(all: readonly DomainEvent[], inArea: (e: DomainEvent) => boolean, day: string): OracleFigures {
   const byId = new Map(all.map((e) => [e.id, e]));
   const events = [...byId.values()];
   const rejected = new Set(events.flatMap((e) => (e.type === 'case.rejected' ? [e.payload.caseId] : [])));
-  const confirmedAt = new Map(events.flatMap((e) => (e.type === 'case.confirmed' ? [[e.payload.caseId, new Date(e.payload.confirmedAt)] as const] : [])));
+  const confirmedAt = new Map(events.flatMap((e) => (e.type === 'case.confirmed' ? [[e.payload.caseId, Date.parse(e.payload.confirmedAt)] as const] : [])));
   const here = events.filter(inArea);
   const standing = here.filter((e) => e.type === 'case.confirmed' && !rejected.has((e.payload as { caseId: string }).caseId));
   const count = (type: DomainEvent['type'], on: string, also: (e: DomainEvent) => boolean = () => true) => here.filter((e) => e.type === type && e.day === on && also(e)).length;
@@ -132,12 +120,9 @@ export function oracleFigures(all: readonly DomainEvent[], inArea: (e: DomainEve
     if (!FINAL_TASK_STATUSES.includes(latest.payload.to) && latest.payload.dueDay < day) overdue++;
     for (const c of sorted) {
       const confirmed = confirmedAt.get(c.payload.caseId);
-      if (c.payload.firstCallAt && confirmed && vietnamDay(new Date(c.payload.firstCallAt)) === day) {
-        delays.push(Math.min(72, Math.max(0, Math.floor((Date.parse(c.payload.firstCallAt) - confirmed.getTime()) / 3_600_000))));
-      }
+      if (c.payload.firstCallAt && confirmed !== undefined && vietnamDay(new Date(c.payload.firstCallAt)) === day) delays.push(firstCallHours(c.payload.firstCallAt, confirmed));
     }
   }
-  delays.sort((a, b) => a - b);
 
   let freeBeds = 0;
   const facilities = new Map<string, Array<Extract<DomainEvent, { type: 'facility.occupancy_changed' }>>>();
@@ -162,7 +147,7 @@ export function oracleFigures(all: readonly DomainEvent[], inArea: (e: DomainEve
     tasksClosed: status.CLOSED,
     tasksWithdrawn: status.WITHDRAWN,
     tasksOverdue: overdue,
-    medianHoursToFirstCall: delays.length ? delays[Math.ceil(delays.length / 2) - 1]! + 0.5 : null,
+    medianHoursToFirstCall: medianHours(delays),
     testsDone,
     testsPositive,
     positivity: testsDone ? testsPositive / testsDone : null,
@@ -190,7 +175,6 @@ function oracleFiguresOverCalls(all: readonly DomainEvent[], inWeek: (e: DomainE
   const confirmedAt = new Map([...byId.values()].flatMap((e) => (e.type === 'case.confirmed' ? [[e.payload.caseId, Date.parse(e.payload.confirmedAt)] as const] : [])));
   const delays = [...byId.values()]
     .filter(inWeek)
-    .flatMap((e) => (e.type === 'task.status_changed' && e.payload.firstCallAt && confirmedAt.has(e.payload.caseId) ? [Math.min(72, Math.max(0, Math.floor((Date.parse(e.payload.firstCallAt) - confirmedAt.get(e.payload.caseId)!) / 3_600_000)))] : []))
-    .sort((a, b) => a - b);
-  return delays.length ? delays[Math.ceil(delays.length / 2) - 1]! + 0.5 : null;
+    .flatMap((e) => (e.type === 'task.status_changed' && e.payload.firstCallAt && confirmedAt.has(e.payload.caseId) ? [firstCallHours(e.payload.firstCallAt, confirmedAt.get(e.payload.caseId)!)] : []));
+  return medianHours(delays);
 }

@@ -1,19 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, pgTable, primaryKey, real, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
 /**
  * The area a rollup row counts for: `province = '*'` is the nation; `ward = '*'` a whole province
- * (`''` when the producer did not know the province: counted nationwide only); any other ward its
- * ward, `''` the province's events of unknown ward. Each event adds to its ward, its province and
- * the nation, so every report reads a handful of rows whatever the size of the country.
+ * (`''` when the producer did not know the province: counted nationwide only). Each event adds to
+ * the nation, its province (here) and its ward (`ward_days`), so every report reads a handful of
+ * rows whatever the size of the country.
  */
 export const ALL = '*';
 
 /**
  * Daily rollups (số liệu theo ngày): what the domain events added to each metric (`rollup.ts`
- * lists them) on each Viet Nam day in each area. Counters (cases, tests, doses) are the day's
+ * lists them) on each Viet Nam day for the nation and each province. Counters (cases, tests, doses) are the day's
  * count; levels (tasks by status, free beds) are the day's change, read as `totals` minus the
  * changes after a day. No personal data: counts only.
  */
@@ -28,12 +28,11 @@ export const dailyRollups = pgTable(
   },
   (t) => [
     primaryKey({ name: 'daily_rollups_pkey', columns: [t.province, t.ward, t.day, t.metric] }),
-    // A province's wards for a range of days (the by-ward report).
     index('daily_rollups_province_day_idx').on(t.province, t.day),
   ],
 );
 
-/** Each level metric's sum over all days per area, kept with the rollups: a level on any recent day without reading history. */
+/** Each level metric's sum over all days for the nation and each province, kept with the rollups: a level on any recent day without reading history. */
 export const rollupTotals = pgTable(
   'rollup_totals',
   {
@@ -43,6 +42,27 @@ export const rollupTotals = pgTable(
     value: bigint('value', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ name: 'rollup_totals_pkey', columns: [t.province, t.ward, t.metric] })],
+);
+
+/**
+ * Each ward's days (số liệu theo xã/phường): a row per ward (`''`: the province's events of unknown
+ * ward) and Viet Nam day on which its events changed something. `counts` holds the day's value of
+ * each metric, as a `daily_rollups` row would (absent: 0); `running` each level's value at the end
+ * of the day (the sum of its changes up to and including it), which the consumer keeps in step on
+ * every later row when a late event changes an earlier day. A ward's figures on a day then read its
+ * rows of the 14 days up to it and the latest row before them: a hundred wards cost one short index
+ * range each, whatever the length of the history.
+ */
+export const wardDays = pgTable(
+  'ward_days',
+  {
+    province: varchar('province', { length: 2 }).notNull(),
+    ward: varchar('ward', { length: 8 }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull(),
+    running: jsonb('running').$type<Record<string, number>>().notNull(),
+  },
+  (t) => [primaryKey({ name: 'ward_days_pkey', columns: [t.province, t.ward, t.day] })],
 );
 
 /** The events applied, by id: a replayed event finds its id here and changes nothing. */

@@ -17,6 +17,14 @@ export interface AreaSeries {
 
 const emptySeries = (): AreaSeries => ({ byDay: new Map(), after: new Map(), totals: new Map() });
 
+/** Each metric of `a` minus the same of `b` (absent: 0), the zeros left out. */
+function minus(a: Record<string, number> | null, b: Record<string, number> | null): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [metric, value] of Object.entries(b ?? {})) out[metric] = (out[metric] ?? 0) - value;
+  for (const metric of Object.keys(out)) if (out[metric] === 0) delete out[metric];
+  return out;
+}
+
 /** Adds a value to a day (`YYYY-MM-DD`), to the later changes (`after`) or to the totals (`total`). */
 function add(series: AreaSeries, where: string, metric: string, value: number): void {
   if (where === 'after') series.after.set(metric, value);
@@ -49,35 +57,42 @@ export class ReportRepository {
   }
 
   /**
-   * A province's wards, each as a compact series that holds exactly what a ward's figures on `day`
-   * and on the day before read (AreaFigures.at): the two days' values, the 11 days before them as one
-   * lump on day − 2, and day − 14 (active cases over 14 days), summed in SQL so that a hundred wards
-   * cost a hundred rows per metric, not fifteen. Key: the ward code, `''` for events of unknown
-   * ward. One statement, one snapshot.
+   * A province's wards (key: the ward code, `''` for events of unknown ward), each as a compact
+   * series that holds exactly what a ward's figures on `day` and on the day before read
+   * (AreaFigures.at): the counts of those two days; as totals, the levels at the end of `day`; and
+   * the levels' changes (cases among them) over the 12 days before as one lump on day − 2 and on
+   * day − 14, from the levels' running values at the end of day − 2, − 14 and − 15. Each ward is six
+   * probes of its primary key, one row each, whatever the length of its history; the wards
+   * themselves are found by skipping through the key (PostgreSQL has no skip scan). A ward with no
+   * row up to `day` is left out. One statement, one snapshot.
    */
   async wardSeries(province: string, day: string): Promise<Map<string, AreaSeries>> {
-    const levels = textArray(LEVELS);
-    const rows = await this.db.execute<{ ward: string; kind: string; metric: string; value: string }>(sql`
-      select ward, k.kind, metric, k.value from (
-        select ward, metric,
-               sum(value) filter (where day = ${day}::date) as d0,
-               sum(value) filter (where day = ${day}::date - 1) as d1,
-               sum(value) filter (where day between ${day}::date - 13 and ${day}::date - 2) as lump,
-               sum(value) filter (where day = ${day}::date - 14) as d14
-        from daily_rollups where province = ${province} and ward <> ${ALL} and day between ${day}::date - 14 and ${day}::date
-        group by ward, metric
-      ) w, lateral (values ('d0', d0), ('d1', d1), ('lump', lump), ('d14', d14)) as k(kind, value)
-      where k.value is not null
-      union all
-      select ward, 'after', metric, sum(value) from daily_rollups
-      where province = ${province} and ward <> ${ALL} and day > ${day}::date and metric = any(${levels}) group by ward, metric
-      union all
-      select ward, 'total', metric, value from rollup_totals where province = ${province} and ward <> ${ALL} and metric = any(${levels})`);
-    const dayOf: Record<string, string> = { d0: day, d1: addDays(day, -1), lump: addDays(day, -2), d14: addDays(day, -14), after: 'after', total: 'total' };
+    type Counts = Record<string, number> | null;
+    const rows = await this.db.execute<{ ward: string; d0: Counts; d1: Counts; r0: Counts; r2: Counts; r14: Counts; r15: Counts }>(sql`
+      with recursive wards (ward) as (
+        (select ward from ward_days where province = ${province} order by ward limit 1)
+        union all
+        select (select d.ward from ward_days d where d.province = ${province} and d.ward > w.ward order by d.ward limit 1) from wards w where w.ward is not null
+      )
+      select * from (
+        select w.ward,
+          (select counts from ward_days where province = ${province} and ward = w.ward and day = ${day}::date) as d0,
+          (select counts from ward_days where province = ${province} and ward = w.ward and day = ${day}::date - 1) as d1,
+          ${sql.join(
+            [0, 2, 14, 15].map((n) => sql`(select running from ward_days where province = ${province} and ward = w.ward and day <= ${day}::date - ${sql.raw(String(n))} order by day desc limit 1) as ${sql.raw(`r${n}`)}`),
+            sql`, `,
+          )}
+        from wards w where w.ward is not null
+      ) r where r0 is not null`);
+    const [d1, d2, d14] = [addDays(day, -1), addDays(day, -2), addDays(day, -14)];
     const areas = new Map<string, AreaSeries>();
     for (const r of rows) {
-      const series = areas.get(r.ward) ?? (areas.set(r.ward, emptySeries()), areas.get(r.ward)!);
-      add(series, dayOf[r.kind]!, r.metric, Number(r.value));
+      const series = emptySeries();
+      for (const [d, counts] of [[day, r.d0], [d1, r.d1], [d2, minus(r.r2, r.r14)], [d14, minus(r.r14, r.r15)]] as const) {
+        for (const [metric, value] of Object.entries(counts ?? {})) add(series, d, metric, value);
+      }
+      series.totals = new Map(Object.entries(r.r0!));
+      areas.set(r.ward, series);
     }
     return areas;
   }

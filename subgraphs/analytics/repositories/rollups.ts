@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { vietnamDay, type DomainEvent } from '../../shared/events.ts';
 import { textArray, toDate, uuidArray } from '../../shared/sql.ts';
 import type { AnalyticsDb, AnalyticsTx } from '../db/models.ts';
-import { atAreas, firstCallIncrements, incrementsOf, LEVELS, mergeIncrements, type Increment } from '../rollup.ts';
+import { ALL } from '../db/schema.ts';
+import { atAreas, firstCallIncrements, incrementsOf, LEVEL_SET, LEVELS, mergeIncrements, type Increment } from '../rollup.ts';
 
 type FirstCall = { taskId: string; caseId: string; province: string; ward: string; calledAt: Date };
 
@@ -90,20 +91,59 @@ export class RollupRepository {
     return atAreas(vietnamDay(occurredAt), e.province, e.ward, 'free_beds', e.payload.freeBeds - (previous?.free_beds ?? 0));
   }
 
-  /** Adds merged increments to the day rows, and the levels' to their totals, two statements whatever the batch. */
+  /**
+   * Adds merged increments: the nation's and the provinces' to their day rows and the levels' to
+   * their totals, the wards' to their days (`wards`); a few statements whatever the batch.
+   */
   private async add(tx: AnalyticsTx, increments: readonly Increment[]): Promise<void> {
-    if (increments.length === 0) return;
-    const col = (f: (i: Increment) => string) => textArray(increments.map(f));
+    await this.wards(tx, increments.filter((i) => i.ward !== ALL));
+    const areas = increments.filter((i) => i.ward === ALL);
+    if (areas.length === 0) return;
+    const col = (f: (i: Increment) => string) => textArray(areas.map(f));
     await tx.execute(sql`
       insert into daily_rollups (day, province, ward, metric, value)
-      select d::date, p, w, m, v from unnest(${col((i) => i.day)}, ${col((i) => i.province)}, ${col((i) => i.ward)}, ${col((i) => i.metric)}, ${sql.param(increments.map((i) => i.delta))}::bigint[]) as u(d, p, w, m, v)
+      select d::date, p, w, m, v from unnest(${col((i) => i.day)}, ${col((i) => i.province)}, ${col((i) => i.ward)}, ${col((i) => i.metric)}, ${sql.param(areas.map((i) => i.delta))}::bigint[]) as u(d, p, w, m, v)
       on conflict (province, ward, day, metric) do update set value = daily_rollups.value + excluded.value`);
-    const levels = mergeIncrements(increments.filter((i) => LEVELS.includes(i.metric)).map((i) => ({ ...i, day: '' })));
+    const levels = mergeIncrements(areas.filter((i) => LEVEL_SET.has(i.metric)).map((i) => ({ ...i, day: '' })));
     if (levels.length === 0) return;
     const lcol = (f: (i: Increment) => string) => textArray(levels.map(f));
     await tx.execute(sql`
       insert into rollup_totals (province, ward, metric, value)
       select * from unnest(${lcol((i) => i.province)}, ${lcol((i) => i.ward)}, ${lcol((i) => i.metric)}, ${sql.param(levels.map((i) => i.delta))}::bigint[])
       on conflict (province, ward, metric) do update set value = rollup_totals.value + excluded.value`);
+  }
+
+  /**
+   * Adds the wards' increments to `ward_days`: a row for each ward day they touch (carrying the
+   * levels of the ward's latest earlier row), each day's counts on its row, and each level's change
+   * on its day and every later row of the ward. The wards' advisory locks (taken in one order) keep
+   * a second consumer from carrying levels that this batch is about to change.
+   */
+  private async wards(tx: AnalyticsTx, increments: readonly Increment[]): Promise<void> {
+    if (increments.length === 0) return;
+    const col = (f: (i: Increment) => string) => textArray(increments.map(f));
+    const batch = sql`unnest(${col((i) => i.province)}, ${col((i) => i.ward)}, ${col((i) => i.day)}::date[], ${col((i) => i.metric)}, ${sql.param(increments.map((i) => i.delta))}::bigint[]) as i(province, ward, day, metric, delta)`;
+    await tx.execute(sql`
+      select pg_advisory_xact_lock(k) from (select distinct hashtextextended('ward_days/' || province || '/' || ward, 0) as k from ${batch} order by k) s`);
+    await tx.execute(sql`
+      insert into ward_days (province, ward, day, counts, running)
+      select t.province, t.ward, t.day, '{}', coalesce((
+        select r.running from ward_days r where r.province = t.province and r.ward = t.ward and r.day < t.day order by r.day desc limit 1
+      ), '{}')
+      from (select distinct province, ward, day from ${batch}) t
+      on conflict (province, ward, day) do nothing`);
+    await tx.execute(sql`
+      update ward_days r set counts = jsonb_sum(r.counts, u.counts), running = jsonb_sum(r.running, u.running)
+      from (
+        select province, ward, day,
+               coalesce(jsonb_object_agg(metric, today) filter (where today <> 0), '{}') as counts,
+               coalesce(jsonb_object_agg(metric, upto) filter (where metric = any(${textArray(LEVELS)}) and upto <> 0), '{}') as running
+        from (
+          select r.province, r.ward, r.day, i.metric, sum(i.delta) filter (where i.day = r.day) as today, sum(i.delta) as upto
+          from ${batch} join ward_days r on r.province = i.province and r.ward = i.ward and r.day >= i.day
+          group by 1, 2, 3, 4
+        ) s group by 1, 2, 3
+      ) u
+      where r.province = u.province and r.ward = u.ward and r.day = u.day`);
   }
 }
