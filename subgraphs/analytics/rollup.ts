@@ -69,6 +69,12 @@ export function incrementsOf(event: DomainEvent): Increment[] {
     }
     case 'test.resulted':
       return [...here('tests_done'), ...(event.payload.outcome === 'POSITIVE' ? here('tests_positive') : [])];
+    case 'test.corrected': {
+      // The previous version leaves the day and place it counted in; the corrected one counts in its own.
+      const { was, outcome } = event.payload;
+      const before = (metric: string) => atAreas(was.day, was.province, null, metric, -1);
+      return [...before('tests_done'), ...(was.outcome === 'POSITIVE' ? before('tests_positive') : []), ...here('tests_done'), ...(outcome === 'POSITIVE' ? here('tests_positive') : [])];
+    }
     case 'dose.recorded':
       return here('doses_given');
     case 'facility.occupancy_changed':

@@ -16,6 +16,8 @@ export type TaskStatus = 'NEW' | 'CONTACTED' | 'ISOLATED' | 'TESTED' | 'CLOSED' 
 /** Statuses a task never leaves: closed by its tracer, or withdrawn with its rejected case. */
 export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['CLOSED', 'WITHDRAWN'];
 
+export type TestOutcome = 'POSITIVE' | 'NEGATIVE' | 'INCONCLUSIVE' | 'INVALID';
+
 /** What each event type says, beyond the common fields. */
 export interface EventPayloads {
   /** A case (F0) was confirmed; `day` is the confirmation day. */
@@ -33,7 +35,12 @@ export interface EventPayloads {
    */
   'task.status_changed': { taskId: string; caseId: string; from: TaskStatus | null; to: TaskStatus; dueDay: string; firstCallAt: string | null };
   /** A lab's new result (one per sample; a pool is one test); `day` is the day it was resulted. */
-  'test.resulted': { resultId: string; kind: string; outcome: 'POSITIVE' | 'NEGATIVE' | 'INCONCLUSIVE' | 'INVALID' };
+  'test.resulted': { resultId: string; kind: string; outcome: TestOutcome };
+  /**
+   * A lab corrected a result it had sent (the same sample, other values); `day` and `province` are
+   * the corrected result's, `was` where and how the previous version counted (it leaves that day).
+   */
+  'test.corrected': { resultId: string; kind: string; outcome: TestOutcome; was: { day: string; province: string | null; outcome: TestOutcome } };
   /** A vaccine dose was recorded; `day` is the day it was given. Produced by the vaccination subgraph. */
   'dose.recorded': { doseId: string; product: string; doseNumber: number };
   /** A quarantine facility's occupancy was set; the latest per facility gives the free beds. */
@@ -41,7 +48,7 @@ export interface EventPayloads {
 }
 
 export type DomainEventType = keyof EventPayloads;
-export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'dose.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
+export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'test.corrected', 'dose.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
 
 /** An event as it travels: the common fields, then the payload of its type. */
 export type DomainEvent = {

@@ -4,8 +4,11 @@ import type { TestResultScope } from './access.ts';
 import { vietnamDatePlus } from './confirmation.ts';
 import type { TestResultRow } from './db/models.ts';
 import type { SiteDaySummary, SiteKey, TestingRepositories } from './repositories/index.ts';
+import type { Page } from './validation.ts';
 
 const siteKey = (s: SiteKey) => `${s.provinceCode}:${s.id}`;
+/** A day's list is loaded per page: the same page of several provinces or sites in one statement. */
+const dayPage = ({ date, page }: { date: string; page: Page }) => `${date}:${page.limit}:${page.offset}`;
 
 /**
  * Made per request, with the caller's scope: the list loaders put it into their one SQL statement.
@@ -31,14 +34,14 @@ export function createLoaders(repos: TestingRepositories, scope: TestResultScope
         : manyByKey((ids: readonly string[]) => repos.schedules.ofContacts(ids, scope, vietnamDatePlus(new Date(), 0)), (r) => r.contactId),
     // A province's or a site's day: who may ask is decided per province by the reader, before these load.
     provinceSchedule: perArguments(
-      (date: string) => date,
-      (date) => manyByKey((codes: readonly string[]) => repos.schedules.dueInProvinces(codes, date, vietnamDatePlus(new Date(), 0)), (r) => r.homeProvinceCode ?? ''),
+      dayPage,
+      ({ date, page }) => manyByKey((codes: readonly string[]) => repos.schedules.dueInProvinces(codes, date, vietnamDatePlus(new Date(), 0), page), (r) => r.homeProvinceCode ?? ''),
     ),
     siteResults: perArguments(
-      (date: string) => date,
-      (date) => new DataLoader<SiteKey, TestResultRow[], string>(async (sites) => {
+      dayPage,
+      ({ date, page }) => new DataLoader<SiteKey, TestResultRow[], string>(async (sites) => {
         const bySite = new Map<string, TestResultRow[]>();
-        for (const row of await repos.sites.ofDay(sites, date)) {
+        for (const row of await repos.sites.ofDay(sites, date, page)) {
           const key = `${row.siteProvinceCode}:${row.siteId}`;
           const list = bySite.get(key);
           if (list) list.push(row);

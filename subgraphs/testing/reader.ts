@@ -5,6 +5,7 @@ import type { TestResultAuditTrail, TestResultField } from './audit.ts';
 import type { TestResultRow } from './db/models.ts';
 import type { TestingLoaders } from './loaders.ts';
 import type { ScheduledTestRow, SiteDaySummary, SiteKey } from './repositories/index.ts';
+import type { Page } from './validation.ts';
 
 export interface TestingReaderDeps {
   identity: Identity;
@@ -67,17 +68,17 @@ export class TestingReader {
   }
 
   /** `Province.testingSchedule`: the province's list for a Vietnam day, for those who may read its day. */
-  async provinceSchedule(provinceCode: string, date: string): Promise<ScheduledTestRow[]> {
+  async provinceSchedule(provinceCode: string, date: string, page: Page): Promise<ScheduledTestRow[]> {
     this.refuseProvinceDay(provinceCode);
-    const rows = await this.deps.loaders.provinceSchedule(date).load(provinceCode);
+    const rows = await this.deps.loaders.provinceSchedule({ date, page }).load(provinceCode);
     this.recordEach(rows, 'testingSchedule');
     return rows;
   }
 
   /** `TestingSite.results`: the site's results of a Vietnam day, for those who may read its province's day. */
-  async siteResults(site: SiteKey, date: string): Promise<TestResultRow[]> {
+  async siteResults(site: SiteKey, date: string, page: Page): Promise<TestResultRow[]> {
     this.refuseProvinceDay(site.provinceCode);
-    const rows = await this.deps.loaders.siteResults(date).load(site);
+    const rows = await this.deps.loaders.siteResults({ date, page }).load(site);
     this.recordEach(rows, 'siteResults');
     return rows;
   }

@@ -126,6 +126,21 @@ export function referenceRejection(sample: TestSample, unknown: { sites: Readonl
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** A day argument (YYYY-MM-DD, a Vietnam calendar day): a real date, else BAD_USER_INPUT. */
+/** The largest page of a day's list (`testingSchedule`, `TestingSite.results`). */
+export const MAX_PAGE = 1000;
+
+/** A page of a day's list: the rows after `offset` of its order, at most `limit`. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export function requirePage(limit: number, offset: number): Page {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badInput(`limit must be between 1 and ${MAX_PAGE}, got ${limit}`, 'limit');
+  if (!Number.isInteger(offset) || offset < 0) throw badInput(`offset must be 0 or more, got ${offset}`, 'offset');
+  return { limit, offset };
+}
+
 export function requireDay(value: string, argument = 'date'): string {
   const match = DATE.exec(value);
   const parsed = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : null;

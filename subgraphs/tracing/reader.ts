@@ -95,23 +95,22 @@ export class TracingReader {
 
   /**
    * `transmissionChain`: the case itself must be visible (else FORBIDDEN); every other case of the
-   * chain is judged by the same policy and, when not visible, returned masked (`masked: true`:
-   * no person, contacts, run or evidence; its id, province, dates and links remain). Each visible
-   * case is a read of its person's case.
+   * chain is judged by the same scope, in the chain's statement (the SQL form of the policy, as
+   * lists are), and, when not visible, returned masked (`masked: true`: no person, contacts, run
+   * or evidence; its id, province, dates and links remain). Each visible case is a read of its
+   * person's case.
    */
   async chain(caseId: string): Promise<{ nodes: Array<{ case: ChainCase; generation: number; parentId: string | null; degree: ContactDegree | null }> } | null> {
     const root = await this.case(caseId);
     if (!root) return null;
-    const { identity, loaders, audit, repos } = this.deps;
-    const nodes = await repos.cases.chain(root.id);
-    const judged = await Promise.all(nodes.map(async (node) => {
-      const row = node.case;
-      const contactHomeProvinces = needsContactProvinces(identity, row.provinceCode) ? (await loaders.contactProvincesOfCase.load(row.id)).map((r) => r.provinceCode) : [];
-      const visible = decideCase(identity, { personId: row.personId, provinceCode: row.provinceCode, contactHomeProvinces }).outcome === 'VISIBLE';
-      if (visible) audit.record(row.personId, 'ALLOWED', ['case']);
-      return { ...node, case: visible ? row : { ...row, masked: true as const } };
-    }));
-    return { nodes: judged };
+    const { access, audit, repos } = this.deps;
+    const nodes = await repos.cases.chain(root.id, access.cases);
+    return {
+      nodes: nodes.map(({ visible, ...node }) => {
+        if (visible) audit.record(node.case.personId, 'ALLOWED', ['case']);
+        return { ...node, case: visible ? node.case : { ...node.case, masked: true as const } };
+      }),
+    };
   }
 
   /** A case this request wrote (confirmCase), in the mutation's answer: a read of it like any other. */

@@ -4,7 +4,8 @@
  * site's results and counts of the day (`TestingSite.results(date)`, `summary(date)`, reached
  * through one of its results), p50/p95 over several requests, against the baseline in the same
  * run: the repository's statement (ScheduleRepository.dueInProvinces, SiteResultRepository.ofDay)
- * called directly on the testing database. The graph's answers also write one audit record per
+ * called directly on the testing database, for the first page of the largest size (MAX_PAGE); the
+ * answers are checked by reading every page. The graph's answers also write one audit record per
  * person listed; the baseline does not.
  *
  * Data, made by SQL in the testing database: the province's day holds N scheduled tests (default
@@ -23,6 +24,7 @@ import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { vietnamDatePlus } from '../../subgraphs/testing/confirmation.ts';
 import { createRepositories } from '../../subgraphs/testing/repositories/index.ts';
+import { MAX_PAGE } from '../../subgraphs/testing/validation.ts';
 import { benchPostgres, benchTestingSiteId, fmt, machine, measure, postGraphQL, startGatewayProcess } from './support.ts';
 
 const DAY_TESTS = Number(process.argv[2] ?? 5000);
@@ -69,8 +71,8 @@ async function generate(sql: postgres.Sql, day: string): Promise<void> {
   await sql.unsafe('analyze test_results');
 }
 
-const LIST = /* GraphQL */ `query TestingList($code: ID!, $date: String!) { province(code: $code) { testingSchedule(date: $date) { dueOn status degree caseId contactId person { id } } } }`;
-const SITE_DAY = /* GraphQL */ `query SiteDay($id: ID!, $date: String!) { testResult(id: $id) { testingSite { results(date: $date) { id result ctValue collectedAt person { id } }
+const LIST = /* GraphQL */ `query TestingList($code: ID!, $date: String!, $limit: Int!, $offset: Int!) { province(code: $code) { testingSchedule(date: $date, limit: $limit, offset: $offset) { dueOn status degree caseId contactId person { id } } } }`;
+const SITE_DAY = /* GraphQL */ `query SiteDay($id: ID!, $date: String!, $limit: Int!, $offset: Int!) { testResult(id: $id) { testingSite { results(date: $date, limit: $limit, offset: $offset) { id result ctValue collectedAt person { id } }
   summary(date: $date) { total positive negative } } } }`;
 
 const server = await benchPostgres();
@@ -94,13 +96,14 @@ try {
 
     const official = await signCallerToken(secrets.jwt, { subject: `bench-${HOME}`, role: 'province_official', provinces: [HOME] });
     const [{ id: siteResultId }] = await testing.sql<[{ id: string }]>`select id from test_results where sample_id = 'D-0'`;
-    const askList = async () => {
-      const body = await postGraphQL<{ province: { testingSchedule: Array<{ status: string }> } }>(gatewayProcess.url, official, LIST, { code: HOME, date: day });
+    // One page of the largest size; the checks below read every page.
+    const askList = async (offset = 0) => {
+      const body = await postGraphQL<{ province: { testingSchedule: Array<{ status: string }> } }>(gatewayProcess.url, official, LIST, { code: HOME, date: day, limit: MAX_PAGE, offset });
       if (body.errors || !body.data?.province?.testingSchedule) throw new Error(`testingSchedule failed (${body.status}): ${JSON.stringify(body.errors).slice(0, 400)}`);
       return body.data.province.testingSchedule;
     };
-    const askSite = async () => {
-      const body = await postGraphQL<{ testResult: { testingSite: { results: unknown[]; summary: { total: number } } } }>(gatewayProcess.url, official, SITE_DAY, { id: siteResultId, date: day });
+    const askSite = async (offset = 0) => {
+      const body = await postGraphQL<{ testResult: { testingSite: { results: unknown[]; summary: { total: number } } } }>(gatewayProcess.url, official, SITE_DAY, { id: siteResultId, date: day, limit: MAX_PAGE, offset });
       if (body.errors || !body.data?.testResult?.testingSite?.results) throw new Error(`site day failed (${body.status}): ${JSON.stringify(body.errors).slice(0, 400)}`);
       return body.data.testResult.testingSite;
     };
@@ -108,24 +111,27 @@ try {
     // The answers agree with the data before anything is timed.
     const repos = createRepositories(testing.db as never);
     const today = vietnamDatePlus(new Date(), 0);
-    const list = await askList();
+    const list: Array<{ status: string }> = [];
+    for (let page = await askList(); page.length > 0; page = page.length < MAX_PAGE ? [] : await askList(list.length)) list.push(...page);
     const done = list.filter((s) => s.status === 'DONE').length;
-    const siteDay = await askSite();
+    const siteDay = { results: [] as unknown[], summary: (await askSite()).summary };
+    for (let page = (await askSite()).results; page.length > 0; page = page.length < MAX_PAGE ? [] : (await askSite(siteDay.results.length)).results) siteDay.results.push(...page);
     const tested = Math.ceil(DAY_TESTS / 2);
     if (list.length !== DAY_TESTS || done !== tested || siteDay.results.length !== tested || siteDay.summary.total !== tested) {
       throw new Error(`sizes: list ${list.length} (${done} DONE), site day ${siteDay.results.length} (total ${siteDay.summary.total}); expected ${DAY_TESTS} (${tested} DONE) and ${tested}`);
     }
     console.log(`list: ${list.length} tests, ${done} DONE, ${list.length - done} OVERDUE; site day: ${siteDay.results.length} results`);
 
-    const listSql = await measure(() => repos.schedules.dueInProvinces([HOME], day, today), REQUESTS);
-    const listGraph = await measure(askList, REQUESTS);
-    const siteSql = await measure(() => repos.sites.ofDay([{ provinceCode: HOME, id: SITE }], day), REQUESTS);
-    const siteGraph = await measure(askSite, REQUESTS);
-    console.log(`\nProvince.testingSchedule (${DAY_TESTS} tests, province official):`);
+    const page = { limit: MAX_PAGE, offset: 0 };
+    const listSql = await measure(() => repos.schedules.dueInProvinces([HOME], day, today, page), REQUESTS);
+    const listGraph = await measure(() => askList(), REQUESTS);
+    const siteSql = await measure(() => repos.sites.ofDay([{ provinceCode: HOME, id: SITE }], day, page), REQUESTS);
+    const siteGraph = await measure(() => askSite(), REQUESTS);
+    console.log(`\nProvince.testingSchedule (${DAY_TESTS} tests, the first page of up to ${MAX_PAGE}, province official):`);
     console.log(`  ScheduleRepository.dueInProvinces, direct (baseline): ${fmt(listSql)}`);
-    console.log(`  graph (with ${DAY_TESTS} audit records)             : ${fmt(listGraph)}`);
+    console.log(`  graph (with ${Math.min(DAY_TESTS, MAX_PAGE)} audit records)             : ${fmt(listGraph)}`);
     console.log(`  ratio graph/direct (p50): ${(listGraph.p50 / listSql.p50).toFixed(2)}x`);
-    console.log(`\nTestingSite.results + summary (${tested} results):`);
+    console.log(`\nTestingSite.results + summary (${tested} results, the first page of up to ${MAX_PAGE}):`);
     console.log(`  SiteResultRepository.ofDay, direct (baseline): ${fmt(siteSql)}`);
     console.log(`  graph (results and counts, audited)          : ${fmt(siteGraph)}`);
     console.log(`  ratio graph/direct (p50): ${(siteGraph.p50 / siteSql.p50).toFixed(2)}x`);

@@ -150,7 +150,7 @@ try {
 
     const repos = createRepositories(tracing.db as never);
     const viaSql = await measure(() => tracing.sql.unsafe(CHAIN_SQL, [caseId(0)]), REQUESTS);
-    const viaRepo = await measure(() => repos.cases.chain(caseId(0)), REQUESTS);
+    const viaRepo = await measure(() => repos.cases.chain(caseId(0), { kind: 'ALL' }), REQUESTS);
     const viaGraph = await measure(() => ask(national), REQUESTS);
     const viaGraphMasked = await measure(() => ask(official), REQUESTS);
     console.log(`\ntransmissionChain of the first case (${CHAIN} cases):`);

@@ -173,6 +173,13 @@ describe('testing reads: schedules, testing lists, site days, audit trail', () =
       expect(list.filter((s: any) => ours.has(s.person.id))).toEqual([expect.objectContaining({ person: { id: P1 }, contactId, dueOn: dueDays[0], status: 'DONE', degree: 'F1' })]);
     }
     expect((await day('79', oldDay)).data.province.testingSchedule.map((s: any) => s.contactId)).toContain(c79);
+    // Pages of the list: one test at a time, the same tests in the same order.
+    const whole = (await day('01', oldDay)).data.province.testingSchedule.map((s: any) => s.contactId);
+    const PAGED = `query($date: String!, $offset: Int!) { province(code: "01") { testingSchedule(date: $date, limit: 1, offset: $offset) { contactId } } }`;
+    const paged: string[] = [];
+    for (let offset = 0; offset <= whole.length; offset++) paged.push(...(await hub.query(PAGED, { date: oldDay, offset })).data.province.testingSchedule.map((s: any) => s.contactId));
+    expect(paged).toEqual(whole);
+    expect(codes((await hub.query(`query { province(code: "01") { testingSchedule(date: "${oldDay}", limit: 1001) { dueOn } } }`)).errors)).toEqual(['BAD_USER_INPUT']);
     expect((await day('01', oldDay)).data.province.testingSchedule.map((s: any) => s.contactId)).not.toContain(c79);
 
     // Another province's official, a citizen: null with FORBIDDEN.
@@ -234,6 +241,22 @@ describe('testing reads: schedules, testing lists, site days, audit trail', () =
 
     const trail = await trailOf(P3);
     expect(trail.filter((r) => r.fields.includes('siteResults')).map((r) => r.role)).toEqual(expect.arrayContaining(['national_official', 'province_official', 'tracer']));
+
+    // Pages: limit and offset walk the same list in the same order; a page beyond it is empty.
+    const PAGE = `query($date: String!, $limit: Int!, $offset: Int!) { province(code: "01") { testingSites { id results(date: $date, limit: $limit, offset: $offset) { id } } } }`;
+    const page = async (limit: number, offset: number) => {
+      const answer = await hub.query(PAGE, { date, limit, offset });
+      expect(answer.errors).toBeUndefined();
+      return answer.data.province.testingSites.find((s: any) => s.id === SITE_01.id).results.map((r: any) => r.id);
+    };
+    const whole = await page(1000, 0);
+    expect(whole).toHaveLength(5);
+    expect([...(await page(2, 0)), ...(await page(2, 2)), ...(await page(2, 4))]).toEqual(whole);
+    expect(await page(2, 5)).toEqual([]);
+    for (const [limit, offset] of [[0, 0], [1001, 0], [10, -1]]) {
+      const refused = await hub.query(PAGE, { date, limit, offset });
+      expect(codes(refused.errors)).toContain('BAD_USER_INPUT');
+    }
   });
 
   itWithPostgres("testResultAuditTrail is for national officials and officials who may see the person's tests, holding audit:read", async () => {

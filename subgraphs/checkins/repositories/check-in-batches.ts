@@ -4,8 +4,8 @@ import * as schema from '../db/schema.ts';
 import type { CheckinsDb } from '../db/models.ts';
 import { validateExposureRule, type ExposureRule } from '../rule.ts';
 import { rejectedRow, type CheckedBatch, type CheckInRecordInput, type CheckInRejectionCode, type RejectedCheckIn } from '../validation.ts';
-import { ReservedTransaction } from '../../shared/db.ts';
-import { joinedArray, sqlState, textArray, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
+import { afterCopy, beginReserved, copyInto } from '../../shared/copy.ts';
+import { joinedArray, textArray, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
 import { isoInstant } from '../../shared/scalars.ts';
 import { truncate } from '../../shared/validate.ts';
 import type { CheckInDto } from './check-ins.ts';
@@ -185,63 +185,26 @@ export class CheckInBatchRepository {
    * error). 'unavailable': not a pooled postgres.js handle; the caller's INSERT does the same, slower.
    */
   private async copyIn(rows: readonly NewRow[], keep: Promise<boolean>): Promise<'stored' | 'withdrawn' | 'refused' | 'unavailable'> {
-    const client = (this.db as { $client?: postgres.Sql }).$client;
-    if (typeof client?.reserve !== 'function') return 'unavailable';
     if (rows.length === 0) return 'stored';
     const data = copyData(rows);
-    // In a transaction of its own, so that a refused COPY is visible: postgres.js 3.4.9 never
-    // settles a COPY writable that the server rejects after CopyDone, and the error goes nowhere
-    // (porsager/postgres#1173, fix pending in #1183). The transaction is then aborted, and
-    // COMMIT answers ROLLBACK instead of failing.
-    const transaction = await ReservedTransaction.begin(client);
+    // In a transaction of its own, so that a refused COPY is visible (shared/copy.ts copyInto): the
+    // transaction is then aborted, and COMMIT answers ROLLBACK instead of failing.
+    const transaction = await beginReserved(this.db);
     if (!transaction) return 'unavailable';
     try {
-      const stream = await transaction.run(() => transaction.sql`copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin`.writable());
-      let failed: unknown = null;
-      stream.on('error', (error) => (failed = error)); // a refusal is reported through the transaction below
-      for (const piece of data.slice(0, -1)) stream.write(piece);
-      await transaction.run(
-        () =>
-          new Promise<void>((resolve) => {
-            stream.write(data.at(-1)!, () => resolve());
-            stream.once('close', resolve); // destroyed: refused, or the connection failed
-          }),
-      );
+      const failed = await copyInto(transaction, 'copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin', data);
       // The server refuses a COPY with an error on an open connection; any other error is the connection's.
       if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
-      stream.end();
       // A failed look-up withdraws the rows too; the caller then reports its error.
       const end = (await within(keep, LOOK_UP_WAIT_MS).catch(() => false)) === true ? 'commit' : 'rollback';
-      const ended = await this.afterCopy(transaction, end);
+      const ended = await afterCopy(transaction, () => (end === 'commit' ? transaction.sql`commit` : transaction.sql`rollback`));
       if (end === 'rollback') return 'withdrawn';
-      return ended === 'COMMIT' ? 'stored' : 'refused';
+      return ended.command === 'COMMIT' ? 'stored' : 'refused';
     } catch (error) {
       await transaction.rollback(error);
       throw error;
     } finally {
       transaction.release();
-    }
-  }
-
-  /**
-   * Ends the transaction of the COPY just ended; the command tag it answers (COMMIT, or ROLLBACK
-   * when the COPY failed). postgres.js refuses to queue a statement while its COPY stream is still
-   * open, which ends as soon as end()'s CopyDone is on its way. Each attempt follows a timer, not
-   * setImmediate: postgres.js sends a short statement from a setImmediate of its own, and one
-   * queued from the check phase waits for the next, so a socket closing in between leaves that
-   * connection unable to send anything after it reconnects (src/connection.js closed() cancels
-   * the immediate but keeps its handle: write() never schedules another).
-   */
-  private async afterCopy(transaction: ReservedTransaction, end: 'commit' | 'rollback'): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      try {
-        const result = await transaction.run(() => (end === 'commit' ? transaction.sql`commit` : transaction.sql`rollback`));
-        return result.command;
-      } catch (error) {
-        if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
-        throw error;
-      }
     }
   }
 

@@ -4,6 +4,7 @@ import type { TestingDb } from '../db/models.ts';
 import { confirmationRules, rejectedCases, testSchedules } from '../db/schema.ts';
 import { DEFAULT_CONFIRMATION_RULES, type ConfirmationRule, type Positive } from '../confirmation.ts';
 import { textArray, uuidArray } from '../../shared/sql.ts';
+import type { Page } from '../validation.ts';
 
 /** One scheduled test of a contact, with its status read from the person's results. */
 export interface ScheduledTestRow {
@@ -115,10 +116,16 @@ export class ScheduleRepository {
 
   /**
    * Provinces' testing lists for a day: every test due on `dueOn` for contacts whose home
-   * province it is, by person (index test_schedules_home_due_idx). Who may ask is decided before.
+   * province it is, by person (index test_schedules_home_due_idx), a page of each province's list.
+   * Who may ask is decided before.
    */
-  dueInProvinces(provinceCodes: readonly string[], dueOn: string, today: string): Promise<ScheduledTestRow[]> {
-    return this.read(sql`s.home_province_code = any(${textArray(provinceCodes)}) and s.due_on = ${dueOn}::date and s.cancelled_at is null`, sql`s.person_id, s.contact_id`, today);
+  dueInProvinces(provinceCodes: readonly string[], dueOn: string, today: string, page: Page): Promise<ScheduledTestRow[]> {
+    const due = sql`s.home_province_code = any(${textArray(provinceCodes)}) and s.due_on = ${dueOn}::date and s.cancelled_at is null`;
+    const inPage = sql`(s.contact_id, s.due_on) in (
+      select contact_id, due_on from (
+        select s.contact_id, s.due_on, row_number() over (partition by s.home_province_code order by s.person_id, s.contact_id) as n from test_schedules s where ${due}) ranked
+      where n > ${page.offset} and n <= ${page.offset + page.limit})`;
+    return this.read(sql`${due} and ${inPage}`, sql`s.person_id, s.contact_id`, today);
   }
 
   /**

@@ -2,6 +2,7 @@ import { and, asc, gte, lt, sql } from 'drizzle-orm';
 import { textArray, uuidArray } from '../../shared/sql.ts';
 import type { TestingDb, TestResultRow } from '../db/models.ts';
 import { testResults } from '../db/schema.ts';
+import type { Page } from '../validation.ts';
 
 /** A testing site, by its key in the province shards. */
 export interface SiteKey {
@@ -36,13 +37,18 @@ const atSites = (sites: readonly SiteKey[]) =>
 export class SiteResultRepository {
   constructor(private readonly db: TestingDb) {}
 
-  /** Results of samples collected at these sites on the day, in order of collection. */
-  async ofDay(sites: readonly SiteKey[], date: string): Promise<TestResultRow[]> {
+  /** Results of samples collected at these sites on the day, in order of collection: a page of each site's list. */
+  async ofDay(sites: readonly SiteKey[], date: string, page: Page): Promise<TestResultRow[]> {
     const { start, end } = vietnamDay(date);
+    const ofTheDay = and(atSites(sites), gte(testResults.collectedAt, start), lt(testResults.collectedAt, end));
+    const inPage = sql`${testResults.id} in (
+      select id from (
+        select id, row_number() over (partition by site_province_code, site_id order by collected_at, id) as n from ${testResults} where ${ofTheDay}) ranked
+      where n > ${page.offset} and n <= ${page.offset + page.limit})`;
     return this.db
       .select()
       .from(testResults)
-      .where(and(atSites(sites), gte(testResults.collectedAt, start), lt(testResults.collectedAt, end)))
+      .where(and(ofTheDay, inPage))
       .orderBy(asc(testResults.collectedAt), asc(testResults.id));
   }
 

@@ -29,7 +29,12 @@ export interface ChainNode {
   /** The case whose contact this case's person was (via `infected_by_contact_id`), and as which degree. */
   parentId: string | null;
   degree: 'F1' | 'F2' | null;
+  /** Whether the scope the chain was read with admits the case (access.ts `admitsCase`). */
+  visible: boolean;
 }
+
+/** Whether a scope admits the row of `cases` in the statement, as a boolean column. */
+const admitted = (scope: CaseScope): SQL => (scope.kind === 'NONE' ? sql`false` : (visibleCases(scope) ?? sql`true`));
 
 /** Chains deeper than this are cut (the links always point to earlier cases, so this is only a guard). */
 const MAX_CHAIN_DEPTH = 10_000;
@@ -166,8 +171,10 @@ export class CaseRepository {
    * The chain around a case, in one statement: its ancestors (each case's `infected_by_contact_id`
    * names a contact row, whose case is the parent) up to the first case, then everything descending
    * from the given case, joined to the cases' rows. Generation 0 is the first case found upward.
+   * Each case says whether `scope` admits it, judged in the same statement (a province official's
+   * scope looks at each case's contacts' homes: one probe of the contacts index per case).
    */
-  async chain(caseId: string): Promise<ChainNode[]> {
+  async chain(caseId: string, scope: CaseScope): Promise<ChainNode[]> {
     const link = alias(schema.contacts, 'link');
     const nodes = sql`(
       with recursive up(id, depth) as (
@@ -186,7 +193,7 @@ export class CaseRepository {
       select id, (depth - min(depth) over ())::int as depth from nodes
     ) as chain_nodes`;
     const rows = await this.db
-      .select({ case: schema.cases, depth: sql<number>`chain_nodes.depth`, parentId: link.caseId, degree: link.degree })
+      .select({ case: schema.cases, depth: sql<number>`chain_nodes.depth`, parentId: link.caseId, degree: link.degree, visible: sql<boolean>`${admitted(scope)}` })
       .from(nodes)
       .innerJoin(schema.cases, sql`${schema.cases.id} = chain_nodes.id`)
       .leftJoin(link, eq(link.id, schema.cases.infectedByContactId))
@@ -197,6 +204,7 @@ export class CaseRepository {
       generation: r.depth,
       parentId: r.parentId && inChain.has(r.parentId) ? r.parentId : null,
       degree: r.parentId && inChain.has(r.parentId) ? r.degree : null,
+      visible: r.visible,
     }));
   }
 

@@ -1,8 +1,6 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import postgres from 'postgres';
-import { ReservedTransaction } from '../../shared/db.ts';
-import { anyUuid, sqlState, textArray, uuidArray } from '../../shared/sql.ts';
+import { afterCopy, beginReserved, copyInto, copyText, executorOf } from '../../shared/copy.ts';
+import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
 import type { DoseScope } from '../access.ts';
 import type { AdverseEventRow, DoseRow, PersonStatusRow, VaccinationDb } from '../db/models.ts';
 import { adverseEvents, doses, personStatus, type AdverseEventSeverity } from '../db/schema.ts';
@@ -56,14 +54,9 @@ const WITH_EVENTS = {
     select source, record_id from inserted`,
 };
 
-const dialect = new PgDialect();
-
 /** The temporary table an upload is COPYed into (per connection, emptied at each commit). */
 const UPLOAD_COLUMNS =
   'source text, record_id text, person_id uuid, product_code text, dose_number smallint, lot text, administered_at timestamptz, site_province_code text, site_id uuid, ward_code text, province_code text, legacy_ward_code text, birth_year smallint';
-
-/** A text value in COPY's text format: backslash, tab, newline and carriage return escaped; null as \\N. */
-const copyText = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')));
 
 /** Rows per piece of COPY data written to the stream. */
 const COPY_ROWS_PER_PIECE = 500;
@@ -79,23 +72,6 @@ function copyData(rows: readonly DoseRecord[]): Buffer[] {
     pieces.push(Buffer.from(text, 'utf8'));
   }
   return pieces;
-}
-
-/**
- * The statement that follows a COPY on its connection. postgres.js refuses to queue a statement
- * while its COPY stream is still open, which ends as soon as end()'s CopyDone is on its way; each
- * attempt follows a timer (subgraphs/checkins/repositories/check-in-batches.ts afterCopy says why).
- */
-async function afterCopy(transaction: ReservedTransaction, statement: string): Promise<Record<string, unknown>[]> {
-  for (let attempt = 0; ; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    try {
-      return [...(await transaction.run(() => transaction.sql.unsafe(statement)))];
-    } catch (error) {
-      if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
-      throw error;
-    }
-  }
 }
 
 /** Doses (mũi tiêm): sites' uploads, adverse events, reads by person or id. */
@@ -156,37 +132,18 @@ export class DoseRepository {
    * the handle is not a postgres.js pool (then insertUnnest does the same).
    */
   private async copyIn(rows: readonly DoseRecord[]): Promise<Set<string> | null> {
-    const client = (this.db as { $client?: postgres.Sql }).$client;
-    if (typeof client?.reserve !== 'function') return null;
     if (rows.length === 0) return new Set();
-    const transaction = await ReservedTransaction.begin(client);
+    const transaction = await beginReserved(this.db);
     if (!transaction) return null;
     try {
       await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists dose_upload (${UPLOAD_COLUMNS}) on commit delete rows`));
-      const stream = await transaction.run(() => transaction.sql.unsafe(`copy dose_upload (${DOSE_COLUMNS}) from stdin`).writable());
-      let failed: unknown = null;
-      stream.on('error', (error) => (failed = error));
-      const data = copyData(rows);
-      for (const piece of data.slice(0, -1)) stream.write(piece);
-      await transaction.run(
-        () =>
-          new Promise<void>((resolve) => {
-            stream.write(data.at(-1)!, () => resolve());
-            stream.once('close', resolve);
-          }),
-      );
+      const failed = await copyInto(transaction, `copy dose_upload (${DOSE_COLUMNS}) from stdin`, copyData(rows));
       if (failed) throw failed;
-      stream.end();
-      const inserted = await afterCopy(transaction, `${WITH_EVENTS.head}insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing${WITH_EVENTS.tail}`);
+      const inserted = await afterCopy(transaction, () =>
+        transaction.sql.unsafe(`${WITH_EVENTS.head}insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing${WITH_EVENTS.tail}`),
+      );
       const written = new Set(inserted.map((r) => key(r.source as string, r.record_id as string)));
-      // The rollups' drizzle statements, sent as drizzle's postgres-js driver sends them (unsafe with their parameters).
-      const executor = {
-        execute: <T extends Record<string, unknown>>(query: SQL) => {
-          const { sql: text, params } = dialect.sqlToQuery(query);
-          return transaction.run(() => transaction.sql.unsafe(text, params as never[])) as unknown as Promise<T[]>;
-        },
-      };
-      await refreshRollups(executor, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await refreshRollups(executorOf(transaction), rows.filter((r) => written.has(key(r.source, r.recordId))));
       await transaction.run(() => transaction.sql`commit`);
       return written;
     } catch (error) {

@@ -1,0 +1,90 @@
+import type { SQL, SQLWrapper } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
+import { ReservedTransaction } from './db.ts';
+import { sqlState } from './sql.ts';
+
+/**
+ * `COPY … FROM STDIN` on a reserved connection (db.ts ReservedTransaction), the way partner uploads
+ * store thousands of rows: one statement whose data PostgreSQL parses in bulk, where a multi-row
+ * INSERT has every column sent as an array parameter (serialised by the client, parsed by the
+ * server) and unnested. One helper for the check-in, dose and test result uploads.
+ */
+
+/** A text value in COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
+export const copyText = (value: string | null): string =>
+  value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+
+/**
+ * BEGIN on a reserved connection of the pool under a drizzle handle; null when the handle is not a
+ * pooled postgres.js client (or postgres.js did not hand the connection over): the caller then
+ * stores the rows another way.
+ */
+export async function beginReserved(db: object): Promise<ReservedTransaction | null> {
+  const client = (db as { $client?: postgres.Sql }).$client;
+  if (typeof client?.reserve !== 'function') return null;
+  return ReservedTransaction.begin(client);
+}
+
+/**
+ * Sends `pieces` as the data of `statement` (a `copy … from stdin`) and ends it. Resolves with the
+ * error the stream reported (a server's refusal is a postgres.PostgresError; the caller decides),
+ * null when none; a lost connection rejects. The outcome of the COPY itself is learnt from the next
+ * statement (`afterCopy`): postgres.js 3.4.9 never settles a writable that the server rejects after
+ * CopyDone, and the error goes nowhere (porsager/postgres#1173, fix pending in #1183); the
+ * transaction is then aborted, so the next statement fails, or COMMIT answers ROLLBACK.
+ */
+export async function copyInto(transaction: ReservedTransaction, statement: string, pieces: readonly Buffer[]): Promise<unknown> {
+  const stream = await transaction.run(() => transaction.sql.unsafe(statement).writable());
+  let failed: unknown = null;
+  stream.on('error', (error) => (failed = error));
+  for (const piece of pieces.slice(0, -1)) stream.write(piece);
+  if (pieces.length > 0) {
+    await transaction.run(
+      () =>
+        new Promise<void>((resolve) => {
+          stream.write(pieces.at(-1)!, () => resolve());
+          stream.once('close', resolve); // destroyed: refused, or the connection failed
+        }),
+    );
+  }
+  stream.end();
+  return failed;
+}
+
+/**
+ * The statement that follows a COPY on its connection. postgres.js refuses to queue a statement
+ * while its COPY stream is still open, which ends as soon as end()'s CopyDone is on its way. Each
+ * attempt follows a timer, not setImmediate: postgres.js sends a short statement from a
+ * setImmediate of its own, and one queued from the check phase waits for the next, so a socket
+ * closing in between leaves that connection unable to send anything after it reconnects
+ * (src/connection.js closed() cancels the immediate but keeps its handle: write() never schedules
+ * another).
+ */
+export async function afterCopy<T>(transaction: ReservedTransaction, send: () => PromiseLike<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      return await transaction.run(send);
+    } catch (error) {
+      if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
+      throw error;
+    }
+  }
+}
+
+const dialect = new PgDialect();
+
+/**
+ * drizzle statements on the reserved connection, sent as drizzle's postgres-js driver sends them
+ * (unsafe, with their parameters); rows as drizzle's `execute` answers them. Not for the statement
+ * right after a COPY (afterCopy).
+ */
+export function executorOf(transaction: ReservedTransaction): { execute<T extends Record<string, unknown>>(query: SQL | SQLWrapper): Promise<T[]> } {
+  return {
+    execute: <T extends Record<string, unknown>>(query: SQL | SQLWrapper) => {
+      const { sql: text, params } = dialect.sqlToQuery(query.getSQL());
+      return transaction.run(() => transaction.sql.unsafe(text, params as never[])) as unknown as Promise<T[]>;
+    },
+  };
+}
