@@ -2,8 +2,10 @@
  * Vaccination certificates: how fast they are issued and verified. Targets (issue 15): issue at
  * least 1,000 per second, verify (the example's verify function) at least 5,000 per second.
  *
- * 1. Signing itself: CertificateSigner.sign (jose's CompactSign, EdDSA) of a three-dose payload,
- *    against, in the same run, node's raw Ed25519 crypto.sign and an HMAC-SHA256 of the same bytes.
+ * 1. Signing itself: CertificateSigner.sign (the JWS assembled by hand, node's crypto.sign with a
+ *    KeyObject imported once) of a three-dose payload, against, in the same run, jose's CompactSign
+ *    of the same payload (the same token), node's raw Ed25519 crypto.sign of the signing input and
+ *    an HMAC-SHA256 of the same bytes.
  * 2. Verification: CertificateVerifier.verify, the function examples/verify-certificate.ts runs (a
  *    cached key set and revocation list), against node's raw Ed25519 crypto.verify and an HMAC check.
  * 3. Through the gateway: `vaccinationCertificate(personId)` as a national official, closed loop
@@ -26,6 +28,7 @@ import { buildPayload } from '../../subgraphs/vaccination/certificates/payload.t
 import { CertificateSigner } from '../../subgraphs/vaccination/certificates/sign.ts';
 import { CertificateVerifier } from '../../subgraphs/vaccination/certificates/verify.ts';
 import postgres from 'postgres';
+import { CompactSign, importJWK } from 'jose';
 import { databaseUrl } from '../../subgraphs/shared/db.ts';
 import { benchPostgres, closedLoopRound, machine } from './support.ts';
 
@@ -78,18 +81,23 @@ const signingInput = Buffer.from(sample.token.slice(0, sample.token.lastIndexOf(
 const privateKey = createPrivateKey({ key: { ...DEV_CERTIFICATE_KEY }, format: 'jwk' });
 const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: DEV_CERTIFICATE_KEY.x }, format: 'jwk' });
 const hmacKey = Buffer.alloc(32, 7);
-const { jose: signRate, raw: rawSignRate, hmac: hmacSignRate } = (await rates(
+const joseKey = await importJWK({ ...DEV_CERTIFICATE_KEY, alg: 'EdDSA' }, 'EdDSA');
+const joseSign = () => new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: DEV_CERTIFICATE_KEY.kid }).sign(joseKey);
+if ((await joseSign()) !== sample.token) throw new Error('jose and the signer disagree on the token');
+const { signer: signRate, jose: joseSignRate, raw: rawSignRate, hmac: hmacSignRate } = (await rates(
   {
-    jose: () => signer.sign(payload),
+    signer: () => signer.sign(payload),
+    jose: joseSign,
     raw: () => sign(null, signingInput, privateKey),
     hmac: () => createHmac('sha256', hmacKey).update(signingInput).digest(),
   },
   SIGNATURES,
-)) as Record<'jose' | 'raw' | 'hmac', number>;
+)) as Record<'signer' | 'jose' | 'raw' | 'hmac', number>;
 console.log(`\nsigning a certificate (${sample.qrPayload.length}-character QR, ${SIGNATURES} sequential calls each, median of ${ROUNDS} alternating rounds)`);
-console.log(`  CertificateSigner.sign (jose CompactSign, EdDSA)   ${perSecond(signRate)}  (target ≥ 1,000/s: ${signRate >= 1_000 ? 'met' : 'NOT met'})`);
-console.log(`  baseline: raw Ed25519 crypto.sign                  ${perSecond(rawSignRate)}  → jose/raw ${(signRate / rawSignRate).toFixed(2)}×`);
-console.log(`  baseline: HMAC-SHA256 of the same bytes            ${perSecond(hmacSignRate)}  → jose/HMAC ${(signRate / hmacSignRate).toFixed(2)}×`);
+console.log(`  CertificateSigner.sign (node crypto.sign, KeyObject) ${perSecond(signRate)}  (target ≥ 1,000/s: ${signRate >= 1_000 ? 'met' : 'NOT met'})`);
+console.log(`  baseline: jose CompactSign, the same token          ${perSecond(joseSignRate)}  → signer/jose ${(signRate / joseSignRate).toFixed(2)}×`);
+console.log(`  baseline: raw Ed25519 crypto.sign                   ${perSecond(rawSignRate)}  → signer/raw ${(signRate / rawSignRate).toFixed(2)}×`);
+console.log(`  baseline: HMAC-SHA256 of the same bytes             ${perSecond(hmacSignRate)}  → signer/HMAC ${(signRate / hmacSignRate).toFixed(2)}×`);
 
 // ---- 2. Verification ---------------------------------------------------------------------------
 const verifier = new CertificateVerifier(signer.jwks, { certificateIds: Array.from({ length: 1_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`) });
