@@ -13,7 +13,9 @@
  * 3. Through the gateway: `vaccinationCertificate(personId)` as a national official, closed loop
  *    (access check, audit record, the person's name through the graph, doses, the certificate row,
  *    the signature), against `person(id) { vaccinationStatus }` on the same hub and path (access,
- *    audit, one row) as the baseline of the round trip.
+ *    audit, one row) as the baseline of the round trip; then `vaccinationCertificates(personIds)`
+ *    for 100 distinct people per request (2,000 people with two doses each, written by SQL):
+ *    certificates per second against the single query's.
  *
  * npm run bench -- certificates, or: npx tsx tests/bench/certificates.bench.ts [signatures=5000] [verifications=20000] [seconds=5] [clients=16]
  */
@@ -22,6 +24,7 @@ import { createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual, v
 import { Agent, request } from 'undici';
 import { startHub, type Hub } from '../../hub/launch.ts';
 import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
+import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
@@ -42,6 +45,9 @@ const SECONDS = Number(process.argv[4] ?? 5);
 const CLIENTS = Number(process.argv[5] ?? 16);
 
 const ROUNDS = 5;
+/** The batch form's people (distinct, registered, two doses each) and how many per request. */
+const PEOPLE_IN_BATCH = 2_000;
+const PER_REQUEST = 100;
 
 /**
  * Calls per second of each variant: ROUNDS rounds, each running every variant for n / ROUNDS
@@ -157,15 +163,17 @@ try {
   // The demo people with doses (subgraphs/vaccination/seed.ts).
   const people = [DEMO_PEOPLE.an, DEMO_PEOPLE.binh, DEMO_PEOPLE.chau, DEMO_PEOPLE.dung, DEMO_PEOPLE.long].map((p) => p.id);
   const url = hub.gatewayUrl;
-  const ask = (query: string) => async (i: number) => {
+  const post = async (query: string, variables: Record<string, unknown>) => {
     const response = await request(url, {
       method: 'POST', dispatcher: agent,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables: { id: people[i % people.length] } }),
+      body: JSON.stringify({ query, variables }),
     });
     const body = (await response.body.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
     if (body.errors || !body.data) throw new Error(`the gateway answered ${JSON.stringify(body.errors)}`);
+    return body.data;
   };
+  const ask = (query: string) => (i: number) => post(query, { id: people[i % people.length] });
   const certificateQuery = `query Certificate($id: ID!) { vaccinationCertificate(personId: $id) { token keyId } }`;
   const statusQuery = `query Status($id: ID!) { person(id: $id) { vaccinationStatus } }`;
   // Warm-up: plans cached, certificates issued once (later requests find their rows).
@@ -176,6 +184,35 @@ try {
   console.log(`\nthrough the gateway (hub in this process, ${CLIENTS} clients, ${SECONDS} s each; PostgreSQL: ${server.describe})`);
   console.log(`  vaccinationCertificate(personId)                   ${perSecond(issued.rps)}  p50 ${issued.p50.toFixed(1)} ms  (target ≥ 1,000/s: ${issued.rps >= 1_000 ? 'met' : 'NOT met'})`);
   console.log(`  baseline: person { vaccinationStatus }             ${perSecond(status.rps)}  p50 ${status.p50.toFixed(1)} ms  → certificate/status ${(issued.rps / status.rps).toFixed(2)}×`);
+
+  // The batch form: PEOPLE_IN_BATCH distinct registered people with two doses each, written by SQL
+  // (declarations' people, vaccination's doses), PER_REQUEST of them per request.
+  const declarations = hub.subgraphs.find((x) => x.name === 'declarations')!.database.sql;
+  const vaccination = hub.subgraphs.find((x) => x.name === 'vaccination')!.database.sql;
+  const ward = DEMO_WARDS[0]!;
+  const batchPerson = (i: number) => `ce470000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+  await declarations.unsafe(`
+    insert into people (id, full_name, birth_year, phone, residence_ward_code, residence_province_code)
+    select ('ce470000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'Người ' || i, 1950 + i % 60, '09' || lpad(i::text, 8, '0'), '${ward.code}', '${ward.provinceCode}'
+    from generate_series(0, ${PEOPLE_IN_BATCH - 1}) i`);
+  await vaccination.unsafe(`
+    insert into doses (source, record_id, person_id, product_code, dose_number, lot, administered_at, ward_code, province_code, birth_year)
+    select 'bench-site', 'CERT-' || i || '-' || n, ('ce470000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'COMIRNATY', n, 'FK1234',
+           timestamptz '2021-08-01 03:00Z' + (n * 28 + i % 30) * interval '1 day', '${ward.code}', '${ward.provinceCode}', 1950 + i % 60
+    from generate_series(0, ${PEOPLE_IN_BATCH - 1}) i, generate_series(1, 2) n`);
+  const manyQuery = `query Certificates($ids: [ID!]!) { vaccinationCertificates(personIds: $ids) { token keyId } }`;
+  const askMany = async (i: number) => {
+    const start = (i * PER_REQUEST) % PEOPLE_IN_BATCH;
+    const data = await post(manyQuery, { ids: Array.from({ length: PER_REQUEST }, (_, k) => batchPerson((start + k) % PEOPLE_IN_BATCH)) });
+    const list = data.vaccinationCertificates as Array<{ token: string } | null>;
+    if (list.length !== PER_REQUEST || list.some((c) => !c)) throw new Error('a batch answered without a certificate for someone');
+  };
+  const batchClients = Math.max(1, Math.min(4, CLIENTS));
+  // Warm-up: every batch person's certificate row issued once.
+  for (let i = 0; i < PEOPLE_IN_BATCH / PER_REQUEST; i++) await askMany(i);
+  const many = await closedLoopRound(askMany, batchClients, SECONDS);
+  const manyRate = many.rps * PER_REQUEST;
+  console.log(`  vaccinationCertificates(personIds), ${PER_REQUEST} distinct people per request, ${batchClients} clients: ${perSecond(manyRate)} certificates (${many.rps.toFixed(1)} requests/s, p50 ${many.p50.toFixed(1)} ms)  (target ≥ 1,000/s: ${manyRate >= 1_000 ? 'met' : 'NOT met'})  → batch/single ${(manyRate / issued.rps).toFixed(2)}×`);
 } finally {
   await hub?.stop();
   await agent.close();
