@@ -186,7 +186,7 @@ export class DoseRepository {
           return transaction.run(() => transaction.sql.unsafe(text, params as never[])) as unknown as Promise<T[]>;
         },
       };
-      await refreshRollups(executor, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await refreshRollups(executor, rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
       await transaction.run(() => transaction.sql`commit`);
       return written;
     } catch (error) {
@@ -211,7 +211,7 @@ export class DoseRepository {
                              ${column((r) => r.birthYear)}::smallint[])
         on conflict (source, record_id) do nothing${sql.raw(WITH_EVENTS.tail)}`);
       const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
-      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
       return written;
     });
   }
