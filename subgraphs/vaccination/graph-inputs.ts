@@ -24,15 +24,16 @@ export interface HealthInputs {
 }
 
 export interface GraphInputs {
-  person(personId: string): Promise<PersonIdentity | null>;
+  /** Many people in one read (declarations' `people`): by id, null for one unknown or without a name. */
+  people(personIds: readonly string[]): Promise<Map<string, PersonIdentity | null>>;
   /** The province the person lives in (declarations), null when unknown. */
   residenceProvince(personId: string): Promise<string | null>;
   health(personId: string): Promise<HealthInputs>;
 }
 
-const PERSON = /* GraphQL */ `
-  query CertificatePerson($id: ID!) {
-    person(id: $id) { fullName birthYear }
+const PEOPLE = /* GraphQL */ `
+  query CertificatePeople($ids: [ID!]!) {
+    people(ids: $ids) { id fullName birthYear }
   }`;
 
 const RESIDENCE = /* GraphQL */ `
@@ -64,11 +65,14 @@ function unavailable(what: string, message: string | undefined): never {
 
 export function graphInputs(graph: GraphClient): GraphInputs {
   return {
-    async person(personId) {
-      const { data, errors } = await graph.query<{ person: { fullName: string | null; birthYear: number | null } | null }>(PERSON, { id: personId });
-      if (errors.length || !data) unavailable('person', errors[0]?.message);
-      const person = data.person;
-      return person?.fullName && person.birthYear ? { fullName: person.fullName, birthYear: person.birthYear } : null;
+    async people(personIds) {
+      if (personIds.length === 0) return new Map();
+      const { data, errors } = await graph.query<{ people: Array<{ id: string; fullName: string | null; birthYear: number | null } | null> }>(PEOPLE, { ids: personIds });
+      if (errors.length || !data) unavailable('people', errors[0]?.message);
+      return new Map(personIds.map((id, i) => {
+        const person = data.people[i];
+        return [id, person?.fullName && person.birthYear ? { fullName: person.fullName, birthYear: person.birthYear } : null];
+      }));
     },
     async residenceProvince(personId) {
       const { data, errors } = await graph.query<{ person: { residenceProvince: { code: string } | null } | null }>(RESIDENCE, { id: personId });
@@ -93,7 +97,7 @@ export function graphInputs(graph: GraphClient): GraphInputs {
 
 /** Without the graph (a subgraph built alone) nothing can be read: every request fails, none guesses. */
 export const noGraphInputs: GraphInputs = {
-  person: async () => unavailable('person', 'this subgraph runs without the graph'),
+  people: async () => unavailable('people', 'this subgraph runs without the graph'),
   residenceProvince: async () => unavailable('residence', 'this subgraph runs without the graph'),
   health: async () => unavailable('test results, cases and scheduled tests', 'this subgraph runs without the graph'),
 };

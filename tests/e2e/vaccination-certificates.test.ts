@@ -189,6 +189,37 @@ describe('vaccination certificates and health pass', () => {
     expect(await certificate(MAI.id)).toBeNull();
   });
 
+  itWithPostgres('many certificates in one request: each as the single query answers it, in order, refusals at their index, each audited, verifying offline', async () => {
+    const MANY = `query($ids: [ID!]!) { vaccinationCertificates(personIds: $ids) { certificateId token keyId } }`;
+    const single = await certificate(TUAN.id);
+    const unknown = randomUUID();
+    const many = await hub.query(MANY, { ids: [TUAN.id, MAI.id, unknown, TUAN.id.toUpperCase()] });
+    expect(many.errors).toBeUndefined();
+    // The same person (in any case) gets the same certificate; no dose or not registered: null.
+    expect(many.data.vaccinationCertificates).toEqual([
+      { certificateId: single.certificateId, token: single.token, keyId: keyA.kid },
+      null,
+      null,
+      { certificateId: single.certificateId, token: single.token, keyId: keyA.kid },
+    ]);
+    const verifier = new CertificateVerifier(JSON.parse(await fetch(`${gatewayBase()}/.well-known/jwks.json`).then((r) => r.text())));
+    expect(verifier.verify(many.data.vaccinationCertificates[0].token).status).toBe('VALID');
+
+    // The person themself asking for two: their own certificate, FORBIDDEN at the other's index only (audited as DENIED).
+    const deniedBefore = (await certificatesSql`select count(*)::int as n from audit_records where person_id = ${MAI.id} and outcome = 'DENIED' and 'vaccinationCertificate' = any(fields)`)[0]!.n;
+    const own = await hub.query(MANY, { ids: [TUAN.id, MAI.id] }, { token: await hub.token({ subject: TUAN.id, role: 'citizen' }) });
+    expect(own.data?.vaccinationCertificates).toEqual([{ certificateId: single.certificateId, token: single.token, keyId: keyA.kid }, null]);
+    expect(codes(own.errors)).toEqual(['FORBIDDEN']);
+    expect((own.errors as Array<{ path: unknown[] }>)[0]!.path).toEqual(['vaccinationCertificates', 1]);
+    const deniedAfter = (await certificatesSql`select count(*)::int as n from audit_records where person_id = ${MAI.id} and outcome = 'DENIED' and 'vaccinationCertificate' = any(fields)`)[0]!.n;
+    expect(deniedAfter).toBe(deniedBefore + 1);
+
+    // A malformed ID or too many: BAD_USER_INPUT, nothing issued.
+    expect(codes((await hub.query(MANY, { ids: [TUAN.id, 'nope'] })).errors)).toEqual(['BAD_USER_INPUT']);
+    expect(codes((await hub.query(MANY, { ids: Array.from({ length: 501 }, () => randomUUID()) })).errors)).toEqual(['BAD_USER_INPUT']);
+    expect((await certificatesSql`select count(*)::int as n from certificates where person_id = ${TUAN.id} and revoked_at is null`)[0]!.n).toBe(1);
+  });
+
   itWithPostgres('a revoked certificate is listed and refused offline; the next one gets a new id', async () => {
     const before = await certificate(TUAN.id);
     const citizen = await hub.token({ subject: TUAN.id, role: 'citizen' });

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { CompactSign, compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { main, USAGE_EXIT_CODE } from '../../examples/verify-certificate.ts';
+import { main, USAGE_EXIT_CODE, verifyBatch } from '../../examples/verify-certificate.ts';
 import { EnvError, parseEnv, requireCertificateKeys } from '../../subgraphs/shared/env.ts';
 import {
   DEV_CERTIFICATE_KEY,
@@ -79,6 +80,32 @@ describe('vaccination certificates (certificates/)', () => {
     expect((await twice.verify(token)).status).toBe('UNKNOWN_KEY');
   });
 
+  it('the signer writes the token jose would (Ed25519 is deterministic), which a standard JWS library verifies with the published set', async () => {
+    const signer = new CertificateSigner(DEV_CERTIFICATE_KEYS);
+    const { token } = signer.sign(payload);
+    const joseKey = await importJWK({ ...DEV_CERTIFICATE_KEY, alg: 'EdDSA' }, 'EdDSA');
+    const joseToken = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: DEV_CERTIFICATE_KEY.kid }).sign(joseKey);
+    expect(token).toBe(joseToken);
+    const verified = await compactVerify(token, createLocalJWKSet(signer.jwks as never));
+    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toEqual(payload);
+    expect(verified.protectedHeader).toEqual({ alg: 'EdDSA', kid: DEV_CERTIFICATE_KEY.kid });
+  });
+
+  it('genuinely signed contents of another shape are not a certificate; unknown members are dropped', () => {
+    const signer = new CertificateSigner(DEV_CERTIFICATE_KEYS);
+    const verifier = new CertificateVerifier(signer.jwks);
+    const signed = (contents: unknown) => signer.sign(contents as typeof payload).token;
+    expect(verifier.verify(signed({ ...payload, by: '1980' })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, cid: 'not-a-uuid' })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, n: '' })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, d: [['COMIRNATY', '2021-08-01']] })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, d: [['COMIRNATY', '2021-8-1', 1]] })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, d: [['COMIRNATY', '2021-08-01', 0]] })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, v: 2 })).status).toBe('MALFORMED');
+    expect(verifier.verify(signed([payload])).status).toBe('MALFORMED');
+    expect(verifier.verify(signed({ ...payload, extra: 'x' }))).toEqual({ status: 'VALID', keyId: DEV_CERTIFICATE_KEY.kid, payload });
+  });
+
   it('after a rotation the new key signs, the old one still verifies, both are published, never a private member', async () => {
     const old = newKey('2026-01');
     const before = await CertificateSigner.create({ signing: old, verifyOnly: [] });
@@ -125,6 +152,40 @@ describe('vaccination certificates (certificates/)', () => {
     expect((await main(['--jwks', jwks, 'garbage'])).code).toBe(EXIT_CODES.MALFORMED);
     expect((await main([token])).code).toBe(USAGE_EXIT_CODE);
     expect((await main(['--jwks', join(dir, 'missing.json'), token])).code).toBe(USAGE_EXIT_CODE);
+  });
+
+  it('the example in batch: one line per certificate in file order, the exit code of the first refusal, the same over two threads', async () => {
+    const signer = new CertificateSigner(DEV_CERTIFICATE_KEYS);
+    const tokens = Array.from({ length: 6 }, (_, i) => signer.sign({ ...payload, cid: `3b0c8a4e-7c1f-4b7e-9c55-00000000000${i}` }).qrPayload);
+    const tampered = tokens[3]!.slice(0, -4) + (tokens[3]!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const dir = mkdtempSync(join(tmpdir(), 'verify-batch-'));
+    const jwks = join(dir, 'jwks.json');
+    const revocations = join(dir, 'revocations.json');
+    const batch = join(dir, 'scans.txt');
+    writeFileSync(jwks, JSON.stringify(signer.jwks));
+    writeFileSync(revocations, JSON.stringify({ updatedAt: '2026-03-02T00:00:00Z', certificateIds: ['3b0c8a4e-7c1f-4b7e-9c55-000000000005'] }));
+    writeFileSync(batch, [tokens[0], tokens[1], '', tokens[2], tampered, 'garbage', tokens[5]].join('\n'));
+
+    const one = await main(['--jwks', jwks, '--revocations', revocations, '--batch', batch]);
+    const lines = one.message.split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['1', '2', '4', '5', '6', '7']);
+    expect(lines[0]).toContain('VALID: Nguyễn Văn An');
+    expect(lines[3]).toContain('tampered');
+    expect(lines[4]).toContain('NOT A CERTIFICATE');
+    expect(lines[5]).toContain('REVOKED');
+    expect(one.code).toBe(EXIT_CODES.TAMPERED);
+    expect(await main(['--jwks', jwks, '--revocations', revocations, '--batch', batch, '--threads', '2'])).toEqual(one);
+
+    writeFileSync(batch, tokens.slice(0, 5).join('\n'));
+    expect((await main(['--jwks', jwks, '--batch', batch, '--threads', '2'])).code).toBe(0);
+    const outcomes = await verifyBatch(signer.jwks, undefined, [...tokens, 'x'], 3);
+    expect(outcomes.map((o) => o.status)).toEqual(['VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'MALFORMED']);
+    expect(outcomes.map((o) => (o.status === 'VALID' ? o.payload.cid.slice(-1) : null))).toEqual(['0', '1', '2', '3', '4', '5', null]);
+    // --threads only with --batch, and a positive count.
+    expect((await main(['--jwks', jwks, '--threads', '2', tokens[0]!])).code).toBe(USAGE_EXIT_CODE);
+    expect((await main(['--jwks', jwks, '--batch', batch, '--threads', '0'])).code).toBe(USAGE_EXIT_CODE);
+    expect((await main(['--jwks', jwks, '--batch', batch, tokens[0]!])).code).toBe(USAGE_EXIT_CODE);
   });
 
   it('keys are configuration: the development key outside production, refused at start in production without CERTIFICATE_SIGNING_KEY, every problem reported', () => {

@@ -1,16 +1,21 @@
 import type { ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
 import { badInput, hubError } from '../../shared/errors.ts';
 import type { Route } from '../../shared/http.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { requireUuid } from '../../shared/validate.ts';
 import { certificateRefusal, revocationRefusal } from '../access.ts';
 import type { VaccinationAuditTrail } from '../audit.ts';
-import type { GraphInputs } from '../graph-inputs.ts';
+import type { GraphInputs, PersonIdentity } from '../graph-inputs.ts';
+import type { DoseRow } from '../db/models.ts';
 import type { VaccinationLoaders } from '../loaders.ts';
 import type { VaccinationRepositories } from '../repositories/index.ts';
 import { revocationInput } from '../validation.ts';
-import { issueCertificate, type IssuedCertificate } from './issue.ts';
+import { issueCertificates, type IssuedCertificate } from './issue.ts';
 import type { CertificateSigner } from './sign.ts';
+
+/** People per `vaccinationCertificates` request: a list a service or an official issues at once (a school, a company). */
+export const MAX_CERTIFICATES_PER_REQUEST = 500;
 
 export interface CertificateDeskDeps {
   identity: Identity;
@@ -31,29 +36,55 @@ export interface Revocation {
 }
 
 /**
- * Certificates for one request: issuing (judged by the policy, then audited, then the person's
- * name and birth year read through the graph as the service) and revoking.
+ * Certificates for one request: issuing (judged by the policy, then audited, then the people's
+ * names and birth years read through the graph as the service) and revoking.
  */
 export class CertificateDesk {
   constructor(private readonly deps: CertificateDeskDeps) {}
 
   /** The person's certificate; null when no dose is recorded or the person is not registered. */
-  async certificateOf(personIdArg: string): Promise<IssuedCertificate | null> {
+  async certificateOf(personId: string): Promise<IssuedCertificate | null> {
+    const [entry] = await this.certificatesOf([personId], 'personId');
+    if (entry instanceof Error) throw entry;
+    return entry ?? null;
+  }
+
+  /**
+   * Certificates of many people in the order asked, each judged and audited on its own: a
+   * certificate, null (no dose, or not registered), or the error at its position (FORBIDDEN).
+   * Whatever their number: one read of statuses, one of doses, one of names through the graph (as
+   * the service, only for those the caller may have, while the doses are read), two statements
+   * for the certificate rows.
+   */
+  async certificatesOf(personIdArgs: readonly string[], argument = 'personIds'): Promise<Array<IssuedCertificate | null | GraphQLError>> {
     const { identity, repos, loaders, audit, inputs, signer } = this.deps;
-    const personId = requireUuid(personIdArg, 'personId').toLowerCase();
-    const status = await loaders.statusRow.load(personId);
-    const refusal = certificateRefusal(identity, personId, status?.provinceCode ?? null);
-    audit.record(personId, refusal ? 'DENIED' : 'ALLOWED', ['vaccinationCertificate']);
-    if (refusal) throw hubError('FORBIDDEN', refusal);
-    // The name through the graph (two hops, most of the request's time) while the doses are read;
+    if (personIdArgs.length > MAX_CERTIFICATES_PER_REQUEST) {
+      throw badInput(`At most ${MAX_CERTIFICATES_PER_REQUEST} people per request; this one names ${personIdArgs.length}.`, argument);
+    }
+    const personIds = personIdArgs.map((id) => requireUuid(id, argument).toLowerCase());
+    const statuses = await loaders.statusRow.loadMany(personIds);
+    const refusals = personIds.map((personId, i) => {
+      const status = statuses[i];
+      if (status instanceof Error) throw status;
+      const refusal = certificateRefusal(identity, personId, status?.provinceCode ?? null);
+      audit.record(personId, refusal ? 'DENIED' : 'ALLOWED', ['vaccinationCertificate']);
+      return refusal;
+    });
+    const allowed = [...new Set(personIds.filter((_, i) => !refusals[i]))];
+    // The names through the graph (two hops, most of the request's time) while the doses are read;
     // its failure counts only when there are doses to certify.
-    const personRead = inputs.person(personId);
-    personRead.catch(() => {});
-    const doses = await repos.doses.byPersonIds([personId], { kind: 'ALL' });
-    if (doses.length === 0) return null;
-    const person = await personRead;
-    if (!person) return null;
-    return issueCertificate({ signer, certificates: repos.certificates }, personId, person, doses);
+    const peopleRead = inputs.people(allowed);
+    peopleRead.catch(() => {});
+    const dosesOf = new Map<string, DoseRow[]>();
+    for (const dose of allowed.length ? await repos.doses.byPersonIds(allowed, { kind: 'ALL' }) : []) dosesOf.set(dose.personId, [...(dosesOf.get(dose.personId) ?? []), dose]);
+    const people = dosesOf.size ? await peopleRead : new Map<string, PersonIdentity | null>();
+    const requests = allowed.flatMap((personId) => {
+      const person = people.get(personId);
+      const doses = dosesOf.get(personId);
+      return person && doses ? [{ personId, person, doses }] : [];
+    });
+    const issued = new Map((await issueCertificates({ signer, certificates: repos.certificates }, requests)).map((certificate, i) => [requests[i]!.personId, certificate]));
+    return personIds.map((personId, i) => (refusals[i] ? hubError('FORBIDDEN', refusals[i]) : (issued.get(personId) ?? null)));
   }
 
   async revoke(certificateIdArg: string, reasonArg: string, now = new Date()): Promise<Revocation> {

@@ -1,4 +1,4 @@
-import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -73,10 +73,9 @@ export function keyConfigProblems(config: CertificateKeyConfig): string[] {
   return problems;
 }
 
-/** The signing key, imported once (a CryptoKey: signing never re-parses the JWK). */
-export async function importSigningKey(jwk: PrivateCertificateJwk): Promise<{ kid: string; key: CryptoKey }> {
-  const key = await importJWK({ ...jwk, alg: CERTIFICATE_ALG } as JWK, CERTIFICATE_ALG);
-  return { kid: jwk.kid, key: key as CryptoKey };
+/** The signing key as a node KeyObject, imported once (a bad key fails here, not at the first certificate). */
+export function signingKeyObject(jwk: PrivateCertificateJwk): KeyObject {
+  return createPrivateKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d }, format: 'jwk' });
 }
 
 /**

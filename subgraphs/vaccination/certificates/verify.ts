@@ -2,7 +2,7 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from 'node
 import type { JSONWebKeySet, JWK } from 'jose';
 import { z } from 'zod';
 import { CERTIFICATE_ALG } from './keys.ts';
-import { payloadSchema, tokenFromQr, type CertificatePayload } from './payload.ts';
+import { parsePayload, tokenFromQr, type CertificatePayload } from './payload.ts';
 
 /**
  * Offline verification of a certificate: the one function examples/verify-certificate.ts, the
@@ -34,6 +34,12 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** What a protected header decides before the signature is checked: the key, or the outcome. */
+type HeaderVerdict = { kid: string; key: KeyObject } | Exclude<VerifyOutcome, { status: 'VALID' | 'REVOKED' }>;
+
+/** Distinct headers remembered (a key set has a few kids; a stream of forged headers must not grow memory). */
+const MAX_CACHED_HEADERS = 64;
+
 export class CertificateVerifier {
   /**
    * Each listed key by kid, imported once as a node KeyObject (null: unusable, or a kid listed
@@ -42,6 +48,8 @@ export class CertificateVerifier {
    */
   private readonly keys = new Map<string, KeyObject | null>();
   private readonly revoked: ReadonlySet<string>;
+  /** Verdicts by encoded header: every certificate of one key has the same header, decoded once. */
+  private readonly headers = new Map<string, HeaderVerdict>();
 
   constructor(jwks: JSONWebKeySet, revocations: Pick<RevocationList, 'certificateIds'> = { certificateIds: [] }) {
     for (const jwk of jwks.keys) {
@@ -54,13 +62,41 @@ export class CertificateVerifier {
 
   /**
    * Verifies a certificate, given as its token or as the QR text (with its prefix): a compact JWS
-   * (RFC 7515) whose header names EdDSA and a key of the set, and nothing this verifier does not
-   * understand (`crit`, unencoded payloads).
+   * (RFC 7515), exactly three base64url parts, whose header names EdDSA and a key of the set, and
+   * nothing this verifier does not understand (`crit`, unencoded payloads). Synchronous: no I/O.
    */
-  async verify(tokenOrQr: string): Promise<VerifyOutcome> {
+  verify(tokenOrQr: string): VerifyOutcome {
     const parts = tokenFromQr(tokenOrQr).split('.');
     if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) return { status: 'MALFORMED', why: 'not a compact JWS' };
     const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+    const verdict = this.headerVerdict(encodedHeader);
+    if (!('key' in verdict)) return verdict;
+    const { kid, key } = verdict;
+    const signature = Buffer.from(encodedSignature, 'base64url');
+    const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
+    if (signature.length !== ED25519_SIGNATURE_BYTES || !verifySignature(null, signed, key, signature)) {
+      return { status: 'TAMPERED', keyId: kid, why: 'the signature does not match the contents' };
+    }
+    let payload: CertificatePayload | null;
+    try {
+      payload = parsePayload(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8')));
+    } catch {
+      payload = null;
+    }
+    if (!payload) return { status: 'MALFORMED', why: 'the signed contents are not a certificate' };
+    if (this.revoked.has(payload.cid.toLowerCase())) return { status: 'REVOKED', keyId: kid, payload };
+    return { status: 'VALID', keyId: kid, payload };
+  }
+
+  private headerVerdict(encodedHeader: string): HeaderVerdict {
+    const cached = this.headers.get(encodedHeader);
+    if (cached) return cached;
+    const verdict = this.judgeHeader(encodedHeader);
+    if (this.headers.size < MAX_CACHED_HEADERS) this.headers.set(encodedHeader, verdict);
+    return verdict;
+  }
+
+  private judgeHeader(encodedHeader: string): HeaderVerdict {
     let header: unknown;
     try {
       header = JSON.parse(Buffer.from(encodedHeader, 'base64url').toString('utf8'));
@@ -74,19 +110,7 @@ export class CertificateVerifier {
     if (kid === null) return { status: 'MALFORMED', why: 'the header names no key (kid)' };
     const key = this.keys.get(kid);
     if (!key) return { status: 'UNKNOWN_KEY', keyId: kid, why: `no key ${kid} in the key set` };
-    const signature = Buffer.from(encodedSignature, 'base64url');
-    const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
-    if (signature.length !== ED25519_SIGNATURE_BYTES || !verifySignature(null, signed, key, signature)) {
-      return { status: 'TAMPERED', keyId: kid, why: 'the signature does not match the contents' };
-    }
-    let payload: CertificatePayload;
-    try {
-      payload = payloadSchema.parse(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8'))) as CertificatePayload;
-    } catch {
-      return { status: 'MALFORMED', why: 'the signed contents are not a certificate' };
-    }
-    if (this.revoked.has(payload.cid.toLowerCase())) return { status: 'REVOKED', keyId: kid, payload };
-    return { status: 'VALID', keyId: kid, payload };
+    return { kid, key };
   }
 }
 

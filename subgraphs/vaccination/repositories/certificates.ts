@@ -1,4 +1,5 @@
 import { and, asc, eq, isNotNull, isNull, max, sql } from 'drizzle-orm';
+import { anyUuid } from '../../shared/sql.ts';
 import type { CertificateRow, VaccinationDb } from '../db/models.ts';
 import { certificates } from '../db/schema.ts';
 
@@ -9,25 +10,33 @@ export type RevokeOutcome = { kind: 'REVOKED'; row: CertificateRow } | { kind: '
 export class CertificateRepository {
   constructor(private readonly db: VaccinationDb) {}
 
-  /**
-   * The person's current certificate for this content: the one already issued (same id, same
-   * issue time), or a new one. Concurrent requests for the same content get the same row (the
-   * partial unique index on unrevoked rows decides).
-   */
+  /** The person's current certificate for this content (currentMany for one person). */
   async current(personId: string, contentHash: string): Promise<CertificateRow> {
-    const existing = await this.find(personId, contentHash);
-    if (existing) return existing;
-    const [inserted] = await this.db.insert(certificates).values({ personId, contentHash }).onConflictDoNothing().returning();
-    return inserted ?? (await this.find(personId, contentHash))!;
+    return (await this.currentMany([{ personId, contentHash }]))[0]!;
   }
 
-  private async find(personId: string, contentHash: string): Promise<CertificateRow | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(certificates)
-      .where(and(eq(certificates.personId, personId), eq(certificates.contentHash, contentHash), isNull(certificates.revokedAt)))
-      .limit(1);
-    return row;
+  /**
+   * Each person's current certificate for their content, in the order asked: the one already
+   * issued (same id, same issue time), or a new one. Two statements for any number of people:
+   * one read of the unrevoked rows, one insert of the missing; a row a concurrent request
+   * inserted meanwhile (the partial unique index on unrevoked rows decides) is read again.
+   */
+  async currentMany(wanted: ReadonlyArray<{ personId: string; contentHash: string }>): Promise<CertificateRow[]> {
+    if (wanted.length === 0) return [];
+    const key = (personId: string, contentHash: string) => `${personId}|${contentHash}`;
+    const found = new Map<string, CertificateRow>();
+    const read = async (items: ReadonlyArray<{ personId: string }>) => {
+      const rows = await this.db.select().from(certificates).where(and(anyUuid(certificates.personId, [...new Set(items.map((w) => w.personId))]), isNull(certificates.revokedAt)));
+      for (const row of rows) found.set(key(row.personId, row.contentHash), row);
+    };
+    const missing = () => [...new Map(wanted.filter((w) => !found.has(key(w.personId, w.contentHash))).map((w) => [key(w.personId, w.contentHash), w])).values()];
+    await read(wanted);
+    if (missing().length) {
+      const inserted = await this.db.insert(certificates).values(missing().map(({ personId, contentHash }) => ({ personId, contentHash }))).onConflictDoNothing().returning();
+      for (const row of inserted) found.set(key(row.personId, row.contentHash), row);
+      if (missing().length) await read(missing());
+    }
+    return wanted.map((w) => found.get(key(w.personId, w.contentHash))!);
   }
 
   async byId(id: string): Promise<CertificateRow | undefined> {

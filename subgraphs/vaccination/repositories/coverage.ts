@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { VaccinationDb } from '../db/models.ts';
+import { placesFrom } from './rollups.ts';
 
 export interface CoverageCounts {
   atLeastOneDose: number;
@@ -25,32 +26,14 @@ export class CoverageRepository {
 
   /**
    * Rebuilds every status row and counter from the doses, in SQL, in one transaction: after doses
-   * were loaded in bulk (COPY, a restore) without the per-upload rollups. The status rule is the
-   * one of products.ts `statusOf`, written as set operations: the series of the first dose's
-   * product, distinct primary dose numbers, any number beyond it; residence and birth year of the
-   * latest dose. Uploads wait for it (the tables are locked).
+   * were loaded in bulk (COPY, a restore) without the per-upload rollups. Places by rollups.ts
+   * `placesFrom`, the SQL of the per-upload refresh. Uploads wait for it (the tables are locked).
    */
   async rebuild(): Promise<{ people: number; counters: number }> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`lock table person_status, coverage_counts in exclusive mode`);
       await tx.execute(sql`truncate person_status, coverage_counts`);
-      const people = await tx.execute(sql`
-        insert into person_status (person_id, status, ward_code, province_code, birth_year)
-        with first_dose as (
-               select distinct on (d.person_id) d.person_id, p.doses_in_primary_series as series
-               from doses d join vaccine_products p on p.code = d.product_code
-               order by d.person_id, d.dose_number, d.administered_at),
-             latest as (
-               select distinct on (person_id) person_id, ward_code, province_code, birth_year
-               from doses order by person_id, administered_at desc, recorded_at desc),
-             counted as (
-               select d.person_id, f.series,
-                      count(distinct d.dose_number) filter (where d.dose_number <= f.series) as primary_doses,
-                      bool_or(d.dose_number > f.series) as beyond
-               from doses d join first_dose f using (person_id) group by d.person_id, f.series)
-        select c.person_id, case when c.primary_doses < c.series then 'PARTIAL' when c.beyond then 'BOOSTED' else 'FULL' end,
-               l.ward_code, l.province_code, l.birth_year
-        from counted c join latest l using (person_id)`);
+      const people = await tx.execute(sql`insert into person_status (person_id, status, ward_code, province_code, birth_year) ${placesFrom(sql`doses`)}`);
       const counters = await tx.execute(sql`
         insert into coverage_counts (area, birth_year, at_least_one_dose, "full", boosted)
         select a.area, s.birth_year, count(*), count(*) filter (where s.status in ('FULL', 'BOOSTED')), count(*) filter (where s.status = 'BOOSTED')

@@ -143,7 +143,7 @@ export class DoseRepository {
         transaction.sql.unsafe(`${WITH_EVENTS.head}insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing${WITH_EVENTS.tail}`),
       );
       const written = new Set(inserted.map((r) => key(r.source as string, r.record_id as string)));
-      await refreshRollups(executorOf(transaction), rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await refreshRollups(executorOf(transaction), rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
       await transaction.run(() => transaction.sql`commit`);
       return written;
     } catch (error) {
@@ -168,7 +168,7 @@ export class DoseRepository {
                              ${column((r) => r.birthYear)}::smallint[])
         on conflict (source, record_id) do nothing${sql.raw(WITH_EVENTS.tail)}`);
       const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
-      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))));
+      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
       return written;
     });
   }

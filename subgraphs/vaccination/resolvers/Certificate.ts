@@ -3,6 +3,7 @@ import type { VaccinationContext } from './context.ts';
 /** Certificates (certificates/desk.ts decides, audits and issues). */
 export const CertificateQuery = {
   vaccinationCertificate: (_: unknown, { personId }: { personId: string }, ctx: VaccinationContext) => ctx.certificates.certificateOf(personId),
+  vaccinationCertificates: (_: unknown, { personIds }: { personIds: string[] }, ctx: VaccinationContext) => ctx.certificates.certificatesOf(personIds),
   certificateRevocations: async (_: unknown, __: unknown, ctx: VaccinationContext) => {
     const list = await ctx.repos.certificates.revocations();
     return { certificateIds: list.certificateIds, updatedAt: list.updatedAt };
