@@ -191,7 +191,11 @@ function judge(status: number, text: string): string | null {
   }
   const answers = Array.isArray(body) ? body : [body];
   for (const answer of answers as Array<{ errors?: Array<{ extensions?: { code?: unknown } }> }>) {
-    for (const error of answer?.errors ?? []) if (typeof error?.extensions?.code !== 'string') return `an error without a code: ${JSON.stringify(error).slice(0, 200)}`;
+    for (const error of answer?.errors ?? []) {
+      if (typeof error?.extensions?.code !== 'string') return `an error without a code: ${JSON.stringify(error).slice(0, 200)}`;
+      // Coded, but the code of a fault inside the hub: bad input must get a code of its own.
+      if (error.extensions.code === 'INTERNAL_SERVER_ERROR') return `INTERNAL_SERVER_ERROR: ${JSON.stringify(error).slice(0, 200)}`;
+    }
   }
   return null;
 }

@@ -29,8 +29,26 @@ const settings = {
   memoryGrowthLimit: num('memory-growth-limit', 0.1),
   p99Limit: num('p99-limit', 2),
 };
+interface Sample {
+  /** Minutes since the load started. */
+  t: number;
+  rss: Record<string, number | null>;
+  heap: Record<string, { used: number; total: number; old: number } | null>;
+}
 const say = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A process's V8 heap in MiB from its /metrics (prom-client's default metrics): used, total, and the old generation's used part; null when it does not answer. */
+async function heapMiB(metricsPort: number): Promise<{ used: number; total: number; old: number } | null> {
+  try {
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text());
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN) / 2 ** 20;
+    const heap = { used: value(/^hub_nodejs_heap_size_used_bytes (\S+)/m), total: value(/^hub_nodejs_heap_size_total_bytes (\S+)/m), old: value(/^hub_nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)/m) };
+    return Number.isFinite(heap.used) ? heap : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Resident memory of a process in MiB (VmRSS), or null when it is gone. */
 function residentMiB(pid: number | undefined): number | null {
@@ -59,6 +77,7 @@ try {
   const workload = new Workload({
     gatewayUrl: running.gatewayUrl,
     tokens: hub.tokens,
+    lab: hub.lab,
     writers: settings.writers,
     checkinBatch: 50,
     resultBatch: 20,
@@ -66,11 +85,14 @@ try {
     retry: { attempts: 5, timeoutMs: 10_000, baseDelayMs: 200, maxDelayMs: 1_000 },
   });
   const started = Date.now();
-  const samples: Array<{ t: number; rss: Record<string, number | null> }> = [];
+  const samples: Sample[] = [];
   workload.start();
   say(`load started for ${minutes} min (${settings.warmupMinutes} min warm-up); memory sampled every ${settings.sampleSeconds} s`);
+  const processes = [...running.services.values()];
   while (Date.now() - started < minutes * 60_000) {
-    samples.push({ t: (Date.now() - started) / 60_000, rss: Object.fromEntries([...running.services.values()].map((s) => [s.spec.name, residentMiB(s.pid)])) });
+    const t = (Date.now() - started) / 60_000;
+    const heaps = await Promise.all(processes.map((s) => heapMiB(Number(s.spec.env.METRICS_PORT))));
+    samples.push({ t, rss: Object.fromEntries(processes.map((s) => [s.spec.name, residentMiB(s.pid)])), heap: Object.fromEntries(processes.map((s, i) => [s.spec.name, heaps[i]!])) });
     await sleep(settings.sampleSeconds * 1000);
   }
   await workload.stop();
@@ -89,12 +111,20 @@ try {
   const warm = samples.filter((s) => s.t >= settings.warmupMinutes);
   const firstWindow = warm.filter((s) => s.t < settings.warmupMinutes + 1);
   const lastWindow = warm.filter((s) => s.t >= minutes - 1);
+  // The first and the last minute after warm-up must not overlap for a growth to mean anything (a smoke run only reports it).
+  const judged = minutes - settings.warmupMinutes >= 2;
   const growth: Record<string, number> = {};
+  const heapGrowth: Record<string, { used: number; old: number }> = {};
+  const grew = (pick: (s: Sample) => number | null | undefined) => {
+    const before = mean(firstWindow.map(pick).filter((v): v is number => v != null));
+    const after = mean(lastWindow.map(pick).filter((v): v is number => v != null));
+    return { before, after, growth: before > 0 ? after / before - 1 : 0 };
+  };
   for (const name of running.services.keys()) {
-    const before = mean(firstWindow.map((s) => s.rss[name]).filter((v): v is number => v != null));
-    const after = mean(lastWindow.map((s) => s.rss[name]).filter((v): v is number => v != null));
-    growth[name] = before > 0 ? after / before - 1 : 0;
-    if (growth[name]! > settings.memoryGrowthLimit) failures.push(`${name}: resident memory grew ${(growth[name]! * 100).toFixed(1)} % after warm-up (${before.toFixed(0)} → ${after.toFixed(0)} MiB)`);
+    const rss = grew((s) => s.rss[name]);
+    growth[name] = rss.growth;
+    heapGrowth[name] = { used: grew((s) => s.heap[name]?.used).growth, old: grew((s) => s.heap[name]?.old).growth };
+    if (judged && rss.growth > settings.memoryGrowthLimit) failures.push(`${name}: resident memory grew ${(rss.growth * 100).toFixed(1)} % after warm-up (${rss.before.toFixed(0)} → ${rss.after.toFixed(0)} MiB; V8 heap used ${(heapGrowth[name]!.used * 100).toFixed(1)} %, old generation ${(heapGrowth[name]!.old * 100).toFixed(1)} %)`);
   }
   const warmMinutes = perMinute.filter((m) => m.minute > Math.ceil(settings.warmupMinutes) && m.p99 !== null);
   const firstP99 = warmMinutes[0]?.p99 ?? null;
@@ -111,13 +141,15 @@ try {
 
   const plot = join(hub.outDir, 'soak.svg');
   writeFileSync(plot, svgPlot(samples, perMinute, settings.warmupMinutes, `soak ${minutes} min — ${await machine()}`));
-  writeFileSync(join(hub.outDir, 'soak.json'), JSON.stringify({ settings, samples, perMinute, growth, failures }, null, 2));
+  writeFileSync(join(hub.outDir, 'soak.json'), JSON.stringify({ settings, samples, perMinute, growth, heapGrowth, failures }, null, 2));
   for (const m of perMinute) say(`minute ${m.minute}: ${m.requests} requests, p99 ${m.p99 ?? '-'} ms`);
-  say(`resident memory growth after warm-up: ${Object.entries(growth).map(([name, g]) => `${name} ${(g * 100).toFixed(1)} %`).join(', ')}`);
+  const pct = (g: number) => `${(g * 100).toFixed(1)} %`;
+  say(`memory growth after warm-up${judged ? '' : ' (reported only: a run this short has no separate first and last minute after warm-up)'}, resident / V8 heap used / old generation used:`);
+  for (const name of running.services.keys()) say(`  ${name}: ${pct(growth[name]!)} / ${pct(heapGrowth[name]!.used)} / ${pct(heapGrowth[name]!.old)}`);
   for (const failure of failures) say(`CHECK FAILED: ${failure}`);
   console.log(
     `soak: ${minutes} min, ${latencies.length} requests; p99 first/last measured minute ${firstP99 ?? '-'}/${lastP99 ?? '-'} ms; ` +
-      `largest memory growth ${Object.entries(growth).sort((a, b) => b[1] - a[1]).slice(0, 1).map(([n, g]) => `${(g * 100).toFixed(1)} % (${n})`)}; ${report.summary.replace(/^chaos: /, '')}` +
+      `largest memory growth ${Object.entries(growth).sort((a, b) => b[1] - a[1]).slice(0, 1).map(([n, g]) => `${(g * 100).toFixed(1)} % (${n})`)}${judged ? '' : ' (reported only)'}; ${report.summary.replace(/^chaos: /, '')}` +
       (failures.length > 0 ? ` — ${failures.length} check(s) FAILED` : ' — every check passed'),
   );
   say(`plot: ${plot}`);
@@ -130,7 +162,7 @@ try {
 process.exit(exitCode);
 
 /** Two panels: resident memory of each process over time, and the p99 latency of each minute. */
-function svgPlot(samples: Array<{ t: number; rss: Record<string, number | null> }>, perMinute: Array<{ minute: number; p99: number | null }>, warmup: number, title: string): string {
+function svgPlot(samples: Sample[], perMinute: Array<{ minute: number; p99: number | null }>, warmup: number, title: string): string {
   const W = 900;
   const H = 300;
   const left = 60;
