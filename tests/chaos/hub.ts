@@ -60,6 +60,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
   const pg = await startChaosPostgres();
   let redis: RedisServer | undefined;
   let proxy: FaultProxy | undefined;
+  let services: RunningServices | undefined;
   const cleanUp = async () => {
     await proxy?.close();
     await redis?.stop().catch(() => {});
@@ -78,7 +79,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
     );
     const offset = await freeOffset();
     proxy = await startFaultProxy(provincePort(FAULTY_PROVINCE) + offset);
-    const services = await startServices({
+    services = await startServices({
       postgresUrl: pg.url,
       dbPrefix: PREFIX,
       redisUrl: redis?.url,
@@ -116,6 +117,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
       official: await sign('chaos-official', 'national_official'),
     };
     let stopped = false;
+    const started = services;
     return {
       pg,
       redis,
@@ -127,12 +129,14 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
       stop: async () => {
         if (stopped) return {};
         stopped = true;
-        const codes = await services.stopAll();
+        const codes = await started.stopAll();
         await cleanUp();
         return codes;
       },
     };
   } catch (error) {
+    // Started processes are stopped too: a failure after startServices must not leave them running.
+    await services?.stopAll().catch(() => {});
     await cleanUp();
     throw error;
   }
