@@ -142,6 +142,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * Whether a statement failed on text PostgreSQL cannot hold: the NUL character (U+0000) in a text
+ * value (22021) or in JSON (22P05). The hub writes no such text itself; it came from the caller.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === '22021' || e.code === '22P05') return true;
+  }
+  return false;
+}
+
+/**
  * A transaction on a reserved connection of a pool, which stays safe when the connection is lost
  * (a PostgreSQL restart, pg_terminate_backend). postgres.js 3.4 does not guard a reserved
  * connection whose socket has closed: a statement sent on it is written into the null socket from

@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { parse, type DocumentNode, type GraphQLFormattedError, Source } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { isDatabaseUnavailable } from './db.ts';
+import { isDatabaseUnavailable, isUnstorableText } from './db.ts';
 import { ErrorCodes } from './errors.ts';
 import { GraphUnavailableError } from './graph-client.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson, type Route } from './http.ts';
@@ -145,6 +145,10 @@ async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
+function originalCode(error: unknown): unknown {
+  return (error as { originalError?: { extensions?: { code?: unknown } } } | null)?.originalError?.extensions?.code;
+}
+
 export const SERVICE_UNAVAILABLE_MESSAGE = 'This service could not reach its database or a service it needs. Try again shortly.';
 
 /**
@@ -155,8 +159,15 @@ export const SERVICE_UNAVAILABLE_MESSAGE = 'This service could not reach its dat
 export function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code in ErrorCodes && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  // A literal one of the hub's scalars refused (a DateTime of "xxx"): graphql-js reports the
+  // scalar's BAD_USER_INPUT while validating and Apollo relabels it. The gateway cannot check such
+  // literals (the supergraph's scalars take anything), so the subgraph's verdict is the caller's.
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && originalCode(error) === 'BAD_USER_INPUT') return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
   if (typeof code === 'string' && !(code in ErrorCodes)) return formatted; // Apollo's own validation codes
   const cause = unwrapResolverError(error);
+  if (isUnstorableText(cause)) {
+    return { message: 'Text must not contain the NUL character (U+0000).', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'BAD_USER_INPUT' } };
+  }
   if (isDatabaseUnavailable(cause) || cause instanceof GraphUnavailableError) {
     logger.warn({ err: cause, path: formatted.path }, 'a dependency is unavailable');
     return { message: SERVICE_UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };
