@@ -33,17 +33,30 @@ interface Sample {
   /** Minutes since the load started. */
   t: number;
   rss: Record<string, number | null>;
-  heap: Record<string, { used: number; total: number; old: number } | null>;
+  heap: Record<string, Heap | null>;
+}
+interface Heap {
+  used: number;
+  total: number;
+  old: number;
+  young: number;
 }
 const say = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A process's V8 heap in MiB from its /metrics (prom-client's default metrics): used, total, and the old generation's used part; null when it does not answer. */
-async function heapMiB(metricsPort: number): Promise<{ used: number; total: number; old: number } | null> {
+async function heapMiB(metricsPort: number): Promise<Heap | null> {
   try {
     const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text());
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN) / 2 ** 20;
-    const heap = { used: value(/^hub_nodejs_heap_size_used_bytes (\S+)/m), total: value(/^hub_nodejs_heap_size_total_bytes (\S+)/m), old: value(/^hub_nodejs_heap_space_size_used_bytes\{space="old"\} (\S+)/m) };
+    // Every series carries the process's `service` label.
+    const heap = {
+      used: value(/^hub_nodejs_heap_size_used_bytes\{[^}]*\} (\S+)/m),
+      total: value(/^hub_nodejs_heap_size_total_bytes\{[^}]*\} (\S+)/m),
+      old: value(/^hub_nodejs_heap_space_size_used_bytes\{[^}]*space="old"[^}]*\} (\S+)/m),
+      // The young generation's size: V8 grows it (up to --max-semi-space-size) while many objects survive a scavenge.
+      young: value(/^hub_nodejs_heap_space_size_total_bytes\{[^}]*space="new"[^}]*\} (\S+)/m),
+    };
     return Number.isFinite(heap.used) ? heap : null;
   } catch {
     return null;
@@ -114,7 +127,7 @@ try {
   // The first and the last minute after warm-up must not overlap for a growth to mean anything (a smoke run only reports it).
   const judged = minutes - settings.warmupMinutes >= 2;
   const growth: Record<string, number> = {};
-  const heapGrowth: Record<string, { used: number; old: number }> = {};
+  const heapGrowth: Record<string, { used: number; old: number; young: number }> = {};
   const grew = (pick: (s: Sample) => number | null | undefined) => {
     const before = mean(firstWindow.map(pick).filter((v): v is number => v != null));
     const after = mean(lastWindow.map(pick).filter((v): v is number => v != null));
@@ -123,8 +136,8 @@ try {
   for (const name of running.services.keys()) {
     const rss = grew((s) => s.rss[name]);
     growth[name] = rss.growth;
-    heapGrowth[name] = { used: grew((s) => s.heap[name]?.used).growth, old: grew((s) => s.heap[name]?.old).growth };
-    if (judged && rss.growth > settings.memoryGrowthLimit) failures.push(`${name}: resident memory grew ${(rss.growth * 100).toFixed(1)} % after warm-up (${rss.before.toFixed(0)} → ${rss.after.toFixed(0)} MiB; V8 heap used ${(heapGrowth[name]!.used * 100).toFixed(1)} %, old generation ${(heapGrowth[name]!.old * 100).toFixed(1)} %)`);
+    heapGrowth[name] = { used: grew((s) => s.heap[name]?.used).growth, old: grew((s) => s.heap[name]?.old).growth, young: grew((s) => s.heap[name]?.young).growth };
+    if (judged && rss.growth > settings.memoryGrowthLimit) failures.push(`${name}: resident memory grew ${(rss.growth * 100).toFixed(1)} % after warm-up (${rss.before.toFixed(0)} → ${rss.after.toFixed(0)} MiB; V8 heap used ${(heapGrowth[name]!.used * 100).toFixed(1)} %, old generation used ${(heapGrowth[name]!.old * 100).toFixed(1)} %, young generation size ${(heapGrowth[name]!.young * 100).toFixed(1)} %)`);
   }
   const warmMinutes = perMinute.filter((m) => m.minute > Math.ceil(settings.warmupMinutes) && m.p99 !== null);
   const firstP99 = warmMinutes[0]?.p99 ?? null;
@@ -144,8 +157,8 @@ try {
   writeFileSync(join(hub.outDir, 'soak.json'), JSON.stringify({ settings, samples, perMinute, growth, heapGrowth, failures }, null, 2));
   for (const m of perMinute) say(`minute ${m.minute}: ${m.requests} requests, p99 ${m.p99 ?? '-'} ms`);
   const pct = (g: number) => `${(g * 100).toFixed(1)} %`;
-  say(`memory growth after warm-up${judged ? '' : ' (reported only: a run this short has no separate first and last minute after warm-up)'}, resident / V8 heap used / old generation used:`);
-  for (const name of running.services.keys()) say(`  ${name}: ${pct(growth[name]!)} / ${pct(heapGrowth[name]!.used)} / ${pct(heapGrowth[name]!.old)}`);
+  say(`memory growth after warm-up${judged ? '' : ' (reported only: a run this short has no separate first and last minute after warm-up)'}, resident / V8 heap used / old generation used / young generation size:`);
+  for (const name of running.services.keys()) say(`  ${name}: ${pct(growth[name]!)} / ${pct(heapGrowth[name]!.used)} / ${pct(heapGrowth[name]!.old)} / ${pct(heapGrowth[name]!.young)}`);
   for (const failure of failures) say(`CHECK FAILED: ${failure}`);
   console.log(
     `soak: ${minutes} min, ${latencies.length} requests; p99 first/last measured minute ${firstP99 ?? '-'}/${lastP99 ?? '-'} ms; ` +
