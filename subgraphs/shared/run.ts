@@ -28,9 +28,10 @@ const SLOW_CLOSE_MS = 2_000;
 export class ServiceResources {
   private queues: QueueBackend | undefined;
   private graph: GraphClient | undefined;
-  /** What close() closes: the jobs, then the queues, graph client and databases they use. */
+  /** What close() closes: the jobs, then the queues and graph client, then the databases they all use. */
   private readonly jobClosers: Closer[] = [];
   private readonly closers: Closer[] = [];
+  private readonly databaseClosers: Closer[] = [];
 
   private constructor(
     readonly env: HubEnv,
@@ -45,7 +46,7 @@ export class ServiceResources {
 
   async database(module: SubgraphModule<any>, provinceCode?: string): Promise<Database<any>> {
     const database = await openSubgraphDatabase(this.postgres.url, databaseName(this.env.postgres.prefix, module.name, provinceCode), module.name, module.tables);
-    this.closers.push({ what: `database of ${module.name}${provinceCode ? ` ${provinceCode}` : ''}`, close: () => database.close() });
+    this.databaseClosers.push({ what: `database of ${module.name}${provinceCode ? ` ${provinceCode}` : ''}`, close: () => database.close() });
     return database;
   }
 
@@ -89,13 +90,15 @@ export class ServiceResources {
   }
 
   /**
-   * Closes everything opened: every module's jobs at once (each waits for its jobs in progress, and
-   * one after another the worker's modules outlasted stopOnSignals' grace), then the queues, graph
-   * client and databases they used, newest first.
+   * Closes everything opened: every module's jobs at once, then the queues and graph client, then
+   * every database at once. Each job waits for its jobs in progress and each pool up to 5 s for its
+   * statements (after a PostgreSQL restart one took the full 5 s): one after another, the worker's
+   * modules outlasted stopOnSignals' grace in the chaos run.
    */
   async close(): Promise<void> {
     await Promise.all(this.jobClosers.splice(0).map((closer) => this.closeOne(closer)));
     for (const closer of this.closers.splice(0).reverse()) await this.closeOne(closer);
+    await Promise.all(this.databaseClosers.splice(0).map((closer) => this.closeOne(closer)));
     await this.postgres.stop();
   }
 
