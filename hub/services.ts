@@ -144,7 +144,8 @@ export class ServiceProcess {
   }
 
   /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. Resolves with the exit code. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<number | null> {
+  // Longer than a process's own grace (stopOnSignals, 10 s): one slow to stop logs why and exits 1 before it is killed.
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<number | null> {
     const child = this.child;
     if (!child) return null;
     this.stopping = true;

@@ -28,6 +28,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a statement failed on text PostgreSQL cannot hold: the NUL character (U+0000) in a text
+ * value (22021) or in JSON (22P05). The hub writes no such text itself; it came from the caller.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === '22021' || e.code === '22P05') return true;
+  }
+  return false;
+}
+
+function originalCode(error: unknown): unknown {
+  return (error as { originalError?: { extensions?: { code?: unknown } } } | null)?.originalError?.extensions?.code;
+}
+
 export const SERVICE_UNAVAILABLE_MESSAGE = 'This service could not reach its database or a service it needs. Try again shortly.';
 
 /**
@@ -38,8 +53,15 @@ export const SERVICE_UNAVAILABLE_MESSAGE = 'This service could not reach its dat
 export function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code in ErrorCodes && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  // A literal one of the hub's scalars refused (a DateTime of "xxx"): graphql-js reports the
+  // scalar's BAD_USER_INPUT while validating and Apollo relabels it. The gateway cannot check such
+  // literals (the supergraph's scalars take anything), so the subgraph's verdict is the caller's.
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && originalCode(error) === 'BAD_USER_INPUT') return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
   if (typeof code === 'string' && !(code in ErrorCodes)) return formatted; // Apollo's own validation codes
   const cause = unwrapResolverError(error);
+  if (isUnstorableText(cause)) {
+    return { message: 'Text must not contain the NUL character (U+0000).', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'BAD_USER_INPUT' } };
+  }
   if (isDatabaseUnavailable(cause) || cause instanceof GraphUnavailableError) {
     logger.warn({ err: cause, path: formatted.path }, 'a dependency is unavailable');
     return { message: SERVICE_UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };

@@ -17,10 +17,19 @@ import { NATIONAL_PORTS, provincePort } from '../catalog.ts';
  * client. Shared by a subgraph's own process (`runSubgraph`) and the worker process
  * (workers/index.ts), so both read the same configuration the same way.
  */
+interface Closer {
+  what: string;
+  close(): Promise<void>;
+}
+const SLOW_CLOSE_MS = 2_000;
+
 export class ServiceResources {
   private queues: QueueBackend | undefined;
   private graph: GraphClient | undefined;
-  private readonly closers: Array<() => Promise<void>> = [];
+  /** What close() closes: the jobs, then the queues and graph client, then the databases they all use. */
+  private readonly jobClosers: Closer[] = [];
+  private readonly closers: Closer[] = [];
+  private readonly databaseClosers: Closer[] = [];
 
   private constructor(
     readonly env: HubEnv,
@@ -35,7 +44,7 @@ export class ServiceResources {
 
   async database(module: SubgraphModule<any>, provinceCode?: string): Promise<Database<any>> {
     const database = await openSubgraphDatabase(this.postgres.url, databaseName(this.env.postgres.prefix, module.name, provinceCode), module.name, module.tables);
-    this.closers.push(() => database.close());
+    this.databaseClosers.push({ what: `database of ${module.name}${provinceCode ? ` ${provinceCode}` : ''}`, close: () => database.close() });
     return database;
   }
 
@@ -43,7 +52,7 @@ export class ServiceResources {
     if (!this.queues) {
       const queues = await createQueueBackend({ redisUrl: this.env.redisUrl, postgresServerUrl: this.postgres.url, prefix: this.env.postgres.prefix, logger: this.logger });
       this.logger.info({ queues: queues.kind }, `job queues on ${queues.describe}`);
-      this.closers.push(() => queues.close());
+      this.closers.push({ what: 'queues', close: () => queues.close() });
       this.queues = queues;
     }
     return this.queues;
@@ -52,7 +61,7 @@ export class ServiceResources {
   graphClient(): GraphClient {
     if (!this.graph) {
       const graph = new GraphClient(() => this.env.gatewayUrl, this.env.secrets.jwt);
-      this.closers.push(() => graph.close());
+      this.closers.push({ what: 'graph client', close: () => graph.close() });
       this.graph = graph;
     }
     return this.graph;
@@ -73,17 +82,29 @@ export class ServiceResources {
       logger: this.logger.child({ jobs: module.jobs.name }),
       settings: this.jobsSettings(),
     });
-    this.closers.push(() => jobs.close());
+    this.jobClosers.push({ what: `jobs ${module.jobs.name}`, close: () => jobs.close() });
     this.logger.info({ jobs: module.jobs.name }, 'background jobs started');
     return jobs;
   }
 
-  /** Closes everything opened, newest first (jobs before the queues and databases they use). */
+  /**
+   * Closes everything opened: every module's jobs at once, then the queues and graph client, then
+   * every database at once. Each job waits for its jobs in progress and each pool up to 5 s for its
+   * statements (after a PostgreSQL restart one took the full 5 s): one after another, the worker's
+   * modules outlasted stopOnSignals' grace in the chaos run.
+   */
   async close(): Promise<void> {
-    for (const close of this.closers.splice(0).reverse()) {
-      await close().catch((error: unknown) => this.logger.error({ err: error }, 'error while closing'));
-    }
+    await Promise.all(this.jobClosers.splice(0).map((closer) => this.closeOne(closer)));
+    for (const closer of this.closers.splice(0).reverse()) await this.closeOne(closer);
+    await Promise.all(this.databaseClosers.splice(0).map((closer) => this.closeOne(closer)));
     await this.postgres.stop();
+  }
+
+  private async closeOne({ what, close }: Closer): Promise<void> {
+    const started = Date.now();
+    await close().catch((error: unknown) => this.logger.error({ err: error, what }, 'error while closing'));
+    // A stop is bounded (stopOnSignals): say what held it up.
+    if (Date.now() - started > SLOW_CLOSE_MS) this.logger.warn({ what, ms: Date.now() - started }, 'slow to close');
   }
 }
 

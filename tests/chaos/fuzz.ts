@@ -29,6 +29,7 @@ const { flags } = parseArgs(process.argv.slice(2));
 const CASES = Number(stringFlag(flags, 'cases') ?? 3000);
 const SEED = Number(stringFlag(flags, 'seed') ?? Date.now() % 1_000_000);
 const ONLY = stringFlag(flags, 'only');
+const OUT_DIR = fileURLToPath(new URL('../output/fuzz', import.meta.url));
 const say = (line: string) => console.log(`[fuzz ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** mulberry32: small, seeded, good enough to explore. */
@@ -191,7 +192,11 @@ function judge(status: number, text: string): string | null {
   }
   const answers = Array.isArray(body) ? body : [body];
   for (const answer of answers as Array<{ errors?: Array<{ extensions?: { code?: unknown } }> }>) {
-    for (const error of answer?.errors ?? []) if (typeof error?.extensions?.code !== 'string') return `an error without a code: ${JSON.stringify(error).slice(0, 200)}`;
+    for (const error of answer?.errors ?? []) {
+      if (typeof error?.extensions?.code !== 'string') return `an error without a code: ${JSON.stringify(error).slice(0, 200)}`;
+      // Coded, but the code of a fault inside the hub: bad input must get a code of its own.
+      if (error.extensions.code === 'INTERNAL_SERVER_ERROR') return `INTERNAL_SERVER_ERROR: ${JSON.stringify(error).slice(0, 200)}`;
+    }
   }
   return null;
 }
@@ -241,17 +246,21 @@ try {
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     for (const m of text.matchAll(/"code":"([A-Z_]+)"/g)) codes.set(m[1]!, (codes.get(m[1]!) ?? 0) + 1);
     const why = judge(status, text);
-    if (why) failures.push({ index: i, kind: c.kind, why: `${why}: ${text.slice(0, 300)}`, body: c.body.slice(0, 2000) });
+    if (why) {
+      failures.push({ index: i, kind: c.kind, why: `${why}: ${text.slice(0, 300)}`, body: c.body.slice(0, 2000) });
+      // The whole request (strings of 70,000 characters are cut above), to turn into a regression test.
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(join(OUT_DIR, `fuzz-${SEED}-case-${i}.json`), JSON.stringify({ headers: c.headers, token: c.token, body: c.body, answer: text }, null, 2));
+    }
     if (i % 250 === 0) {
       const health = await fetch(`${base}/health`).then((res) => res.status, () => 0);
       if (health !== 200) failures.push({ index: i, kind: 'health', why: `gateway /health answered ${health}`, body: '' });
       say(`${i}/${CASES} cases, ${failures.length} failure(s)`);
     }
   }
-  const outDir = join(fileURLToPath(new URL('../output/fuzz', import.meta.url)));
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, `fuzz-${SEED}.json`), JSON.stringify({ seed: SEED, cases: CASES, byStatus: Object.fromEntries(byStatus), codes: Object.fromEntries(codes), failures }, null, 2));
-  for (const f of failures.slice(0, 20)) say(`FAILED case ${f.index} (${f.kind}): ${f.why}\n    ${f.body.slice(0, 300)}`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, `fuzz-${SEED}.json`), JSON.stringify({ seed: SEED, cases: CASES, byStatus: Object.fromEntries(byStatus), codes: Object.fromEntries(codes), failures }, null, 2));
+  for (const f of failures.slice(0, 20)) say(`FAILED case ${f.index} (${f.kind}): ${f.why}\n    ${f.body.slice(0, 300)}\n    whole request: ${join(OUT_DIR, `fuzz-${SEED}-case-${f.index}.json`)}`);
   console.log(`fuzz: ${CASES} cases (seed ${SEED}): HTTP ${[...byStatus].sort().map(([s, n]) => `${s}×${n}`).join(' ')}; codes ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}×${n}`).join(' ')}; ${failures.length} failure(s)${failures.length ? ` — replay: npm run fuzz -- --seed ${SEED} --only ${failures[0]!.index}` : ''}`);
   exitCode = failures.length > 0 ? 1 : 0;
 } catch (error) {

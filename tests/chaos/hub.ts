@@ -2,24 +2,31 @@ import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { seedDemoOnServer } from '../../hub/launch.ts';
 import { startServices, topology, type RunningServices } from '../../hub/services.ts';
 import { provincePort } from '../../subgraphs/catalog.ts';
+import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { portOpen } from '../../subgraphs/shared/postgres-server.ts';
+import { addTestingSites, benchTestingSiteId } from '../bench/support.ts';
 import { hasRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { loadWorld, rng, smallWorld } from '../support/tracing-data.ts';
 import { startChaosPostgres, type ChaosPostgres } from './postgres.ts';
 import { startFaultProxy, type FaultProxy } from './proxy.ts';
-import { RECORD_RESULTS, sha256, type Tokens } from './workload.ts';
+import { RECORD_RESULTS, sha256, type LabWorld, type Tokens } from './workload.ts';
 
 export const PROVINCES = ['01', '24', '79'] as const;
 /** The shard the chaos run slows down and cuts off: the registry names a proxy in front of it. */
 export const FAULTY_PROVINCE = '79';
 export const PREFIX = 'chaos';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The chaos lab's world: testing sites in every province shard, people registered in declarations. */
+const LAB_SITES_PER_PROVINCE = 2;
+const LAB_PEOPLE = 200;
 
 export interface HubUnderTest {
   pg: ChaosPostgres;
@@ -27,6 +34,8 @@ export interface HubUnderTest {
   proxy: FaultProxy;
   services: RunningServices;
   tokens: Tokens;
+  /** The sites and people the lab's uploads name (recordTestResults takes only rows whose site and person exist). */
+  lab: LabWorld;
   /** tests/output/<label>/<time>/: services.log and whatever the run writes. */
   outDir: string;
   /** Stops every process (answering each exit code), then the proxy, Redis and PostgreSQL. */
@@ -51,6 +60,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
   const pg = await startChaosPostgres();
   let redis: RedisServer | undefined;
   let proxy: FaultProxy | undefined;
+  let services: RunningServices | undefined;
   const cleanUp = async () => {
     await proxy?.close();
     await redis?.stop().catch(() => {});
@@ -69,7 +79,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
     );
     const offset = await freeOffset();
     proxy = await startFaultProxy(provincePort(FAULTY_PROVINCE) + offset);
-    const services = await startServices({
+    services = await startServices({
       postgresUrl: pg.url,
       dbPrefix: PREFIX,
       redisUrl: redis?.url,
@@ -80,7 +90,9 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         SUBGRAPH_TIMEOUT_MS: '5000',
-        PROVINCE_TIMEOUT_MS: '2000',
+        // Under the slow fault's 5 s, so that fault still trips it; 2 s timed out healthy shard reads
+        // on a machine shared at load 20+ (the gateway's answer took 4-6 s then).
+        PROVINCE_TIMEOUT_MS: '4000',
         MAINTENANCE_EVERY_MS: '3600000',
         TRUSTED_DOCUMENTS_DIR: documentsDir,
         JWT_SECRET: DEV_SECRETS.JWT_SECRET,
@@ -97,6 +109,8 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
       beforeGateway: () => seedDemoOnServer({ postgresUrl: pg.url, dbPrefix: PREFIX, redisUrl: redis?.url, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY, logger }),
     });
     say(`services up: ${[...services.services.values()].map((s) => s.spec.name).join(', ')}; province ${FAULTY_PROVINCE} behind a proxy on port ${proxy.port}`);
+    const lab = await registerLabWorld(pg.url);
+    say(`lab world: ${lab.people.length} people in declarations, ${lab.sites.length} testing sites in provinces ${PROVINCES.join(', ')}`);
     const sign = (subject: string, role: 'partner' | 'national_official', scopes?: string[]) =>
       signCallerToken(DEV_SECRETS.JWT_SECRET, { subject, role, ...(scopes ? { scopes } : {}), expiresIn: '12h' });
     const tokens = {
@@ -105,24 +119,49 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
       official: await sign('chaos-official', 'national_official'),
     };
     let stopped = false;
+    const started = services;
     return {
       pg,
       redis,
       proxy,
       services,
       tokens,
+      lab,
       outDir,
       stop: async () => {
         if (stopped) return {};
         stopped = true;
-        const codes = await services.stopAll();
+        const codes = await started.stopAll();
         await cleanUp();
         return codes;
       },
     };
   } catch (error) {
+    // Started processes are stopped too: a failure after startServices must not leave them running.
+    await services?.stopAll().catch(() => {});
     await cleanUp();
     throw error;
+  }
+}
+
+/** The lab's people and testing sites, written straight into the declarations database and the province shards (as the testing benches do). */
+async function registerLabWorld(postgresUrl: string): Promise<LabWorld> {
+  const open = (name: string, provinceCode?: string) => ({
+    name,
+    provinceCode,
+    database: { sql: postgres(databaseUrl(postgresUrl, databaseName(PREFIX, name, provinceCode)), { max: 1, onnotice: () => {} }) },
+  });
+  const databases = { subgraphs: [open('declarations'), open('checkins'), ...PROVINCES.map((code) => open('province', code))] };
+  try {
+    const world = smallWorld(rng(18), new Date(), { people: LAB_PEOPLE, venues: 0, checkIns: 0 });
+    await loadWorld(databases, world);
+    await addTestingSites(databases, PROVINCES, LAB_SITES_PER_PROVINCE);
+    return {
+      people: world.people.map((p) => p.id),
+      sites: PROVINCES.flatMap((province) => Array.from({ length: LAB_SITES_PER_PROVINCE }, (_, n) => ({ province, id: benchTestingSiteId(province, n) }))),
+    };
+  } finally {
+    await Promise.all(databases.subgraphs.map((s) => s.database.sql.end()));
   }
 }
 

@@ -49,6 +49,7 @@ try {
   const workload = new Workload({
     gatewayUrl: running.gatewayUrl,
     tokens: hub.tokens,
+    lab: hub.lab,
     writers: settings.writers,
     checkinBatch: settings.checkinBatch,
     resultBatch: settings.resultBatch,

@@ -35,6 +35,12 @@ export interface ReadEntry {
   partial: boolean;
 }
 
+/** Testing sites (province shards) and people (declarations) the hub knows, for the lab's uploads. */
+export interface LabWorld {
+  sites: Array<{ province: string; id: string }>;
+  people: string[];
+}
+
 export interface Tokens {
   scanner: string;
   lab: string;
@@ -71,6 +77,7 @@ const qrCodes = Object.values(DEMO_VENUES).map((v) => v.qrCode);
 export interface WorkloadOptions {
   gatewayUrl: string;
   tokens: Tokens;
+  lab: LabWorld;
   /** Concurrent clients of each kind of write. */
   writers: number;
   checkinBatch: number;
@@ -139,16 +146,18 @@ export class Workload {
 
   #resultBatch(): { ids: string[]; token: string; payload: Record<string, unknown>; accepted: (data: any) => string[] } {
     const now = Date.now();
+    const { sites, people: labPeople } = this.options.lab;
     const results = Array.from({ length: this.options.resultBatch }, (_, i) => ({
       sampleId: `chaos-${randomUUID()}`,
-      personId: randomUUID(),
+      personId: labPeople[Math.floor(Math.random() * labPeople.length)]!,
       kind: i % 3 === 0 ? 'RAPID_ANTIGEN' : 'PCR',
       sampleType: i % 3 === 0 ? 'NASAL_SWAB' : 'NASOPHARYNGEAL_SWAB',
-      // Negative: a positive would confirm a case of a person the declarations register does not know.
+      // Negative: cases come from the official's confirmCase alone, so runs and tasks stay countable.
       result: 'NEGATIVE',
       collectedAt: new Date(now - 6 * 3_600_000).toISOString(),
       resultedAt: new Date(now - 3_600_000).toISOString(),
-      testingSite: { province: '79', id: randomUUID() },
+      // Sites of every province, the faulty one's too: while it is down the upload is refused with PROVINCE_UNAVAILABLE and retried.
+      testingSite: sites[Math.floor(Math.random() * sites.length)]!,
     }));
     return {
       ids: results.map((r) => r.sampleId),

@@ -100,6 +100,27 @@ describe('gateway in production mode: a resolver that throws, a statement that f
     expect((await hub.query('{ contactRules { name } }')).errors).toBeUndefined();
   });
 
+  // Issue 18's fuzzer (npm run fuzz -- --seed 7: cases 124 and 600) found these answered INTERNAL_SERVER_ERROR.
+  itWithPostgres('a DateTime literal that is no instant, inside an input object: BAD_USER_INPUT, not an internal error', async () => {
+    const response = await hub.query(`{ firstContactsOf(people: [{ personId: "${AN.id}", from: "${'x'.repeat(70_000)}" }]) { __typename } }`);
+    expect(response.data).toEqual({ firstContactsOf: null });
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(response.errors![0]!.message).toContain('DateTime must be an RFC 3339 string');
+    // A real instant is answered.
+    expect((await hub.query(`{ firstContactsOf(people: [{ personId: "${AN.id}", from: "2025-07-01T00:00:00Z" }]) { __typename } }`)).errors).toBeUndefined();
+  });
+
+  itWithPostgres('the NUL character in an argument (a literal or a variable): BAD_USER_INPUT, not an internal error', async () => {
+    for (const response of [await hub.query('{ ward(code: "\\u0000") { name } }'), await hub.query('query($code: ID!) { ward(code: $code) { name } }', { code: 'a\u0000b' })]) {
+      expect(response.data).toEqual({ ward: null });
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(response.errors![0]!.message).toBe('Text must not contain the NUL character (U+0000).');
+    }
+    expect((await hub.query('{ ward(code: "00004") { name } }')).data?.ward).toEqual({ name: expect.any(String) });
+  });
+
   itWithPostgres('a resolver that throws (its database client is gone): the error carries only code and requestId', async () => {
     // Last in this file: the declarations subgraph keeps no database client after this.
     await hub.hub.subgraphs.find((s) => s.name === 'declarations' && !s.provinceCode)!.database.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Hub } from '../../hub/launch.ts';
+import type postgres from 'postgres';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
 
 export interface SmallWorld {
@@ -43,8 +43,13 @@ export function smallWorld(random: () => number, now: Date, sizes = { people: 40
   return { people, venues, checkIns };
 }
 
+/** The national databases of a hub: an in-process Hub, or connections opened to a hub's server (tests/chaos). */
+export interface NationalDatabases {
+  subgraphs: ReadonlyArray<{ name: string; provinceCode?: string; database: { sql: postgres.Sql } }>;
+}
+
 /** Writes the world straight into the declarations and checkins databases of a running hub. */
-export async function loadWorld(hub: Hub, world: SmallWorld): Promise<void> {
+export async function loadWorld(hub: NationalDatabases, world: SmallWorld): Promise<void> {
   const db = (name: string) => hub.subgraphs.find((s) => s.name === name && !s.provinceCode)!.database.sql;
   const declarations = db('declarations');
   for (const [i, p] of world.people.entries()) {
