@@ -1,5 +1,5 @@
 import type { Identity } from '../shared/identity.ts';
-import { isUuid } from '../shared/validate.ts';
+import { healthDataScopeOf, type HealthDataScope } from '../shared/health-data-scope.ts';
 
 /**
  * Which test results a caller may read: the one place the testing subgraph decides it. Pure (no
@@ -17,30 +17,10 @@ import { isUuid } from '../shared/validate.ts';
  * read (`testResult`, a reference) of a row the caller may not see is FORBIDDEN; a partner is
  * refused every read, lists included.
  */
-export type TestResultScope =
-  | { kind: 'ALL' }
-  /** Taken at a testing site of one of these provinces (never empty). */
-  | { kind: 'PROVINCES'; provinces: readonly string[] }
-  /** The results of this person (a lower-case UUID). */
-  | { kind: 'PERSON'; personId: string }
-  | { kind: 'NONE' };
+/** Test results a caller may read: `PROVINCES` means taken at a testing site of those provinces. */
+export type TestResultScope = HealthDataScope;
 
-export function scopeOf(identity: Identity): TestResultScope {
-  switch (identity.role) {
-    case 'national_official':
-    case 'service':
-      return { kind: 'ALL' };
-    case 'province_official':
-    case 'tracer':
-      if (identity.jurisdiction === 'all') return { kind: 'ALL' };
-      return identity.jurisdiction.length ? { kind: 'PROVINCES', provinces: [...identity.jurisdiction] } : { kind: 'NONE' };
-    case 'citizen':
-      // A subject that is no person id has no results (and must not reach a uuid cast).
-      return isUuid(identity.subject) ? { kind: 'PERSON', personId: identity.subject.toLowerCase() } : { kind: 'NONE' };
-    case 'partner':
-      return { kind: 'NONE' };
-  }
-}
+export const scopeOf: (identity: Identity) => TestResultScope = healthDataScopeOf;
 
 /** What the policy needs to know about a result. */
 export interface ResultFacts {

@@ -1,4 +1,5 @@
 import type { Identity } from '../shared/identity.ts';
+import { healthDataScopeOf, type HealthDataScope } from '../shared/health-data-scope.ts';
 import { isUuid } from '../shared/validate.ts';
 
 /**
@@ -17,28 +18,10 @@ import { isUuid } from '../shared/validate.ts';
  * in the caller's scope; lists are filtered in SQL by `scopeOf`; a single dose the caller may not
  * see is FORBIDDEN.
  */
-export type DoseScope =
-  | { kind: 'ALL' }
-  /** Given at a site of, or to a resident of, one of these provinces (never empty). */
-  | { kind: 'PROVINCES'; provinces: readonly string[] }
-  | { kind: 'PERSON'; personId: string }
-  | { kind: 'NONE' };
+/** Doses a caller may read: `PROVINCES` means given at a site of, or to a resident of, those provinces. */
+export type DoseScope = HealthDataScope;
 
-export function scopeOf(identity: Identity): DoseScope {
-  switch (identity.role) {
-    case 'national_official':
-    case 'service':
-      return { kind: 'ALL' };
-    case 'province_official':
-    case 'tracer':
-      if (identity.jurisdiction === 'all') return { kind: 'ALL' };
-      return identity.jurisdiction.length ? { kind: 'PROVINCES', provinces: [...identity.jurisdiction] } : { kind: 'NONE' };
-    case 'citizen':
-      return isUuid(identity.subject) ? { kind: 'PERSON', personId: identity.subject.toLowerCase() } : { kind: 'NONE' };
-    case 'partner':
-      return { kind: 'NONE' };
-  }
-}
+export const scopeOf: (identity: Identity) => DoseScope = healthDataScopeOf;
 
 /** What the policy needs to know about a dose. */
 export interface DoseFacts {
