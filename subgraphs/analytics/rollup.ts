@@ -77,6 +77,8 @@ export function incrementsOf(event: DomainEvent): Increment[] {
     }
     case 'dose.recorded':
       return here('doses_given');
+    case 'doses.recorded':
+      return here('doses_given', event.payload.count);
     case 'facility.occupancy_changed':
       return [];
   }

@@ -41,14 +41,23 @@ export interface EventPayloads {
    * the corrected result's, `was` where and how the previous version counted (it leaves that day).
    */
   'test.corrected': { resultId: string; kind: string; outcome: TestOutcome; was: { day: string; province: string | null; outcome: TestOutcome } };
-  /** A vaccine dose was recorded; `day` is the day it was given. Produced by the vaccination subgraph. */
+  /**
+   * One recorded dose; `day` is the day it was given. No producer writes it (the vaccination
+   * subgraph writes `doses.recorded`); analytics still counts any left in an outbox or on the queue.
+   */
   'dose.recorded': { doseId: string; product: string; doseNumber: number };
+  /**
+   * `count` vaccine doses of one upload given on `day` to residents of one ward (`province`,
+   * `ward`). Produced by the vaccination subgraph, one per (day, ward) of an upload: analytics only
+   * counts doses there, and an event per dose cost as much to relay and consume as the upload itself.
+   */
+  'doses.recorded': { count: number };
   /** A quarantine facility's occupancy was set; the latest per facility gives the free beds. */
   'facility.occupancy_changed': { facilityId: string; capacity: number; occupied: number; freeBeds: number };
 }
 
 export type DomainEventType = keyof EventPayloads;
-export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'test.corrected', 'dose.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
+export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'test.corrected', 'dose.recorded', 'doses.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
 
 /** An event as it travels: the common fields, then the payload of its type. */
 export type DomainEvent = {

@@ -253,12 +253,22 @@ describe('analytics: events → rollups → the 19:00 briefing', () => {
     const { capacity } = set.data.setFacilityOccupancy.facility;
     await expect.poll(async () => (await report('79', today)).freeBeds, { timeout: 20_000, interval: 200 }).toBe(before.freeBeds + capacity - 3);
 
-    // vaccination: a dose given now to a resident of 79 (the site's upload; an official may send it too).
-    const dosed = await hub.query(`mutation($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted rejected { code } } }`, {
-      doses: [{ recordId: `A-${randomUUID()}`, personId: randomUUID(), product: 'COMIRNATY', doseNumber: 1, administeredAt: new Date(Date.now() - 60_000).toISOString(), wardCode: DEMO_PEOPLE.an.wardCode, birthYear: 1990 }],
-    });
+    // vaccination: an upload's doses count on the day each was given, in the person's ward: three given
+    // now in two wards of 79 and one two days ago (the site's upload; an official may send it too).
+    const earlier = new Date(Date.now() - 2 * 86_400_000);
+    const beforeEarlier = await report('79', vietnamDay(earlier));
+    const dose = (wardCode: string, at: Date) => ({ recordId: `A-${randomUUID()}`, personId: randomUUID(), product: 'COMIRNATY', doseNumber: 1, administeredAt: at.toISOString(), wardCode, birthYear: 1990 });
+    const now = new Date(Date.now() - 60_000);
+    const doses = [dose(DEMO_PEOPLE.an.wardCode, now), dose(DEMO_PEOPLE.an.wardCode, now), dose(DEMO_PEOPLE.binh.wardCode, now), dose(DEMO_PEOPLE.an.wardCode, earlier)];
+    const upload = `mutation($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted duplicates rejected { code } } }`;
+    const dosed = await hub.query(upload, { doses });
     expect(dosed.errors).toBeUndefined();
-    expect(dosed.data.recordVaccinations).toEqual({ accepted: 1, rejected: [] });
-    await expect.poll(async () => (await report('79', today)).dosesGiven, { timeout: 20_000, interval: 200 }).toBe(before.dosesGiven + 1);
+    expect(dosed.data.recordVaccinations).toEqual({ accepted: 4, duplicates: 0, rejected: [] });
+    await expect.poll(async () => (await report('79', today)).dosesGiven, { timeout: 20_000, interval: 200 }).toBe(before.dosesGiven + 3);
+    await expect.poll(async () => (await report('79', vietnamDay(earlier))).dosesGiven, { timeout: 20_000, interval: 200 }).toBe(beforeEarlier.dosesGiven + 1);
+    // The same upload again stores nothing and writes no event: one more dose then moves today's count by one.
+    expect((await hub.query(upload, { doses })).data.recordVaccinations).toEqual({ accepted: 0, duplicates: 4, rejected: [] });
+    expect((await hub.query(upload, { doses: [dose(DEMO_PEOPLE.an.wardCode, now)] })).data.recordVaccinations.accepted).toBe(1);
+    await expect.poll(async () => (await report('79', today)).dosesGiven, { timeout: 20_000, interval: 200 }).toBe(before.dosesGiven + 4);
   });
 });

@@ -19,6 +19,15 @@ describe('analytics rollup definitions', () => {
     expect(incrementsOf({ ...dose, province: null, ward: null }).map((i) => `${i.province}/${i.ward}`)).toEqual(['*/*', '/*']);
   });
 
+  it("an upload's doses of one day and ward count as many doses in the ward, its province and the nation", () => {
+    const doses: DomainEvent = { ...base, type: 'doses.recorded', payload: { count: 3 } };
+    expect(incrementsOf(doses).map((i) => `${i.province}/${i.ward} ${i.day} ${i.metric} ${i.delta}`)).toEqual([
+      '*/* 2025-03-02 doses_given 3',
+      '79/* 2025-03-02 doses_given 3',
+      '79/26740 2025-03-02 doses_given 3',
+    ]);
+  });
+
   it('a task closing leaves its status, enters CLOSED and stops being open on its due day', () => {
     const closed: DomainEvent = { ...base, type: 'task.status_changed', payload: { taskId: 't', caseId: 'c', from: 'ISOLATED', to: 'CLOSED', dueDay: '2025-03-03', firstCallAt: null } };
     const ward = mergeIncrements(incrementsOf(closed)).filter((i) => i.ward === '26740');
