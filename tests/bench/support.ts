@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,31 @@ export async function closedLoopRound(ask: (i: number) => Promise<unknown>, clie
 export const fmt = (t: Timing) =>
   `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  machine CPU ${t.cpuPerCall.toFixed(1)} ms/call  (n=${t.n})`;
 
+/**
+ * CPU milliseconds (user + system) these processes have used so far, from /proc (Linux; 0 for a
+ * process that is gone or elsewhere). On a machine shared with other work, the CPU a path spends
+ * per row moves far less with the load than its wall time does.
+ */
+export function processCpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone, or not on this machine */
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** The PostgreSQL backends serving databases whose name starts with `prefix` (on a server of this machine). */
+export async function backendPids(sql: postgres.Sql, prefix: string): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname like ${prefix + '%'} and pid <> pg_backend_pid()`;
+  return rows.map((r) => r.pid);
+}
+
 export async function machine(): Promise<string> {
   const os = await import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -111,6 +136,8 @@ const gatewayNodeArgs = (): string[] => process.env.BENCH_GATEWAY_NODE_ARGS?.spl
 
 export interface GatewayProcess {
   url: string;
+  /** The process id, for CPU accounting (processCpuMs). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -171,6 +198,7 @@ export async function startGatewayProcess(
   }
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

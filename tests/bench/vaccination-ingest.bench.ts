@@ -5,22 +5,34 @@
  * current in the same transaction, and (b) by `COPY … FROM STDIN` into a database of the same
  * shape (the floor: PostgreSQL's fastest way in, no rollups). Target: GraphQL ≥ 0.5 × COPY rows/s.
  *
- * Three rounds, each COPY then GraphQL, so that machine noise hits both alike; the best of each is compared.
+ * The uploads are sent as sites send them: a partner token (scope vaccinations:write), the
+ * registered operation by id. Three rounds, each COPY then GraphQL, so that machine noise hits both
+ * alike; the best of each is compared. Each round's dose events are relayed and counted
+ * by analytics before the next round starts (their work would otherwise fall on the next COPY).
+ * Beside the rates, the CPU each path spent per 1,000 rows: COPY its PostgreSQL backend; GraphQL
+ * this process (the subgraphs, the relay, analytics), the gateway process and the backends of the
+ * hub's databases, up to the events' arrival in analytics. On a shared machine that figure moves
+ * far less with the load than the wall times.
  *
  * npm run bench -- vaccination-ingest, or: npx tsx tests/bench/vaccination-ingest.bench.ts [rows=100000] [batch=5000] [concurrency=2]
  */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { startHub } from '../../hub/launch.ts';
 import * as tables from '../../subgraphs/vaccination/db/schema.ts';
 import { vaccinationModule } from '../../subgraphs/vaccination/server.ts';
 import { MAX_DOSES_BATCH } from '../../subgraphs/vaccination/validation.ts';
 import { DEMO_WARDS } from '../../subgraphs/units/directory.ts';
-import { databaseUrl, openSubgraphDatabase } from '../../subgraphs/shared/db.ts';
+import { databaseName, databaseUrl, openSubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { benchPostgres, machine, postGraphQL, startGatewayProcess } from './support.ts';
+import { request } from 'undici';
+import { backendPids, benchPostgres, machine, processCpuMs, startGatewayProcess } from './support.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const BATCH = Math.min(Number(process.argv[3] ?? MAX_DOSES_BATCH), MAX_DOSES_BATCH);
@@ -31,6 +43,8 @@ const secrets = { jwt: DEV_SECRETS.JWT_SECRET, internalToken: DEV_SECRETS.INTERN
 const prefix = `bench_vacc_ingest_${process.pid}`;
 const logger = createLogger('bench', 'warn');
 const SOURCE = 'bench-site';
+const RECORD = /* GraphQL */ `mutation RecordVaccinations($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted duplicates rejected { index code } } }`;
+const documentId = createHash('sha256').update(RECORD, 'utf8').digest('hex');
 
 const hex12 = (n: number) => n.toString(16).padStart(12, '0');
 
@@ -89,77 +103,119 @@ async function copyRows(sql: postgres.Sql, rows: Row[]): Promise<number> {
 }
 
 const copyDb = `${prefix}_copy`;
+const documentsDir = mkdtempSync(join(tmpdir(), 'bench-vaccination-ingest-'));
+writeFileSync(join(documentsDir, `${SOURCE}.json`), JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: documentId, name: 'RecordVaccinations', type: 'mutation', body: RECORD }] }));
 let exitCode = 0;
 try {
   const copyTarget = await openSubgraphDatabase(server.url, copyDb, 'vaccination', tables);
   await vaccinationModule.prepare!(copyTarget.db);
   await copyTarget.close();
   const copySql = postgres(databaseUrl(server.url, copyDb), { max: 1, onnotice: () => {} });
+  const [{ pid: copyPid }] = await copySql<[{ pid: number }]>`select pg_backend_pid() as pid`;
 
-  // (a) GraphQL: the hub's launcher, no province shards, no demo data, no workers.
+  // (a) GraphQL: the hub's launcher, no province shards, no demo data, no tracing workers (the outbox relay and analytics run).
   const hub = await startHub({
     postgresUrl: server.url, dbPrefix: prefix, secrets, ports: 'random', provinceCodes: [], seedDemo: false, tracingWorkers: false,
     supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000,
-    maxBodyBytes: 4_000_000, logger,
+    maxBodyBytes: 4_000_000, trustedDocumentsDir: documentsDir, logger,
   });
+  const monitor = postgres(databaseUrl(server.url, 'postgres'), { max: 1, onnotice: () => {} });
+  const analyticsSql = postgres(databaseUrl(server.url, databaseName(prefix, 'analytics')), { max: 1, onnotice: () => {} });
   try {
-    // A national official records like a site (registered operations are a partner's rule, not a cost).
-    const token = await signCallerToken(secrets.jwt, { subject: SOURCE, role: 'national_official' });
-    const mutation = /* GraphQL */ `mutation ($doses: [DoseInput!]!) { recordVaccinations(doses: $doses) { accepted duplicates rejected { index code } } }`;
-    const gatewayProcess = await startGatewayProcess(hub, secrets, { maxBodyBytes: 4_000_000, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000 });
-    const post = async (batch: Row[], url: string) => {
-      const body = await postGraphQL<{ recordVaccinations: { accepted: number; duplicates: number; rejected: unknown[] } }>(url, token, mutation, { doses: batch });
-      if (body.errors || !body.data) throw new Error(`recordVaccinations failed (${body.status}): ${JSON.stringify(body.errors).slice(0, 400)}`);
+    const token = await signCallerToken(secrets.jwt, { subject: SOURCE, role: 'partner', scopes: ['vaccinations:write'] });
+    const gatewayProcess = await startGatewayProcess(hub, secrets, { maxBodyBytes: 4_000_000, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000, trustedDocumentsDir: documentsDir });
+    const post = async (batch: Row[]) => {
+      const response = await request(gatewayProcess.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ documentId: `sha256:${documentId}`, variables: { doses: batch } }),
+      });
+      const body = (await response.body.json()) as { data?: { recordVaccinations: { accepted: number; duplicates: number; rejected: unknown[] } }; errors?: unknown[] };
+      if (body.errors || !body.data) throw new Error(`recordVaccinations failed (${response.statusCode}): ${JSON.stringify(body.errors).slice(0, 400)}`);
       return body.data.recordVaccinations;
     };
-    const graphqlRows = async (rows: Row[], url: string): Promise<number> => {
+    let stored = 0;
+    /** Until analytics has counted every dose stored so far (the events relayed and consumed). */
+    const eventsArrived = async () => {
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const [row] = await analyticsSql<[{ n: number }]>`select coalesce(sum(value), 0)::int as n from daily_rollups where province = '*' and ward = '*' and metric = 'doses_given'`;
+        if (row.n >= stored) return;
+      }
+      throw new Error(`analytics did not count ${stored} doses within 120 s`);
+    };
+    /** CPU ms so far of this process (subgraphs, relay, analytics), the gateway process and the hub's PostgreSQL backends. */
+    const hubCpu = async () => {
+      const own = process.cpuUsage();
+      return [(own.user + own.system) / 1000, processCpuMs([gatewayProcess.pid]), processCpuMs(await backendPids(monitor, databaseName(prefix, 'vaccination'))), processCpuMs(await backendPids(monitor, databaseName(prefix, 'analytics')))] as const;
+    };
+    /** (a) every upload through the gateway, CONCURRENCY batches in flight; milliseconds, and CPU ms up to the events' arrival. */
+    const graphqlRows = async (rows: Row[]): Promise<{ ms: number; cpuMs: number; parts: number[] }> => {
       const batches: Row[][] = [];
       for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
       let accepted = 0;
       let next = 0;
+      const cpuBefore = await hubCpu();
       const started = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < batches.length) {
-            const result = await post(batches[next++]!, url);
+            const result = await post(batches[next++]!);
             if (result.rejected.length > 0) throw new Error(`rejected rows: ${JSON.stringify(result.rejected.slice(0, 3))}`);
             accepted += result.accepted;
           }
         }),
       );
+      const ms = performance.now() - started;
       if (accepted !== rows.length) throw new Error(`GraphQL stored ${accepted} doses, expected ${rows.length}`);
-      return performance.now() - started;
+      stored += accepted;
+      await eventsArrived();
+      const parts = (await hubCpu()).map((after, i) => after - cpuBefore[i]!);
+      return { ms, cpuMs: parts.reduce((a, b) => a + b, 0), parts };
+    };
+    /** (b) COPY, with the CPU of its backend and of this process. */
+    const copyRound = async (rows: Row[]): Promise<{ ms: number; cpuMs: number }> => {
+      const cpu = () => process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 + processCpuMs([copyPid]);
+      const before = cpu();
+      const ms = await copyRows(copySql, rows);
+      return { ms, cpuMs: cpu() - before };
     };
 
-    // Warm-up (plans, connections, the ward cache) with rows that are not part of the measured set.
-    await graphqlRows(makeRows(BATCH * CONCURRENCY, 'ff'), gatewayProcess.url);
+    // Warm-up (plans, connections, the ward cache, the gateway's manifest) with rows that are not part of the measured set.
+    await graphqlRows(makeRows(BATCH * CONCURRENCY, 'ff'));
     await copyRows(copySql, makeRows(BATCH, 'fe'));
 
-    const copyTimes: number[] = [];
-    const graphqlTimes: number[] = [];
+    const copyRounds: Array<{ ms: number; cpuMs: number }> = [];
+    const graphqlRounds: Array<{ ms: number; cpuMs: number; parts: number[] }> = [];
+    const perThousand = (cpuMs: number) => ((cpuMs / ROWS) * 1000).toFixed(0);
     for (let round = 0; round < ROUNDS; round++) {
       const rows = makeRows(ROWS, hex12(round).slice(-2));
-      copyTimes.push(await copyRows(copySql, rows));
-      graphqlTimes.push(await graphqlRows(rows, gatewayProcess.url));
-      console.log(`round ${round + 1}: COPY ${rate(ROWS, copyTimes[round]!)} rows/s, GraphQL (gateway process) ${rate(ROWS, graphqlTimes[round]!)} rows/s`);
+      copyRounds.push(await copyRound(rows));
+      graphqlRounds.push(await graphqlRows(rows));
+      const [c, g] = [copyRounds[round]!, graphqlRounds[round]!];
+      console.log(`round ${round + 1}: COPY ${rate(ROWS, c.ms)} rows/s (CPU ${perThousand(c.cpuMs)} ms/1,000 rows), GraphQL (gateway process) ${rate(ROWS, g.ms)} rows/s (CPU ${perThousand(g.cpuMs)} ms/1,000 rows: hub process ${perThousand(g.parts[0]!)}, gateway ${perThousand(g.parts[1]!)}, PostgreSQL: vaccination ${perThousand(g.parts[2]!)}, analytics ${perThousand(g.parts[3]!)})`);
     }
-    const copyMs = Math.min(...copyTimes);
-    const graphqlMs = Math.min(...graphqlTimes);
+    const copyMs = Math.min(...copyRounds.map((r) => r.ms));
+    const graphqlMs = Math.min(...graphqlRounds.map((r) => r.ms));
+    const copyCpu = Math.min(...copyRounds.map((r) => r.cpuMs));
+    const graphqlCpu = Math.min(...graphqlRounds.map((r) => r.cpuMs));
     console.log(`COPY FROM STDIN                 : ${ROWS} doses in ${(copyMs / 1000).toFixed(2)} s = ${rate(ROWS, copyMs)} rows/s (best round)`);
     console.log(`GraphQL recordVaccinations      : ${ROWS} doses in ${(graphqlMs / 1000).toFixed(2)} s = ${rate(ROWS, graphqlMs)} rows/s (best round, statuses and coverage kept current)`);
     console.log(`ratio GraphQL / COPY (as deployed): ${(copyMs / graphqlMs).toFixed(2)}x  (target ≥ 0.5x)`);
+    console.log(`CPU per 1,000 rows (least round): COPY ${perThousand(copyCpu)} ms, GraphQL ${perThousand(graphqlCpu)} ms (events relayed and counted included); ratio COPY / GraphQL ${(copyCpu / graphqlCpu).toFixed(2)}x`);
 
     // The first round's batches again: every row a duplicate, nothing stored (the idempotent retry path).
     const again = makeRows(BATCH * 2, '00');
     let duplicates = 0;
     const retryStarted = performance.now();
-    for (let i = 0; i < again.length; i += BATCH) duplicates += (await post(again.slice(i, i + BATCH), gatewayProcess.url)).duplicates;
+    for (let i = 0; i < again.length; i += BATCH) duplicates += (await post(again.slice(i, i + BATCH))).duplicates;
     const retryMs = performance.now() - retryStarted;
     if (duplicates !== again.length) throw new Error(`retry: ${duplicates} duplicates, expected ${again.length}`);
     console.log(`retried batches                 : ${duplicates} duplicates in ${(retryMs / 1000).toFixed(2)} s = ${rate(duplicates, retryMs)} rows/s`);
     await copySql.end();
     await gatewayProcess.stop();
   } finally {
+    await monitor.end();
+    await analyticsSql.end();
     await hub.stop();
   }
 } catch (error) {
@@ -172,5 +228,6 @@ try {
   }
   await sql.end();
   await server.stop();
+  rmSync(documentsDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
