@@ -4,8 +4,8 @@ import { uuidArray } from '../../shared/sql.ts';
 /** A transaction (or the database) of the vaccination subgraph: what the rollup statements run on. */
 type Executor = { execute: <T extends Record<string, unknown>>(query: SQL) => Promise<T[]> };
 
-/** The class of the advisory locks that queue concurrent uploads touching the same person (any constant of this subgraph's own). */
-const PERSON_LOCK_CLASS = 15_001;
+/** The advisory lock that queues concurrent rollup refreshes (any constant of this subgraph's own). */
+const ROLLUP_LOCK = 15_001;
 
 /**
  * People's places from their doses, as a query of (person_id, status, ward_code, province_code,
@@ -37,8 +37,11 @@ export function placesFrom(doses: SQL): SQL {
  * Brings the status rows and the coverage counters up to date for the people whose doses this
  * transaction just inserted (before it commits), in SQL, in two statements whatever their number.
  *
- * 1. Advisory locks on the people, in key order: a concurrent upload touching one of them waits
- *    here until this one commits, so the next statement (a new snapshot) sees its doses and rows.
+ * 1. One transaction-scoped advisory lock: a concurrent upload waits here until this one commits,
+ *    so the next statement (a new snapshot) sees its doses and rows. One lock, not one per person:
+ *    5,000 people's locks per upload overflow PostgreSQL's lock table (max_locks_per_transaction ×
+ *    max_connections, 6,400 on a default server) with two uploads at once, and concurrent uploads
+ *    queue on the nationwide counter rows anyway, which every upload updates.
  * 2. One statement: each person's place recomputed from all their doses (placesFrom), compared
  *    with their status row; a changed person's row upserted and their counts moved (the old place
  *    leaves the nation, province and ward counters, the new one enters), the counter deltas summed
@@ -49,8 +52,7 @@ export async function refreshRollups(tx: Executor, personIds: readonly string[])
   const people = [...new Set(personIds)];
   if (people.length === 0) return;
   const ids = uuidArray(people);
-  await tx.execute(sql`
-    select pg_advisory_xact_lock(${sql.raw(String(PERSON_LOCK_CLASS))}, k) from (select distinct hashtext(p::text) as k from unnest(${ids}) as p) keys order by k`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(ROLLUP_LOCK))})`);
   await tx.execute(sql`
     with mine as materialized (
            select person_id, product_code, dose_number, administered_at, recorded_at, ward_code, province_code, birth_year
