@@ -69,6 +69,10 @@ export function incrementsOf(event: DomainEvent): Increment[] {
     }
     case 'test.resulted':
       return [...here('tests_done'), ...(event.payload.outcome === 'POSITIVE' ? here('tests_positive') : [])];
+    case 'tests.resulted': {
+      const { tests, outcome } = event.payload;
+      return [...here('tests_done', tests), ...(outcome === 'POSITIVE' ? here('tests_positive', tests) : [])];
+    }
     case 'test.corrected': {
       // The previous version leaves the day and place it counted in; the corrected one counts in its own.
       const { was, outcome } = event.payload;

@@ -34,8 +34,18 @@ export interface EventPayloads {
    * `firstCallAt`: set on the task's first move out of NEW (the tracer reached the contact).
    */
   'task.status_changed': { taskId: string; caseId: string; from: TaskStatus | null; to: TaskStatus; dueDay: string; firstCallAt: string | null };
-  /** A lab's new result (one per sample; a pool is one test); `day` is the day it was resulted. */
+  /**
+   * A lab's new result (one per sample; a pool is one test); `day` is the day it was resulted.
+   * Uploads now write `tests.resulted`; the consumer still applies one left on the queue.
+   */
   'test.resulted': { resultId: string; kind: string; outcome: TestOutcome };
+  /**
+   * `tests` new results of one upload with the same `day` (resulted), `province` (the testing
+   * site's; null: no site), kind and outcome, one per sample (a pool is one test). One event per
+   * such group rather than per sample: a lab's 5,000-row batch is a handful of outbox rows, relay
+   * jobs and rollup upserts, not 5,000 (tests/bench/testing-ingest.bench.ts).
+   */
+  'tests.resulted': { kind: string; outcome: TestOutcome; tests: number };
   /**
    * A lab corrected a result it had sent (the same sample, other values); `day` and `province` are
    * the corrected result's, `was` where and how the previous version counted (it leaves that day).
@@ -57,7 +67,7 @@ export interface EventPayloads {
 }
 
 export type DomainEventType = keyof EventPayloads;
-export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'test.corrected', 'dose.recorded', 'doses.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
+export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'tests.resulted', 'test.corrected', 'dose.recorded', 'doses.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
 
 /** An event as it travels: the common fields, then the payload of its type. */
 export type DomainEvent = {

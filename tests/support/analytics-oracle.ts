@@ -73,6 +73,11 @@ export function randomEvents(random: () => number, first: string, days: number):
     const at = instant(someDay(), Math.floor(random() * 24));
     out.push(event('test.resulted', at, place(), { resultId: randomUUID(), kind: random() < 0.5 ? 'PCR' : 'RAPID_ANTIGEN', outcome: random() < 0.2 ? 'POSITIVE' : pick(['NEGATIVE', 'NEGATIVE', 'INCONCLUSIVE'] as const) }));
   }
+  // Uploads' groups of results (tests.resulted): several tests in one event.
+  for (let i = 0; i < 60; i++) {
+    const at = instant(someDay(), Math.floor(random() * 24));
+    out.push(event('tests.resulted', at, { ...place(), ward: null }, { kind: random() < 0.5 ? 'PCR' : 'RAPID_ANTIGEN', outcome: random() < 0.2 ? 'POSITIVE' : pick(['NEGATIVE', 'INCONCLUSIVE'] as const), tests: 1 + Math.floor(random() * 40) }));
+  }
   for (let i = 0; i < 100; i++) {
     out.push(event('dose.recorded', instant(someDay(), Math.floor(random() * 24)), place(), { doseId: randomUUID(), product: 'COMIRNATY', doseNumber: 1 + Math.floor(random() * 3) }));
   }
@@ -132,8 +137,12 @@ export function oracleFigures(all: readonly DomainEvent[], inArea: (e: DomainEve
     freeBeds += last?.payload.freeBeds ?? 0;
   }
 
-  const testsDone = count('test.resulted', day);
-  const testsPositive = count('test.resulted', day, (e) => e.type === 'test.resulted' && e.payload.outcome === 'POSITIVE');
+  // A tests.resulted event is `tests` tests of one outcome.
+  const tests = (positive: boolean) =>
+    count('test.resulted', day, (e) => e.type === 'test.resulted' && (!positive || e.payload.outcome === 'POSITIVE')) +
+    here.filter((e) => e.type === 'tests.resulted' && e.day === day && (!positive || e.payload.outcome === 'POSITIVE')).reduce((sum, e) => sum + (e.type === 'tests.resulted' ? e.payload.tests : 0), 0);
+  const testsDone = tests(false);
+  const testsPositive = tests(true);
   return {
     newCases: standing.filter((e) => e.day === day).length,
     cumulativeCases: standing.filter((e) => e.day <= day).length,

@@ -28,6 +28,18 @@ describe('analytics rollup definitions', () => {
     ]);
   });
 
+  it("an upload's results of a day, place, kind and outcome count as many tests as the event says; a positive group as as many positives", () => {
+    const positives: DomainEvent = { ...base, ward: null, type: 'tests.resulted', payload: { kind: 'PCR', outcome: 'POSITIVE', tests: 7 } };
+    expect(mergeIncrements(incrementsOf(positives)).filter((i) => i.province === '79').map((i) => [i.day, i.ward, i.metric, i.delta])).toEqual([
+      ['2025-03-02', '*', 'tests_done', 7],
+      ['2025-03-02', '*', 'tests_positive', 7],
+      ['2025-03-02', '', 'tests_done', 7],
+      ['2025-03-02', '', 'tests_positive', 7],
+    ]);
+    const negatives: DomainEvent = { ...positives, payload: { kind: 'RAPID_ANTIGEN', outcome: 'NEGATIVE', tests: 3 } };
+    expect(incrementsOf(negatives).map((i) => [i.province, i.metric, i.delta])).toEqual([['*', 'tests_done', 3], ['79', 'tests_done', 3], ['79', 'tests_done', 3]]);
+  });
+
   it('a task closing leaves its status, enters CLOSED and stops being open on its due day', () => {
     const closed: DomainEvent = { ...base, type: 'task.status_changed', payload: { taskId: 't', caseId: 'c', from: 'ISOLATED', to: 'CLOSED', dueDay: '2025-03-03', firstCallAt: null } };
     const ward = mergeIncrements(incrementsOf(closed)).filter((i) => i.ward === '26740');

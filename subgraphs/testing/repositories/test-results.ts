@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterCopy, beginReserved, copyInto, copyText, executorOf } from '../../shared/copy.ts';
-import { vietnamDay } from '../../shared/events.ts';
+import type { ReservedTransaction } from '../../shared/db.ts';
+import { vietnamDay, type NewDomainEvent } from '../../shared/events.ts';
 import { eventsInsert } from '../../shared/outbox.ts';
 import { anyUuid, joinedArray, textArray, toDate, uuidArray } from '../../shared/sql.ts';
 import type { TestingDb, TestResultRevisionRow, TestResultRow } from '../db/models.ts';
@@ -93,47 +96,71 @@ const storedRow = (r: StoredSqlRow): StoredRow => ({
   poolSize: r.pool_size, retestRequired: r.retest_required, revision: r.revision,
 });
 
-/** A stored row of a new sample: one per member. */
-type NewRow = TestSample & { personId: string };
+/** A stored row of a new sample: one per member, its id made here (COPY answers no ids). */
+interface NewRow {
+  id: string;
+  personId: string;
+  sample: TestSample;
+}
+
+/** The rows of new samples, sample by sample, each sample's members in order. */
+const newRows = (samples: readonly TestSample[]): NewRow[] => samples.flatMap((sample) => sample.members.map((personId) => ({ id: randomUUID(), personId, sample })));
 
 /** The columns of `test_results` an upload writes, in this order (COPY's, unnest's). */
-const RESULT_COLUMNS = 'lab, sample_id, person_id, kind, sample_type, collected_at, resulted_at, site_province_code, site_id, result, ct_value, pool_size, retest_required';
+const RESULT_COLUMNS = 'id, lab, sample_id, person_id, kind, sample_type, collected_at, resulted_at, site_province_code, site_id, result, ct_value, pool_size, retest_required';
 
 /** The temporary table an upload is COPYed into (per connection, emptied at each commit). */
-const UPLOAD_TABLE = `create temp table if not exists test_result_upload (lab text, sample_id text, person_id uuid, kind text, sample_type text, collected_at timestamptz,
+const UPLOAD_TABLE = `create temp table if not exists test_result_upload (id uuid, lab text, sample_id text, person_id uuid, kind text, sample_type text, collected_at timestamptz,
   resulted_at timestamptz, site_province_code text, site_id uuid, result text, ct_value real, pool_size int, retest_required boolean) on commit delete rows`;
 
 /**
- * Put around an `insert into test_results … on conflict do nothing`, so that the same statement
- * writes each new sample's `test.resulted` event (shared/events.ts) to the outbox, in its
- * transaction, and answers the rows stored. One test per sample (a pool is one test, its first
- * member's row names it), counted on the Viet Nam day (UTC+7) it was resulted, where it was taken
- * (unknown site: nationwide only).
+ * The `tests.resulted` events of newly stored samples (shared/events.ts): one per Viet Nam day
+ * (UTC+7) resulted, place (the site's province; unknown site: nationwide only), kind and outcome,
+ * counting one test per sample (a pool is one test).
  */
-const WITH_EVENTS = {
-  head: 'with inserted as (',
-  tail: ` returning id, lab, sample_id, person_id, kind, result, resulted_at, site_province_code),
-    events as (
-      insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
-      select gen_random_uuid(), 'test.resulted', resulted_at, ((resulted_at at time zone 'UTC') + interval '7 hours')::date, site_province_code, null,
-             jsonb_build_object('resultId', id, 'kind', kind, 'outcome', result)
-      from (select distinct on (lab, sample_id) * from inserted order by lab, sample_id, person_id) first_members)
-    select id, lab, sample_id from inserted`,
-};
+function resultedEvents(samples: readonly TestSample[]): NewDomainEvent[] {
+  const groups = new Map<string, { day: string; province: string | null; kind: TestSample['kind']; outcome: TestSample['result']; tests: number; latest: Date }>();
+  for (const s of samples) {
+    const day = vietnamDay(s.resultedAt);
+    const k = `${day}|${s.siteProvinceCode ?? ''}|${s.kind}|${s.result}`;
+    const group = groups.get(k);
+    if (!group) groups.set(k, { day, province: s.siteProvinceCode, kind: s.kind, outcome: s.result, tests: 1, latest: s.resultedAt });
+    else {
+      group.tests++;
+      if (s.resultedAt > group.latest) group.latest = s.resultedAt;
+    }
+  }
+  return [...groups.values()].map((g) => ({
+    type: 'tests.resulted' as const, occurredAt: g.latest, day: g.day, province: g.province, ward: null, payload: { kind: g.kind, outcome: g.outcome, tests: g.tests },
+  }));
+}
 
 /** Rows per piece of COPY data written to the stream. */
 const COPY_ROWS_PER_PIECE = 500;
 
-/** The rows in COPY's text format, RESULT_COLUMNS order, in pieces. UUIDs, enum values and instants need no escaping. */
+/**
+ * The rows in COPY's text format, RESULT_COLUMNS order, in pieces. UUIDs, enum values and instants
+ * need no escaping. What a sample's rows share is written once per sample (a pool's members).
+ */
 function copyData(rows: readonly NewRow[]): Buffer[] {
   const pieces: Buffer[] = [];
-  for (let start = 0; start < rows.length; start += COPY_ROWS_PER_PIECE) {
-    let text = '';
-    for (const r of rows.slice(start, start + COPY_ROWS_PER_PIECE)) {
-      text += `${copyText(r.lab)}\t${copyText(r.sampleId)}\t${r.personId}\t${r.kind}\t${r.sampleType ?? '\\N'}\t${r.collectedAt.toISOString()}\t${r.resultedAt.toISOString()}\t` +
-        `${r.siteProvinceCode ?? '\\N'}\t${r.siteId ?? '\\N'}\t${r.result}\t${r.ctValue ?? '\\N'}\t${r.pooled ? r.members.length : '\\N'}\t${r.retestRequired ? 't' : 'f'}\n`;
+  let text = '';
+  let sample: TestSample | null = null;
+  let head = '';
+  let tail = '';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.sample !== sample) {
+      const s: TestSample = (sample = r.sample);
+      head = `\t${copyText(s.lab)}\t${copyText(s.sampleId)}\t`;
+      tail = `\t${s.kind}\t${s.sampleType ?? '\\N'}\t${s.collectedAt.toISOString()}\t${s.resultedAt.toISOString()}\t${s.siteProvinceCode ?? '\\N'}\t${s.siteId ?? '\\N'}\t` +
+        `${s.result}\t${s.ctValue ?? '\\N'}\t${s.pooled ? s.members.length : '\\N'}\t${s.retestRequired ? 't' : 'f'}\n`;
     }
-    pieces.push(Buffer.from(text, 'utf8'));
+    text += `${r.id}${head}${r.personId}${tail}`;
+    if ((i + 1) % COPY_ROWS_PER_PIECE === 0 || i === rows.length - 1) {
+      pieces.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
   }
   return pieces;
 }
@@ -141,8 +168,8 @@ function copyData(rows: readonly NewRow[]): Buffer[] {
 /** The statements of an upload's transaction: drizzle's, or a reserved connection's that COPYs the new rows. */
 interface UploadSession {
   execute<T extends Record<string, unknown>>(query: SQL): Promise<T[]>;
-  /** Stores the new rows, skipping those a concurrent upload stored first, with their events; the rows stored. */
-  insertNew(rows: readonly NewRow[]): Promise<Array<{ id: string; lab: string; sample_id: string }>>;
+  /** Stores the new rows, skipping those a concurrent upload stored first; the rows stored. */
+  insertNew(rows: readonly NewRow[]): Promise<Array<{ lab: string; sample_id: string }>>;
 }
 
 /** Test results (kết quả xét nghiệm): a lab's uploads, their corrections, and reads by person or id. */
@@ -150,21 +177,22 @@ export class TestResultRepository {
   constructor(private readonly db: TestingDb) {}
 
   /**
-   * Stores an upload's valid samples in one transaction with a fixed number of statements: one
-   * look-up of the samples already stored (locked, so a concurrent correction waits); the new
-   * rows COPYed into a temporary table and moved into test_results by one INSERT … SELECT … ON
-   * CONFLICT DO NOTHING that also writes their `test.resulted` events; for corrections one INSERT
-   * of the replaced versions into test_result_revisions, one UPDATE and their `test.corrected`
-   * events. Outcomes in input order. A sample repeated in the upload is a duplicate of its first
-   * occurrence when it says the same, otherwise a conflict; a sample a concurrent upload stored
-   * first counts as a duplicate.
+   * Stores an upload's valid samples in one transaction with a fixed number of statements. An
+   * upload of new samples only, the common case, is one COPY straight into test_results and its
+   * `tests.resulted` events (copyAllNew). Otherwise: one look-up of the samples already stored
+   * (locked, so a concurrent correction waits); the new rows COPYed into a temporary table and
+   * moved into test_results by one INSERT … SELECT … ON CONFLICT DO NOTHING, then their events;
+   * for corrections one INSERT of the replaced versions into test_result_revisions, one UPDATE
+   * and their `test.corrected` events. Outcomes in input order. A sample repeated in the upload
+   * is a duplicate of its first occurrence when it says the same, otherwise a conflict; a sample
+   * a concurrent upload stored first counts as a duplicate.
    */
   async record(samples: readonly TestSample[]): Promise<Recorded[]> {
     if (samples.length === 0) return [];
     const transaction = await beginReserved(this.db);
     if (!transaction) {
       // Not a pooled postgres.js handle: the same in a drizzle transaction, the new rows through unnest.
-      return this.db.transaction((tx) => recordIn({ execute: async (query) => [...(await tx.execute(query))] as never, insertNew: async (rows) => [...(await tx.execute<{ id: string; lab: string; sample_id: string }>(insertUnnest(rows)))] }, samples));
+      return this.db.transaction((tx) => recordIn({ execute: async (query) => [...(await tx.execute(query))] as never, insertNew: async (rows) => [...(await tx.execute<{ lab: string; sample_id: string }>(insertUnnest(rows)))] }, samples));
     }
     try {
       const { execute } = executorOf(transaction);
@@ -172,11 +200,11 @@ export class TestResultRepository {
         await transaction.run(() => transaction.sql.unsafe(UPLOAD_TABLE));
         const failed = await copyInto(transaction, `copy test_result_upload (${RESULT_COLUMNS}) from stdin`, copyData(rows));
         if (failed) throw failed;
-        const statement = `${WITH_EVENTS.head}insert into test_results (${RESULT_COLUMNS}) select ${RESULT_COLUMNS} from test_result_upload
-          on conflict (lab, sample_id, person_id) do nothing${WITH_EVENTS.tail}`;
-        return (await afterCopy(transaction, () => transaction.sql.unsafe(statement))) as unknown as Array<{ id: string; lab: string; sample_id: string }>;
+        const statement = `insert into test_results (${RESULT_COLUMNS}) select ${RESULT_COLUMNS} from test_result_upload
+          on conflict (lab, sample_id, person_id) do nothing returning lab, sample_id`;
+        return (await afterCopy(transaction, () => transaction.sql.unsafe(statement))) as unknown as Array<{ lab: string; sample_id: string }>;
       };
-      const recorded = await recordIn({ execute, insertNew }, samples);
+      const recorded = (await copyAllNew(transaction, samples)) ?? (await recordIn({ execute, insertNew }, samples));
       await transaction.run(() => transaction.sql`commit`);
       return recorded;
     } catch (error) {
@@ -242,17 +270,58 @@ export class TestResultRepository {
   }
 }
 
-/** The new rows as arrays through unnest, in the same statement as WITH_EVENTS (when COPY is not available). */
+/** The new rows as arrays through unnest, ON CONFLICT DO NOTHING (when COPY is not available); the rows stored. */
 function insertUnnest(rows: readonly NewRow[]): SQL {
   // Validated UUIDs, enum values and ISO instants need no quoting: joined once (joinedArray).
-  const column = <T>(value: (r: NewRow) => T) => sql.param(rows.map(value));
-  return sql`${sql.raw(WITH_EVENTS.head)}insert into test_results (${sql.raw(RESULT_COLUMNS)})
-    select * from unnest(${textArray(rows.map((r) => r.lab))}, ${textArray(rows.map((r) => r.sampleId))}, ${joinedArray(rows.map((r) => r.personId))}::uuid[],
-                         ${joinedArray(rows.map((r) => r.kind))}::text[], ${column((r) => r.sampleType)}::text[],
-                         ${joinedArray(rows.map((r) => r.collectedAt.toISOString()))}::timestamptz[], ${joinedArray(rows.map((r) => r.resultedAt.toISOString()))}::timestamptz[],
-                         ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[], ${joinedArray(rows.map((r) => r.result))}::text[],
-                         ${column((r) => r.ctValue)}::real[], ${column((r) => (r.pooled ? r.members.length : null))}::int[], ${joinedArray(rows.map((r) => String(r.retestRequired)))}::boolean[])
-    on conflict (lab, sample_id, person_id) do nothing${sql.raw(WITH_EVENTS.tail)}`;
+  const column = <T>(value: (s: TestSample) => T) => sql.param(rows.map((r) => value(r.sample)));
+  const joined = (value: (s: TestSample) => string) => joinedArray(rows.map((r) => value(r.sample)));
+  return sql`insert into test_results (${sql.raw(RESULT_COLUMNS)})
+    select * from unnest(${joinedArray(rows.map((r) => r.id))}::uuid[], ${textArray(rows.map((r) => r.sample.lab))}, ${textArray(rows.map((r) => r.sample.sampleId))}, ${joinedArray(rows.map((r) => r.personId))}::uuid[],
+                         ${joined((s) => s.kind)}::text[], ${column((s) => s.sampleType)}::text[],
+                         ${joined((s) => s.collectedAt.toISOString())}::timestamptz[], ${joined((s) => s.resultedAt.toISOString())}::timestamptz[],
+                         ${column((s) => s.siteProvinceCode)}::text[], ${column((s) => s.siteId)}::uuid[], ${joined((s) => s.result)}::text[],
+                         ${column((s) => s.ctValue)}::real[], ${column((s) => (s.pooled ? s.members.length : null))}::int[], ${joined((s) => String(s.retestRequired))}::boolean[])
+    on conflict (lab, sample_id, person_id) do nothing returning lab, sample_id`;
+}
+
+/**
+ * An upload of samples none of which is stored, as most are: its rows COPYed straight into
+ * test_results (no locked look-up of stored rows, no temporary table, no INSERT … ON CONFLICT),
+ * then their `tests.resulted` events; every sample accepted. Null, the transaction as it was
+ * before, when it names a sample twice, a sample is stored already, or the server refuses the
+ * COPY (the same rows stored by a concurrent upload first: the key's index makes the COPY wait
+ * for that upload's commit, then fail): recordIn then sorts the rows out.
+ */
+async function copyAllNew(transaction: ReservedTransaction, samples: readonly TestSample[]): Promise<Recorded[] | null> {
+  if (new Set(samples.map((s) => key(s.lab, s.sampleId))).size !== samples.length) return null;
+  const { execute } = executorOf(transaction);
+  // The key holds the person too: a sample id stored for other people is found here, not by the COPY.
+  if ((await execute(anyStored(samples))).length > 0) return null;
+  await transaction.run(() => transaction.sql`savepoint all_new`);
+  const failed = await copyInto(transaction, `copy test_results (${RESULT_COLUMNS}) from stdin`, copyData(newRows(samples)));
+  if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
+  try {
+    // The COPY's outcome (copyInto): RELEASE fails in a transaction the refused COPY aborted.
+    await afterCopy(transaction, () => transaction.sql`release savepoint all_new`);
+  } catch (error) {
+    if (!(error instanceof postgres.PostgresError) || transaction.lost) throw error;
+    await transaction.run(() => transaction.sql`rollback to savepoint all_new`);
+    return null;
+  }
+  await execute(eventsInsert(resultedEvents(samples)));
+  return samples.map(() => ({ outcome: 'accepted', revision: 1 }));
+}
+
+/**
+ * One row when any of these samples is stored (for any person), none otherwise: an index probe
+ * per sample on the (lab, sample_id, person_id) key, stopping at the first found (the LIMIT in
+ * the lateral keeps each a probe, never a scan of the lab's rows).
+ */
+function anyStored(samples: readonly TestSample[]): SQL {
+  return sql`
+    select 1 from unnest(${textArray(samples.map((s) => s.lab))}, ${textArray(samples.map((s) => s.sampleId))}) as s(lab, sample_id)
+    cross join lateral (select 1 from test_results t where t.lab = s.lab and t.sample_id = s.sample_id limit 1) as stored
+    limit 1`;
 }
 
 /** TestResultRepository.record's statements, in the upload's transaction. */
@@ -290,13 +359,15 @@ async function recordIn(session: UploadSession, samples: readonly TestSample[]):
   });
 
   if (fresh.length > 0) {
-    const inserted = await session.insertNew(fresh.flatMap(({ sample }) => sample.members.map((personId) => ({ ...sample, personId }))));
+    const inserted = await session.insertNew(newRows(fresh.map(({ sample }) => sample)));
     const written = new Set(inserted.map((r) => key(r.lab, r.sample_id)));
     // A sample none of whose rows went in was stored first by a concurrent upload of the same rows.
     for (const { index, sample } of fresh) {
       outcomes[index] = written.has(key(sample.lab, sample.sampleId)) ? 'accepted' : 'duplicate';
       revisions[index] = 1;
     }
+    const accepted = fresh.filter(({ index }) => outcomes[index] === 'accepted').map(({ sample }) => sample);
+    if (accepted.length > 0) await session.execute(eventsInsert(resultedEvents(accepted)));
   }
 
   if (corrections.length > 0) {
