@@ -1,6 +1,6 @@
 import type { SQL, SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import { ReservedTransaction } from './db.ts';
 import { sqlState } from './sql.ts';
 
@@ -70,6 +70,27 @@ export async function afterCopy<T>(transaction: ReservedTransaction, send: () =>
       if (sqlState(error) === 'COPY_IN_PROGRESS' && attempt < 1000) continue;
       throw error;
     }
+  }
+}
+
+/**
+ * COPYs rows straight into their table under a savepoint, for an upload whose rows were all found
+ * new: true when stored; false, the transaction as it was before, when the server refused them
+ * (rows a concurrent upload stored first: the unique key's index makes the COPY wait for that
+ * upload's commit, then fail); the caller then takes its general path. A lost connection throws.
+ */
+export async function copyStraight(transaction: ReservedTransaction, statement: string, pieces: readonly Buffer[]): Promise<boolean> {
+  await transaction.run(() => transaction.sql`savepoint copy_straight`);
+  const failed = await copyInto(transaction, statement, pieces);
+  if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
+  try {
+    // The COPY's outcome (copyInto): RELEASE fails in a transaction the refused COPY aborted.
+    await afterCopy(transaction, () => transaction.sql`release savepoint copy_straight`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof postgres.PostgresError) || transaction.lost) throw error;
+    await transaction.run(() => transaction.sql`rollback to savepoint copy_straight`);
+    return false;
   }
 }
 

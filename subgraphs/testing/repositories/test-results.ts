@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
-import postgres from 'postgres';
-import { afterCopy, beginReserved, copyInto, copyText, executorOf } from '../../shared/copy.ts';
+import { afterCopy, beginReserved, copyInto, copyStraight, copyText, executorOf } from '../../shared/copy.ts';
 import type { ReservedTransaction } from '../../shared/db.ts';
 import { vietnamDay, type NewDomainEvent } from '../../shared/events.ts';
 import { eventsInsert } from '../../shared/outbox.ts';
@@ -297,17 +296,7 @@ async function copyAllNew(transaction: ReservedTransaction, samples: readonly Te
   const { execute } = executorOf(transaction);
   // The key holds the person too: a sample id stored for other people is found here, not by the COPY.
   if ((await execute(anyStored(samples))).length > 0) return null;
-  await transaction.run(() => transaction.sql`savepoint all_new`);
-  const failed = await copyInto(transaction, `copy test_results (${RESULT_COLUMNS}) from stdin`, copyData(newRows(samples)));
-  if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
-  try {
-    // The COPY's outcome (copyInto): RELEASE fails in a transaction the refused COPY aborted.
-    await afterCopy(transaction, () => transaction.sql`release savepoint all_new`);
-  } catch (error) {
-    if (!(error instanceof postgres.PostgresError) || transaction.lost) throw error;
-    await transaction.run(() => transaction.sql`rollback to savepoint all_new`);
-    return null;
-  }
+  if (!(await copyStraight(transaction, `copy test_results (${RESULT_COLUMNS}) from stdin`, copyData(newRows(samples))))) return null;
   await execute(eventsInsert(resultedEvents(samples)));
   return samples.map(() => ({ outcome: 'accepted', revision: 1 }));
 }
