@@ -91,7 +91,9 @@ describe('testing: the sweep queues positives whose confirmation job was lost', 
     hub.hub.testingJobs.startWorkers();
     await expect.poll(() => casesOf(P!), { timeout: 20_000, interval: 100 }).toHaveLength(1);
     await expect.poll(() => casesOf(Q!), { timeout: 20_000, interval: 100 }).toHaveLength(1);
+    // A job marks its result judged after the case is stored: wait for both marks.
     await expect.poll(() => judged(lost.sampleId), { timeout: 10_000, interval: 100 }).toBe(1);
+    await expect.poll(() => judged(kept.sampleId), { timeout: 10_000, interval: 100 }).toBe(1);
     // Judged: the sweep no longer looks at them.
     const left = await testingSql`select sample_id from test_results where result = 'POSITIVE' and pool_size is null and judged_revision is distinct from revision and sample_id = any(${[lost.sampleId, kept.sampleId]})`;
     expect(left).toEqual([]);
