@@ -11,9 +11,12 @@ import { sqlState } from './sql.ts';
  * server) and unnested. One helper for the check-in, dose and test result uploads.
  */
 
+/** Whether a value needs escaping (no `g` flag: `test` keeps no state); most values do not, and a test allocates nothing. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
 /** A text value in COPY's text format: backslash, tab, newline and carriage return escaped; null as \N. */
 export const copyText = (value: string | null): string =>
-  value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  value === null ? '\\N' : COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
 
 /**
  * BEGIN on a reserved connection of the pool under a drizzle handle; null when the handle is not a
@@ -92,6 +95,29 @@ export async function copyStraight(transaction: ReservedTransaction, statement: 
     await transaction.run(() => transaction.sql`rollback to savepoint copy_straight`);
     return false;
   }
+}
+
+/** SQLSTATE unique_violation: a row with the same unique key is stored (or being stored by a concurrent transaction, which the statement waited for). */
+export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Sends a statement under a savepoint: true when it succeeded; false, the transaction as it was
+ * before, when the server refused it with SQLSTATE `refusal` (the caller then takes its general
+ * path); any other error, or a lost connection, is thrown. For the cheap statement that nearly
+ * always succeeds, where the general one costs every call more (e.g. a plain INSERT of an upload's
+ * rows before INSERT … ON CONFLICT).
+ */
+export async function underSavepoint(transaction: ReservedTransaction, refusal: string, send: () => PromiseLike<unknown>): Promise<boolean> {
+  await transaction.run(() => transaction.sql`savepoint under_savepoint`);
+  try {
+    await transaction.run(send);
+  } catch (error) {
+    if (transaction.lost || sqlState(error) !== refusal) throw error;
+    await transaction.run(() => transaction.sql`rollback to savepoint under_savepoint`);
+    return false;
+  }
+  await transaction.run(() => transaction.sql`release savepoint under_savepoint`);
+  return true;
 }
 
 const dialect = new PgDialect();

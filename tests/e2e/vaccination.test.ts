@@ -151,6 +151,36 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     expect(await record([{ ...batch[0], personId: randomUUID() }], siteB)).toMatchObject({ accepted: 1 });
   });
 
+  itWithPostgres('a retry that adds new rows stores, counts and reports only the new ones; the same new batch twice at once is stored once', async () => {
+    // Doses counted by analytics (the doses.recorded events, relayed): once at least `expected` arrived, the count.
+    const analytics = hub.hub.subgraphs.find((s) => s.name === 'analytics')!.database.sql;
+    const counted = async () => (await analytics`select coalesce(sum(value), 0)::int as n from daily_rollups where province = '*' and ward = '*' and metric = 'doses_given'`)[0]!.n as number;
+    const events = async (expected = 0) => {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) if ((await counted()) >= expected) break;
+      return counted();
+    };
+    const sent = [row(), row()];
+    expect(await record(sent)).toMatchObject({ accepted: 2, duplicates: 0 });
+    const [dosesBefore, nationBefore, eventsBefore] = [await storedDoses(), await coverage({}), await events(await storedDoses())];
+    // The first two again (stored before: the general path), two new people, and a second dose of the first person.
+    const retry = [...sent, row(), row(), row({ personId: sent[0]!.personId, doseNumber: 2, administeredAt: daysAgo(5) })];
+    expect(await record(retry)).toEqual({ accepted: 3, duplicates: 2, rejected: [] });
+    expect(await storedDoses()).toBe(dosesBefore + 3);
+    expect(await events(eventsBefore + 3)).toBe(eventsBefore + 3);
+    const nation = await coverage({});
+    expect(nation.atLeastOneDose).toBe(nationBefore.atLeastOneDose + 2);
+    expect(nation.full).toBe(nationBefore.full + 1);
+
+    // Two uploads of the same new rows at once: one stores them, the other waits for its commit and reports duplicates.
+    const twice = [row(), row(), row()];
+    const [a, b] = await Promise.all([record(twice), record(twice)]);
+    expect([a.accepted, b.accepted].sort()).toEqual([0, 3]);
+    expect([a.duplicates, b.duplicates].sort()).toEqual([0, 3]);
+    expect(await storedDoses()).toBe(dosesBefore + 6);
+    expect(await events(eventsBefore + 6)).toBe(eventsBefore + 6);
+    expect((await coverage({})).atLeastOneDose).toBe(nation.atLeastOneDose + 3);
+  });
+
   itWithPostgres("record ids and lots with COPY's special characters are stored as sent, and are duplicates when sent again", async () => {
     const odd = row({ recordId: `R\\N\t${Date.now()}\\x\n2`, lot: 'L\\N\tA\r\\' });
     expect(await record([odd])).toEqual({ accepted: 1, duplicates: 0, rejected: [] });

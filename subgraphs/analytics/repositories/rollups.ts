@@ -116,7 +116,9 @@ export class RollupRepository {
   /**
    * Adds the wards' increments to `ward_days`: a row for each ward day they touch (carrying the
    * levels of the ward's latest earlier row), each day's counts on its row, and each level's change
-   * on its day and every later row of the ward. The wards' advisory locks (taken in one order) keep
+   * on its day and every later row of the ward (a count's change only on its day's row: a late
+   * upload's hundreds of day-and-ward events would otherwise rewrite every later row of their wards
+   * unchanged). The wards' advisory locks (taken in one order) keep
    * a second consumer from carrying levels that this batch is about to change.
    */
   private async wards(tx: AnalyticsTx, increments: readonly Increment[]): Promise<void> {
@@ -140,7 +142,8 @@ export class RollupRepository {
                coalesce(jsonb_object_agg(metric, upto) filter (where metric = any(${textArray(LEVELS)}) and upto <> 0), '{}') as running
         from (
           select r.province, r.ward, r.day, i.metric, sum(i.delta) filter (where i.day = r.day) as today, sum(i.delta) as upto
-          from ${batch} join ward_days r on r.province = i.province and r.ward = i.ward and r.day >= i.day
+          from ${batch} join ward_days r on r.province = i.province and r.ward = i.ward
+            and (r.day = i.day or (r.day > i.day and i.metric = any(${textArray(LEVELS)})))
           group by 1, 2, 3, 4
         ) s group by 1, 2, 3
       ) u

@@ -1,5 +1,5 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
-import { afterCopy, beginReserved, copyInto, copyText, executorOf } from '../../shared/copy.ts';
+import { afterCopy, beginReserved, copyInto, copyText, executorOf, underSavepoint, UNIQUE_VIOLATION } from '../../shared/copy.ts';
 import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
 import type { DoseScope } from '../access.ts';
 import type { AdverseEventRow, DoseRow, PersonStatusRow, VaccinationDb } from '../db/models.ts';
@@ -34,30 +34,35 @@ function visible(scope: Exclude<DoseScope, { kind: 'NONE' }>): SQL | undefined {
   }
 }
 
-/** The columns of `doses` an upload writes, as unnest arrays, in this order. */
+/** The columns of `doses` an upload writes, in this order. */
 export const DOSE_COLUMNS = 'source, record_id, person_id, product_code, dose_number, lot, administered_at, site_province_code, site_id, ward_code, province_code, legacy_ward_code, birth_year';
 
 /**
- * Put around an `insert into doses … on conflict do nothing`, so that the same statement writes the
- * new doses' `doses.recorded` events (shared/events.ts) to the outbox, in its transaction, and
- * answers the stored (source, record_id) pairs. One event per Viet Nam day (UTC+7) the doses were
- * given and residence ward, with their count: that is all analytics counts, and an event per dose
- * made relaying and consuming them cost more CPU than storing the doses (tests/bench/vaccination-ingest).
+ * The temporary table an upload is COPYed into (per connection, emptied at each commit). After
+ * the move into `doses` it holds exactly the doses the upload stored, which the events and the
+ * rollups then read in SQL: no key or id goes back and forth between the subgraph and the server.
  */
-const WITH_EVENTS = {
-  head: 'with inserted as (',
-  tail: ` returning source, record_id, administered_at, province_code, ward_code),
-    events as (
-      insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
-      select gen_random_uuid(), 'doses.recorded', min(administered_at), day, province_code, ward_code, jsonb_build_object('count', count(*))
-      from (select administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date as day, province_code, ward_code from inserted) d
-      group by day, province_code, ward_code)
-    select source, record_id from inserted`,
-};
-
-/** The temporary table an upload is COPYed into (per connection, emptied at each commit). */
+const UPLOAD = 'dose_upload';
 const UPLOAD_COLUMNS =
   'source text, record_id text, person_id uuid, product_code text, dose_number smallint, lot text, administered_at timestamptz, site_province_code text, site_id uuid, ward_code text, province_code text, legacy_ward_code text, birth_year smallint';
+
+/**
+ * The upload's new doses' `doses.recorded` events (shared/events.ts), into the outbox in its
+ * transaction: one per Viet Nam day (UTC+7) the doses were given and residence ward, with their
+ * count. That is all analytics counts; an event per dose made relaying and consuming them cost
+ * more CPU than storing the doses (tests/bench/vaccination-ingest).
+ */
+const EVENTS_OF_UPLOAD = `
+  insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
+  select gen_random_uuid(), 'doses.recorded', min(administered_at), day, province_code, ward_code, jsonb_build_object('count', count(*))
+  from (select administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date as day, province_code, ward_code from ${UPLOAD}) d
+  group by day, province_code, ward_code`;
+
+/** The people of the upload's new doses, for rollups.ts (an array, so that `doses` is read by its person index). */
+const PEOPLE_OF_UPLOAD = sql.raw(`array(select distinct person_id from ${UPLOAD})`);
+
+/** NULL in COPY's text format. */
+const NULL = '\\N';
 
 /** Rows per piece of COPY data written to the stream. */
 const COPY_ROWS_PER_PIECE = 500;
@@ -67,8 +72,10 @@ function copyData(rows: readonly DoseRecord[]): Buffer[] {
   const pieces: Buffer[] = [];
   for (let start = 0; start < rows.length; start += COPY_ROWS_PER_PIECE) {
     let text = '';
-    for (const r of rows.slice(start, start + COPY_ROWS_PER_PIECE)) {
-      text += `${copyText(r.source)}\t${copyText(r.recordId)}\t${r.personId}\t${r.productCode}\t${r.doseNumber}\t${copyText(r.lot)}\t${r.administeredAt.toISOString()}\t${copyText(r.siteProvinceCode)}\t${copyText(r.siteId)}\t${r.wardCode}\t${r.provinceCode}\t${copyText(r.legacyWardCode)}\t${r.birthYear}\n`;
+    for (let i = start; i < Math.min(start + COPY_ROWS_PER_PIECE, rows.length); i++) {
+      const r = rows[i]!;
+      // Only the free texts need escaping; codes, ids and numbers were validated (validation.ts).
+      text += `${copyText(r.source)}\t${copyText(r.recordId)}\t${r.personId}\t${r.productCode}\t${r.doseNumber}\t${copyText(r.lot)}\t${r.administeredAt.toISOString()}\t${r.siteProvinceCode ?? NULL}\t${r.siteId ?? NULL}\t${r.wardCode}\t${r.provinceCode}\t${r.legacyWardCode ?? NULL}\t${r.birthYear}\n`;
     }
     pieces.push(Buffer.from(text, 'utf8'));
   }
@@ -81,11 +88,10 @@ export class DoseRepository {
 
   /**
    * Stores an upload's valid doses and brings statuses and coverage up to date, in one transaction
-   * with a fixed number of statements: the new rows COPYed into a temporary table and moved into
-   * `doses` by one INSERT … SELECT … ON CONFLICT DO NOTHING (copyIn), then the rollups
-   * (rollups.ts). Only the rows that insert skipped (sent before) are looked up, after it, to tell
-   * a duplicate (the same values) from a conflict (a record id reused for other values). Outcomes
-   * in input order; a record repeated within the upload is judged against its first occurrence.
+   * with a fixed number of statements (copyIn). Only the rows it skipped (sent before) are looked
+   * up, after it, to tell a duplicate (the same values) from a conflict (a record id reused for
+   * other values). Outcomes in input order; a record repeated within the upload is judged against
+   * its first occurrence.
    */
   async record(records: readonly DoseRecord[]): Promise<RecordOutcome[]> {
     if (records.length === 0) return [];
@@ -100,12 +106,15 @@ export class DoseRepository {
       fresh.push({ index, record });
     });
     const rows = fresh.map((f) => f.record);
-    const written = (await this.copyIn(rows)) ?? (await this.insertUnnest(rows));
-    const skipped = rows.filter((r) => !written.has(key(r.source, r.recordId)));
-    const storedByKey = new Map((await this.stored(skipped)).map((row) => [key(row.source, row.recordId), row]));
+    const skipped = (await this.copyIn(rows)) ?? (await this.insertUnnest(rows));
+    if (skipped.size === 0) {
+      for (const { index } of fresh) outcomes[index] = 'accepted';
+      return outcomes;
+    }
+    const storedByKey = new Map((await this.stored(rows.filter((r) => skipped.has(key(r.source, r.recordId))))).map((row) => [key(row.source, row.recordId), row]));
     for (const { index, record } of fresh) {
       const k = key(record.source, record.recordId);
-      if (written.has(k)) outcomes[index] = 'accepted';
+      if (!skipped.has(k)) outcomes[index] = 'accepted';
       else outcomes[index] = sameValues(storedByKey.get(k)! as never, record) ? 'duplicate' : 'conflict';
     }
     return outcomes;
@@ -126,27 +135,43 @@ export class DoseRepository {
   }
 
   /**
-   * The rows through COPY on a reserved connection (subgraphs/shared/db.ts ReservedTransaction):
-   * into a temporary table, then into `doses` skipping the (source, record id) pairs already
-   * stored, then the rollups; one transaction. COPY spares the INSERT of thirteen 5,000-element
-   * array parameters (serialised by the client, parsed by the server). The keys stored; null when
-   * the handle is not a postgres.js pool (then insertUnnest does the same).
+   * The rows through COPY on a reserved connection (subgraphs/shared/db.ts ReservedTransaction),
+   * one transaction: into the temporary table, then into `doses`, then the events and the rollups,
+   * both read from the temporary table. The move is a plain INSERT … SELECT under a savepoint: an
+   * upload of new doses (nearly every one) pays neither ON CONFLICT's check-then-insert per row
+   * nor RETURNING. When a record was stored before (a retry, or a concurrent upload of the same
+   * record, whose commit the unique index makes this INSERT wait for), the server refuses it, the
+   * savepoint undoes it, and INSERT … ON CONFLICT DO NOTHING moves the new rows, leaving in the
+   * temporary table only those it stored. The keys skipped (sent before); null when the handle is
+   * not a postgres.js pool (then insertUnnest does the same).
    */
   private async copyIn(rows: readonly DoseRecord[]): Promise<Set<string> | null> {
     if (rows.length === 0) return new Set();
     const transaction = await beginReserved(this.db);
     if (!transaction) return null;
     try {
-      await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists dose_upload (${UPLOAD_COLUMNS}) on commit delete rows`));
-      const failed = await copyInto(transaction, `copy dose_upload (${DOSE_COLUMNS}) from stdin`, copyData(rows));
+      await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists ${UPLOAD} (${UPLOAD_COLUMNS}) on commit delete rows`));
+      const failed = await copyInto(transaction, `copy ${UPLOAD} (${DOSE_COLUMNS}) from stdin`, copyData(rows));
       if (failed) throw failed;
-      const inserted = await afterCopy(transaction, () =>
-        transaction.sql.unsafe(`${WITH_EVENTS.head}insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from dose_upload on conflict (source, record_id) do nothing${WITH_EVENTS.tail}`),
+      const moved = await afterCopy(transaction, () =>
+        underSavepoint(transaction, UNIQUE_VIOLATION, () => transaction.sql.unsafe(`insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from ${UPLOAD}`)),
       );
-      const written = new Set(inserted.map((r) => key(r.source as string, r.record_id as string)));
-      await refreshRollups(executorOf(transaction), rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
+      const skipped = new Set<string>();
+      if (!moved) {
+        const left = await transaction.run(() =>
+          transaction.sql.unsafe(`
+            with inserted as (insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from ${UPLOAD} on conflict (source, record_id) do nothing returning source, record_id)
+            delete from ${UPLOAD} u where not exists (select from inserted i where i.source = u.source and i.record_id = u.record_id)
+            returning u.source, u.record_id`),
+        );
+        for (const row of left) skipped.add(key(row.source as string, row.record_id as string));
+      }
+      if (skipped.size < rows.length) {
+        await transaction.run(() => transaction.sql.unsafe(EVENTS_OF_UPLOAD));
+        await refreshRollups(executorOf(transaction), PEOPLE_OF_UPLOAD);
+      }
       await transaction.run(() => transaction.sql`commit`);
-      return written;
+      return skipped;
     } catch (error) {
       await transaction.rollback(error);
       throw error;
@@ -155,22 +180,29 @@ export class DoseRepository {
     }
   }
 
-  /** The same as copyIn with one multi-row INSERT (arrays through unnest), in a drizzle transaction. */
+  /** The same as copyIn with one multi-row INSERT … ON CONFLICT (arrays through unnest), in a drizzle transaction. */
   private insertUnnest(rows: readonly DoseRecord[]): Promise<Set<string>> {
     if (rows.length === 0) return Promise.resolve(new Set());
     return this.db.transaction(async (tx) => {
       const column = <T>(value: (r: DoseRecord) => T) => sql.param(rows.map(value));
+      await tx.execute(sql.raw(`create temp table if not exists ${UPLOAD} (${UPLOAD_COLUMNS}) on commit delete rows`));
       const inserted = await tx.execute<{ source: string; record_id: string }>(sql`
-        ${sql.raw(WITH_EVENTS.head)}insert into doses (${sql.raw(DOSE_COLUMNS)})
-        select * from unnest(${textArray(rows.map((r) => r.source))}, ${textArray(rows.map((r) => r.recordId))}, ${uuidArray(rows.map((r) => r.personId))},
-                             ${textArray(rows.map((r) => r.productCode))}, ${column((r) => r.doseNumber)}::smallint[], ${column((r) => r.lot)}::text[],
-                             ${textArray(rows.map((r) => r.administeredAt.toISOString()))}::timestamptz[], ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[],
-                             ${textArray(rows.map((r) => r.wardCode))}, ${textArray(rows.map((r) => r.provinceCode))}, ${column((r) => r.legacyWardCode)}::text[],
-                             ${column((r) => r.birthYear)}::smallint[])
-        on conflict (source, record_id) do nothing${sql.raw(WITH_EVENTS.tail)}`);
+        with inserted as (
+          insert into doses (${sql.raw(DOSE_COLUMNS)})
+          select * from unnest(${textArray(rows.map((r) => r.source))}, ${textArray(rows.map((r) => r.recordId))}, ${uuidArray(rows.map((r) => r.personId))},
+                               ${textArray(rows.map((r) => r.productCode))}, ${column((r) => r.doseNumber)}::smallint[], ${column((r) => r.lot)}::text[],
+                               ${textArray(rows.map((r) => r.administeredAt.toISOString()))}::timestamptz[], ${column((r) => r.siteProvinceCode)}::text[], ${column((r) => r.siteId)}::uuid[],
+                               ${textArray(rows.map((r) => r.wardCode))}, ${textArray(rows.map((r) => r.provinceCode))}, ${column((r) => r.legacyWardCode)}::text[],
+                               ${column((r) => r.birthYear)}::smallint[])
+          on conflict (source, record_id) do nothing
+          returning ${sql.raw(DOSE_COLUMNS)})
+        insert into ${sql.raw(UPLOAD)} (${sql.raw(DOSE_COLUMNS)}) select ${sql.raw(DOSE_COLUMNS)} from inserted returning source, record_id`);
+      if (inserted.length > 0) {
+        await tx.execute(sql.raw(EVENTS_OF_UPLOAD));
+        await refreshRollups(tx as never, PEOPLE_OF_UPLOAD);
+      }
       const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
-      await refreshRollups(tx as never, rows.filter((r) => written.has(key(r.source, r.recordId))).map((r) => r.personId));
-      return written;
+      return new Set(rows.map((r) => key(r.source, r.recordId)).filter((k) => !written.has(k)));
     });
   }
 

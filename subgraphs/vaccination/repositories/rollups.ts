@@ -1,5 +1,4 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { uuidArray } from '../../shared/sql.ts';
 
 /** A transaction (or the database) of the vaccination subgraph: what the rollup statements run on. */
 type Executor = { execute: <T extends Record<string, unknown>>(query: SQL) => Promise<T[]> };
@@ -36,6 +35,7 @@ export function placesFrom(doses: SQL): SQL {
 /**
  * Brings the status rows and the coverage counters up to date for the people whose doses this
  * transaction just inserted (before it commits), in SQL, in two statements whatever their number.
+ * `people`: a uuid[] expression of those people (e.g. read from the upload's temporary table).
  *
  * 1. One transaction-scoped advisory lock: a concurrent upload waits here until this one commits,
  *    so the next statement (a new snapshot) sees its doses and rows. One lock, not one per person:
@@ -48,15 +48,12 @@ export function placesFrom(doses: SQL): SQL {
  *    by area and birth year and upserted in key order (concurrent uploads queue, not deadlock).
  *    A person counts once.
  */
-export async function refreshRollups(tx: Executor, personIds: readonly string[]): Promise<void> {
-  const people = [...new Set(personIds)];
-  if (people.length === 0) return;
-  const ids = uuidArray(people);
+export async function refreshRollups(tx: Executor, people: SQL): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(ROLLUP_LOCK))})`);
   await tx.execute(sql`
     with mine as materialized (
            select person_id, product_code, dose_number, administered_at, recorded_at, ward_code, province_code, birth_year
-           from doses where person_id = any(${ids})),
+           from doses where person_id = any(${people})),
          next as (${placesFrom(sql`mine`)}),
          changed as (
            select n.person_id, n.status, n.ward_code, n.province_code, n.birth_year,
