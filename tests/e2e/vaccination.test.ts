@@ -373,9 +373,12 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     }
     // The bulk rebuild (SQL, for doses loaded without the per-upload rollups) agrees with the counters kept upload by upload.
     const counters = () => sql`select area, birth_year, at_least_one_dose, "full", boosted, (select count(*) from person_status) as people from coverage_counts where at_least_one_dose > 0 order by area, birth_year`;
-    const kept = await counters();
+    // So do the status rows, and what each was derived from (kept from each upload's new doses alone).
+    const statuses = () => sql`select person_id, status, ward_code, province_code, birth_year, series, first_dose_number, first_administered_at, dose_numbers, latest_administered_at from person_status order by person_id`;
+    const [kept, keptStatuses] = [await counters(), await statuses()];
     const vaccination = hub.hub.subgraphs.find((s) => s.name === 'vaccination')!;
     expect((await new CoverageRepository(vaccination.database.db as never).rebuild()).people).toBe(Number(kept[0]!.people));
     expect(await counters()).toEqual(kept);
+    expect(await statuses()).toEqual(keptStatuses);
   });
 });

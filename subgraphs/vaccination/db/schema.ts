@@ -103,7 +103,10 @@ export const adverseEvents = pgTable(
 /**
  * Each vaccinated person's status as counted in coverage (one row per person with a dose): kept in
  * the same transaction as their doses, so the counters below can move a person from one status,
- * ward or birth year to another exactly once.
+ * ward or birth year to another exactly once. Beside the status and place, what they are derived
+ * from (repositories/rollups.ts): the first dose (lowest number, then earliest) and its product's
+ * primary series, the set of dose numbers, the latest dose's time; so an upload's new doses update
+ * a person's row without reading their earlier doses.
  */
 export const personStatus = pgTable(
   'person_status',
@@ -113,6 +116,14 @@ export const personStatus = pgTable(
     wardCode: varchar('ward_code', { length: 5 }).notNull(),
     provinceCode: varchar('province_code', { length: 2 }).notNull(),
     birthYear: smallint('birth_year').notNull(),
+    /** Doses in the primary series of the first dose's product. */
+    series: smallint('series').notNull(),
+    firstDoseNumber: smallint('first_dose_number').notNull(),
+    firstAdministeredAt: at('first_administered_at').notNull(),
+    /** The dose numbers recorded, as bits: dose n sets bit n (numbers are 1 to 10). */
+    doseNumbers: integer('dose_numbers').notNull(),
+    /** When the latest dose (whose residence and birth year the row holds) was given. */
+    latestAdministeredAt: at('latest_administered_at').notNull(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [check('person_status_status_check', sql`${t.status} in ('PARTIAL', 'FULL', 'BOOSTED')`)],

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { VaccinationDb } from '../db/models.ts';
-import { placesFrom } from './rollups.ts';
+import { PERSON_STATUS_COLUMNS, placesFrom } from './rollups.ts';
 
 export interface CoverageCounts {
   atLeastOneDose: number;
@@ -33,7 +33,7 @@ export class CoverageRepository {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`lock table person_status, coverage_counts in exclusive mode`);
       await tx.execute(sql`truncate person_status, coverage_counts`);
-      const people = await tx.execute(sql`insert into person_status (person_id, status, ward_code, province_code, birth_year) ${placesFrom(sql`doses`)}`);
+      const people = await tx.execute(sql`insert into person_status (${PERSON_STATUS_COLUMNS}) ${placesFrom(sql`doses`)}`);
       const counters = await tx.execute(sql`
         insert into coverage_counts (area, birth_year, at_least_one_dose, "full", boosted)
         select a.area, s.birth_year, count(*), count(*) filter (where s.status in ('FULL', 'BOOSTED')), count(*) filter (where s.status = 'BOOSTED')

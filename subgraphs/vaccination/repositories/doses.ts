@@ -58,8 +58,8 @@ const EVENTS_OF_UPLOAD = `
   from (select administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date as day, province_code, ward_code from ${UPLOAD}) d
   group by day, province_code, ward_code`;
 
-/** The people of the upload's new doses, for rollups.ts (an array, so that `doses` is read by its person index). */
-const PEOPLE_OF_UPLOAD = sql.raw(`array(select distinct person_id from ${UPLOAD})`);
+/** The upload's stored doses as rollups.ts reads them (their recorded_at: this transaction's). */
+const NEW_DOSES = sql.raw(`(select *, now() as recorded_at from ${UPLOAD})`);
 
 /** NULL in COPY's text format. */
 const NULL = '\\N';
@@ -168,7 +168,7 @@ export class DoseRepository {
       }
       if (skipped.size < rows.length) {
         await transaction.run(() => transaction.sql.unsafe(EVENTS_OF_UPLOAD));
-        await refreshRollups(executorOf(transaction), PEOPLE_OF_UPLOAD);
+        await refreshRollups(executorOf(transaction), NEW_DOSES);
       }
       await transaction.run(() => transaction.sql`commit`);
       return skipped;
@@ -199,7 +199,7 @@ export class DoseRepository {
         insert into ${sql.raw(UPLOAD)} (${sql.raw(DOSE_COLUMNS)}) select ${sql.raw(DOSE_COLUMNS)} from inserted returning source, record_id`);
       if (inserted.length > 0) {
         await tx.execute(sql.raw(EVENTS_OF_UPLOAD));
-        await refreshRollups(tx as never, PEOPLE_OF_UPLOAD);
+        await refreshRollups(tx as never, NEW_DOSES);
       }
       const written = new Set(inserted.map((r) => key(r.source, r.record_id)));
       return new Set(rows.map((r) => key(r.source, r.recordId)).filter((k) => !written.has(k)));
