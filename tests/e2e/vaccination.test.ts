@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { AGE_GROUPS } from '../../subgraphs/shared/age-groups.ts';
 import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { importPopulation, parsePopulation } from '../../subgraphs/units/import.ts';
-import { CoverageRepository } from '../../subgraphs/vaccination/repositories/index.ts';
+import { CoverageRepository, DoseRepository } from '../../subgraphs/vaccination/repositories/index.ts';
+import type { DoseRecord } from '../../subgraphs/vaccination/validation.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { itWithPostgres } from '../support/services.ts';
 
@@ -179,6 +180,25 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
     expect(await storedDoses()).toBe(dosesBefore + 6);
     expect(await events(eventsBefore + 6)).toBe(eventsBefore + 6);
     expect((await coverage({})).atLeastOneDose).toBe(nation.atLeastOneDose + 3);
+  });
+
+  itWithPostgres('without a reserved connection (a handle that is not a postgres.js pool) an upload is one INSERT … ON CONFLICT with the same outcomes, events and rollups', async () => {
+    const vaccination = hub.hub.subgraphs.find((s) => s.name === 'vaccination')!;
+    // The same drizzle handle with no pool to reserve from: DoseRepository takes its general path.
+    const db = Object.create(vaccination.database.db as object, { $client: { value: {} } });
+    const doses = new DoseRepository(db as never);
+    const dose = (patch: Partial<DoseRecord> = {}): DoseRecord => ({
+      source: 'site-unreserved', recordId: `U-${++seq}`, personId: randomUUID(), productCode: 'JANSSEN', doseNumber: 1, lot: null, administeredAt: new Date(Date.now() - 86_400_000),
+      siteProvinceCode: null, siteId: null, wardCode: '00008', provinceCode: '01', legacyWardCode: null, birthYear: 1970, ...patch,
+    });
+    const first = [dose(), dose()];
+    const [before, nation] = [await storedDoses(), await coverage({})];
+    expect(await doses.record(first)).toEqual(['accepted', 'accepted']);
+    expect(await doses.record([first[0]!, dose(), { ...first[1]!, lot: 'OTHER' }])).toEqual(['duplicate', 'accepted', 'conflict']);
+    expect(await storedDoses()).toBe(before + 3);
+    const after = await coverage({});
+    expect(after.atLeastOneDose).toBe(nation.atLeastOneDose + 3);
+    expect(after.full).toBe(nation.full + 3); // Janssen: one dose is the full series
   });
 
   itWithPostgres("record ids and lots with COPY's special characters are stored as sent, and are duplicates when sent again", async () => {
