@@ -100,6 +100,18 @@ async function tally(ports: readonly number[]): Promise<Map<string, number>> {
   return totals;
 }
 
+/** What a process's V8 heap holds (its metrics port): each space's committed size, the young generation (`new`) apart. */
+async function heapOf(port: number): Promise<string> {
+  const response = await request(`http://127.0.0.1:${port + 1000}/metrics`).catch(() => undefined);
+  if (!response) return 'unknown';
+  const spaces: string[] = [];
+  for (const line of (await response.body.text()).split('\n')) {
+    const match = /^hub_nodejs_heap_space_size_total_bytes\{space="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (match && Number(match[2]) > 0) spaces.push(`${match[1]} ${(Number(match[2]) / 2 ** 20).toFixed(0)} MB`);
+  }
+  return `V8 heap committed: ${spaces.join(', ')} (the rest of resident memory is the binary, code and buffers outside the heap)`;
+}
+
 function residentMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
@@ -211,6 +223,7 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
       'whole hub ms': whole.toFixed(2),
       'gateway RSS MB': residentMb(hub.get('gateway').pid!).toFixed(0),
     });
+    console.log(`${name}: gateway memory at the round's end: ${await heapOf(hub.get('gateway').spec.port)}`);
     console.log(`${name}: CPU ms per request by subgraph process: ${Object.entries(cost.each).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}`);
     // The tally's own scrapes and the other round's stragglers are within ±1 of a 10 s round's thousands.
     const perCall = [...countedAfter].map(([key, n]) => [key, (n - (counted.get(key) ?? 0)) / round.requests] as const).filter(([, n]) => n >= 0.01);
