@@ -7,8 +7,9 @@ export function createLoaders({ units }: UnitsRepositories) {
   const province = oneByKey((codes: readonly string[]) => units.provincesByCodes(codes), (p) => p.code);
   return {
     province,
-    // A ward's province comes with it (one statement): `Ward.province` then finds it primed.
-    ward: oneByKey(async (codes: readonly string[]) => {
+    ward: oneByKey((codes: readonly string[]) => units.wardsByCodes(codes), (w) => w.code),
+    /** Wards asked for with their province: both in one statement, which `Ward.province` then finds primed. */
+    wardWithProvince: oneByKey(async (codes: readonly string[]) => {
       const rows = await units.wardsWithProvinceByCodes(codes);
       for (const row of rows) if (row.province) province.prime(row.province.code, row.province);
       return rows.map((row) => row.ward);
