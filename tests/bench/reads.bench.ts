@@ -77,6 +77,41 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
+/**
+ * Counters every process serves on its metrics port (1000 above its own, in production): SQL
+ * statements sent by database and GraphQL requests taken by server, summed over the hub. Where the
+ * CPU goes is explained by how many of each a request costs.
+ */
+async function tally(ports: readonly number[]): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  await Promise.all(
+    ports.map(async (port) => {
+      const response = await request(`http://127.0.0.1:${port + 1000}/metrics`).catch(() => undefined);
+      if (!response) return;
+      for (const line of (await response.body.text()).split('\n')) {
+        const match = /^(hub_db_queries_total|hub_graphql_requests_total)\{([^}]*)\} (\d+)/.exec(line);
+        if (!match) continue;
+        const label = /(?:database|server)="([^"]+)"/.exec(match[2]!)?.[1] ?? '?';
+        const key = `${match[1] === 'hub_db_queries_total' ? 'sql' : 'graphql'} ${label}`;
+        totals.set(key, (totals.get(key) ?? 0) + Number(match[3]));
+      }
+    }),
+  );
+  return totals;
+}
+
+/** What a process's V8 heap holds (its metrics port): each space's committed size, the young generation (`new`) apart. */
+async function heapOf(port: number): Promise<string> {
+  const response = await request(`http://127.0.0.1:${port + 1000}/metrics`).catch(() => undefined);
+  if (!response) return 'unknown';
+  const spaces: string[] = [];
+  for (const line of (await response.body.text()).split('\n')) {
+    const match = /^hub_nodejs_heap_space_size_total_bytes\{space="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (match && Number(match[2]) > 0) spaces.push(`${match[1]} ${(Number(match[2]) / 2 ** 20).toFixed(0)} MB`);
+  }
+  return `V8 heap committed: ${spaces.join(', ')} (the rest of resident memory is the binary, code and buffers outside the heap)`;
+}
+
 function residentMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
@@ -129,6 +164,21 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
 
   const processes = [...hub.services.values()];
   const snapshot = () => ({ postgres: postgresCpuMs(), ...Object.fromEntries(processes.map((p) => [p.spec.name, p.pid ? cpuMs(p.pid) : 0])) }) as Record<string, number>;
+  // Each backend serves one database (its title: `postgres: user database host(port) state`): the
+  // PostgreSQL CPU by database, of the backends alive at both ends of a round (pools keep theirs).
+  const backendsByDatabase = () => {
+    const spent = new Map<number, { database: string; ms: number }>();
+    for (const pid of childrenOf(postmaster)) {
+      try {
+        const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const database = /^postgres: \S+ (\S+) \S+\(/.exec(title)?.[1];
+        if (database) spent.set(pid, { database: database.replace(`${prefix}_`, ''), ms: cpuMs(pid) });
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+    return spent;
+  };
   const ask = (query: string) => async (i: number) => {
     const person = PEOPLE[i % PEOPLE.length]!;
     const response = await request(hub.gatewayUrl, {
@@ -151,9 +201,17 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
 
   for (const [name, query] of Object.entries(QUERIES)) {
     await closedLoopRound(ask(query), IN_FLIGHT, Math.max(1, SECONDS / 5)); // warm-up: JIT, pools, plans
+    const counted = await tally(processes.map((p) => p.spec.port));
+    const backendsBefore = backendsByDatabase();
     const before = snapshot();
     const round = await closedLoopRound(ask(query), IN_FLIGHT, SECONDS);
     const cost = perRequest(before, snapshot(), round.requests);
+    const countedAfter = await tally(processes.map((p) => p.spec.port));
+    const byDatabase = new Map<string, number>();
+    for (const [pid, after] of backendsByDatabase()) {
+      const before = backendsBefore.get(pid);
+      if (before) byDatabase.set(after.database, (byDatabase.get(after.database) ?? 0) + (after.ms - before.ms) / round.requests);
+    }
     const whole = cost.gateway + cost.subgraphs + cost.worker + cost.postgres;
     rows.push({
       query: name,
@@ -165,7 +223,12 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
       'whole hub ms': whole.toFixed(2),
       'gateway RSS MB': residentMb(hub.get('gateway').pid!).toFixed(0),
     });
+    console.log(`${name}: gateway memory at the round's end: ${await heapOf(hub.get('gateway').spec.port)}`);
     console.log(`${name}: CPU ms per request by subgraph process: ${Object.entries(cost.each).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}`);
+    // The tally's own scrapes and the other round's stragglers are within ±1 of a 10 s round's thousands.
+    const perCall = [...countedAfter].map(([key, n]) => [key, (n - (counted.get(key) ?? 0)) / round.requests] as const).filter(([, n]) => n >= 0.01);
+    console.log(`${name}: PostgreSQL CPU ms per request by database: ${[...byDatabase].filter(([, ms]) => ms >= 0.005).map(([d, ms]) => `${d} ${ms.toFixed(2)}`).join(', ')}`);
+    console.log(`${name}: per request, GraphQL requests by server and SQL statements by database: ${perCall.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`);
   }
 
   // Baseline: the person card's own statements, straight to the server, as many in flight.

@@ -1,4 +1,4 @@
-import { asc, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
 import { DEMO_WARDS, PROVINCES } from '../directory.ts';
@@ -23,6 +23,15 @@ export class UnitsRepository {
     this.db.select().from(schema.wards).where(anyTextPlaceholder(schema.wards.code, 'codes')).prepare('wards_by_codes'),
   );
 
+  private readonly wardsWithProvinceQuery = builtOnce(() =>
+    this.db
+      .select({ ward: schema.wards, province: schema.provinces })
+      .from(schema.wards)
+      .leftJoin(schema.provinces, eq(schema.provinces.code, schema.wards.provinceCode))
+      .where(anyTextPlaceholder(schema.wards.code, 'codes'))
+      .prepare('wards_with_province_by_codes'),
+  );
+
   allProvinces(): Promise<ProvinceRow[]> {
     return this.db.select().from(schema.provinces).orderBy(asc(schema.provinces.code));
   }
@@ -33,6 +42,15 @@ export class UnitsRepository {
 
   wardsByCodes(codes: readonly string[]): Promise<WardRow[]> {
     return this.wardsByCodesQuery().execute({ codes: [...codes] });
+  }
+
+  /**
+   * Wards by code, each with its province (null only if the directory lacks it): a ward's
+   * `province` is asked with it in most reads (a residence's province), and one statement is one
+   * round trip to the server instead of two in a row (issue 17).
+   */
+  wardsWithProvinceByCodes(codes: readonly string[]): Promise<Array<{ ward: WardRow; province: ProvinceRow | null }>> {
+    return this.wardsWithProvinceQuery().execute({ codes: [...codes] });
   }
 
   wardsByProvinceCodes(codes: readonly string[]): Promise<WardRow[]> {

@@ -1,5 +1,7 @@
 import { badInput } from '../../shared/errors.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { UnitsContext } from './context.ts';
+import { loadWard } from './Ward.ts';
 
 /** The most codes one `wards` or `legacyWards` call may name (a vaccination upload's rows). */
 export const MAX_CODES = 5000;
@@ -12,7 +14,7 @@ function requireCodes(codes: string[]): string[] {
 export const Query = {
   provinces: (_: unknown, __: unknown, ctx: UnitsContext) => ctx.repos.units.allProvinces(),
   province: (_: unknown, { code }: { code: string }, ctx: UnitsContext) => ctx.loaders.province.load(code),
-  ward: (_: unknown, { code }: { code: string }, ctx: UnitsContext) => ctx.loaders.ward.load(code),
+  ward: (_: unknown, { code }: { code: string }, ctx: UnitsContext, info: GraphQLResolveInfo) => loadWard(code, ctx, info),
   wards: (_: unknown, { codes }: { codes: string[] }, ctx: UnitsContext) => (codes.length ? ctx.repos.units.wardsByCodes(requireCodes(codes)) : []),
   legacyWard: (_: unknown, { code }: { code: string }, ctx: UnitsContext) => ctx.repos.units.legacyWard(code),
   legacyWards: (_: unknown, { codes }: { codes: string[] }, ctx: UnitsContext) => (codes.length ? ctx.repos.units.legacyWards(requireCodes(codes)) : []),
