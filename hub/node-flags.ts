@@ -22,21 +22,29 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 /**
- * The processes every write and tracing run goes through: their young generation starts at its
- * bound instead of growing there. V8 starts it at 1 MB and doubles it each time more than its size
- * has survived scavenges; under the soak's steady load these processes' young generations doubled
- * up to 2 × 64 MB over four to eight minutes (resident memory +50-70 % after warm-up, the old
- * generation flat), which an operator cannot tell from a leak. Sized from the start, their
- * resident memory under load is its peak from the first minute; the cost is that they hold it at
- * rest too (V8 still gives back one semi-space when a process allocates under 1 MB/s).
- * The other subgraphs (units, declarations, vaccination, analytics) keep V8's sizing: under the
- * same load their young generation stayed at 1-16 MB, and a fixed 2 × 64 MB would only cost memory.
+ * The checkins subgraph and the worker carry a crowd's F2 answer and partners' 5,000-row batches:
+ * they keep 64 MB semi-spaces, and their young generation starts there instead of growing there.
+ * V8 starts it at 1 MB and doubles it each time more than its size has survived scavenges; under
+ * the soak's steady load the busy processes' young generations doubled up to 2 × 64 MB over four
+ * to eight minutes (resident memory +50-70 % after warm-up, the old generation flat), which an
+ * operator cannot tell from a leak. V8 still gives one semi-space back when a process allocates
+ * under 1 MB/s or its memory reducer runs, whatever the minimum, so resident memory can dip by up
+ * to 64 MB for a scavenge or two; these two allocate more than that under load.
  */
 const SIZED_FROM_START: readonly string[] = ['--min-semi-space-size=64'];
-const BUSY = (service: string) => ['checkins', 'tracing', 'testing', 'worker'].includes(service) || service.startsWith('province-');
+/**
+ * Tracing, testing and the province shards: 16 MB semi-spaces (V8's own maximum), fixed. With 64 MB
+ * (fixed or grown) their resident memory swung by 64 MB whenever V8 gave a semi-space back, their
+ * allocation rate under the soak being near V8's 1 MB/s threshold; 16 MB bounds that swing.
+ */
+const SMALL_FIXED: readonly string[] = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 /** The V8 flags of one hub process by its service name (gateway, units, …, province-79, worker). */
 export function nodeFlagsOf(service: string): readonly string[] {
   if (service === 'gateway') return [...NODE_FLAGS, ...GATEWAY_NODE_FLAGS];
-  return BUSY(service) ? [...NODE_FLAGS, ...SIZED_FROM_START] : NODE_FLAGS;
+  if (service === 'checkins' || service === 'worker') return [...NODE_FLAGS, ...SIZED_FROM_START];
+  if (service === 'tracing' || service === 'testing' || service.startsWith('province-')) return [...NODE_FLAGS, ...SMALL_FIXED];
+  // units, declarations, vaccination, analytics: under the soak's load V8 kept their young
+  // generation at 1-16 MB; a fixed one would only cost memory.
+  return NODE_FLAGS;
 }
