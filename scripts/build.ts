@@ -29,4 +29,4 @@ copy('schema/supergraph.graphql');
 copy('config');
 run('npx', ['tsx', 'scripts/build-web.ts', '--if-stale']);
 for (const app of ['explorer', 'dashboard']) if (existsSync(join(ROOT, `${app}/dist/index.html`))) copy(`${app}/dist`);
-console.log(`Built into ${DIST}: start a service with node, e.g. node --max-semi-space-size=64 dist/gateway/index.js`);
+console.log(`Built into ${DIST}: start a service with node, e.g. node --min-semi-space-size=16 --max-semi-space-size=16 --heap-growing-percent=25 dist/gateway/index.js (hub/node-flags.ts has each service's flags)`);

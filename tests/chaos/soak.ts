@@ -138,8 +138,9 @@ try {
   };
   // Judged: resident memory, as the issue and an operator's alarm see it. V8's heap used, old
   // generation and young generation are reported beside it to tell a leak (the old generation
-  // grows) from V8 sizing its heap (the young generation grows toward its --max-semi-space-size
-  // bound for minutes under steady load, and resident memory with it).
+  // grows) from V8 sizing its heap (a young generation left to V8 grows toward its
+  // --max-semi-space-size bound for minutes under steady load, and V8 gives a semi-space back when
+  // a process allocates little: hub/node-flags.ts sizes each process's for that).
   const netGrowth: Record<string, number> = {};
   for (const name of running.services.keys()) {
     const rss = grew((s) => s.rss[name]);

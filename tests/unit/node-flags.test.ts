@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLAGS } from '../../hub/node-flags.ts';
+import { NODE_FLAGS, nodeFlagsOf } from '../../hub/node-flags.ts';
 
 describe('the V8 flags of hub processes', () => {
   it('npm start passes every one of hub/node-flags.ts, and node receives them (the benchmarks use the same list)', () => {
@@ -21,5 +21,13 @@ describe('the V8 flags of hub processes', () => {
     expect(child.status, child.stderr).toBe(0);
     const execArgv = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as string[];
     for (const flag of NODE_FLAGS) expect(execArgv).toContain(flag);
+  });
+
+  it('npm run start:worker passes the worker\'s own flags (its young generation sized from the start)', () => {
+    const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    const words = scripts['start:worker']!.split(/\s+/);
+    const flags = words.slice(1, words.findIndex((word) => word.endsWith('.ts')));
+    expect(nodeFlagsOf('worker')).toContain('--min-semi-space-size=64');
+    expect([...flags].sort()).toEqual([...nodeFlagsOf('worker')].sort());
   });
 });
