@@ -97,29 +97,6 @@ export async function copyStraight(transaction: ReservedTransaction, statement: 
   }
 }
 
-/** SQLSTATE unique_violation: a row with the same unique key is stored (or being stored by a concurrent transaction, which the statement waited for). */
-export const UNIQUE_VIOLATION = '23505';
-
-/**
- * Sends a statement under a savepoint: true when it succeeded; false, the transaction as it was
- * before, when the server refused it with SQLSTATE `refusal` (the caller then takes its general
- * path); any other error, or a lost connection, is thrown. For the cheap statement that nearly
- * always succeeds, where the general one costs every call more (e.g. a plain INSERT of an upload's
- * rows before INSERT … ON CONFLICT).
- */
-export async function underSavepoint(transaction: ReservedTransaction, refusal: string, send: () => PromiseLike<unknown>): Promise<boolean> {
-  await transaction.run(() => transaction.sql`savepoint under_savepoint`);
-  try {
-    await transaction.run(send);
-  } catch (error) {
-    if (transaction.lost || sqlState(error) !== refusal) throw error;
-    await transaction.run(() => transaction.sql`rollback to savepoint under_savepoint`);
-    return false;
-  }
-  await transaction.run(() => transaction.sql`release savepoint under_savepoint`);
-  return true;
-}
-
 const dialect = new PgDialect();
 
 /**

@@ -1,27 +1,29 @@
 /**
- * Dose ingest: the same N doses stored (a) by `recordVaccinations` batches through the gateway (in
- * a process of its own, as deployed) and the vaccination subgraph, which also resolves residence
- * codes through the units subgraph and keeps every person's status and the coverage counters
- * current in the same transaction, and (b) by `COPY … FROM STDIN` into a database of the same
- * shape (the floor: PostgreSQL's fastest way in, no rollups). Target: GraphQL ≥ 0.5 × COPY rows/s.
+ * Dose ingest: the same N doses stored (a) by `recordVaccinations` batches through the hub as
+ * deployed (hub/services.ts: the gateway, every subgraph and the worker, each its own OS process),
+ * where the vaccination subgraph also resolves residence codes through the units subgraph and
+ * keeps every person's status and the coverage counters current in the same transaction, and (b)
+ * by `COPY … FROM STDIN` into a database of the same shape (the floor: PostgreSQL's fastest way
+ * in, no rollups). Target: GraphQL ≥ 0.5 × COPY rows/s.
  *
  * The uploads are sent as sites send them: a partner token (scope vaccinations:write), the
  * registered operation by id. Three rounds, each COPY then GraphQL, so that machine noise hits both
  * alike; the best of each is compared. Each round's dose events are relayed and counted
  * by analytics before the next round starts (their work would otherwise fall on the next COPY).
- * Beside the rates, the CPU each path spent per 1,000 rows: COPY its PostgreSQL backend; GraphQL
- * this process (the subgraphs, the relay, analytics), the gateway process and the backends of the
- * hub's databases, up to the events' arrival in analytics. On a shared machine that figure moves
- * far less with the load than the wall times.
+ * Beside the rates, the CPU each path spent per 1,000 rows: COPY this process and its PostgreSQL
+ * backend; GraphQL every process of the hub and the backends of the hub's databases, up to the
+ * events' arrival in analytics (this process only sends the batches). On a shared machine that
+ * figure moves far less with the load than the wall times.
  *
- * npm run bench -- vaccination-ingest, or: npx tsx tests/bench/vaccination-ingest.bench.ts [rows=100000] [batch=5000] [concurrency=2]
+ * npm run bench -- vaccination-ingest, or: npx tsx tests/bench/vaccination-ingest.bench.ts [rows=100000] [batch=5000] [concurrency=2] [--dist]
+ * `--dist`: the services as built (`npm run build`, plain node) instead of TypeScript through tsx.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { startHub } from '../../hub/launch.ts';
+import { startServices } from '../../hub/services.ts';
 import * as tables from '../../subgraphs/vaccination/db/schema.ts';
 import { vaccinationModule } from '../../subgraphs/vaccination/server.ts';
 import { MAX_DOSES_BATCH } from '../../subgraphs/vaccination/validation.ts';
@@ -30,13 +32,15 @@ import { databaseName, databaseUrl, openSubgraphDatabase } from '../../subgraphs
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
+import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
 import { request } from 'undici';
-import { backendPids, benchPostgres, machine, processCpuMs, startGatewayProcess } from './support.ts';
+import { backendPids, benchPostgres, machine, processCpuMs } from './support.ts';
 
-const ROWS = Number(process.argv[2] ?? 100_000);
-const BATCH = Math.min(Number(process.argv[3] ?? MAX_DOSES_BATCH), MAX_DOSES_BATCH);
-const CONCURRENCY = Number(process.argv[4] ?? 2);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const ROWS = Number(args[0] ?? 100_000);
+const BATCH = Math.min(Number(args[1] ?? MAX_DOSES_BATCH), MAX_DOSES_BATCH);
+const CONCURRENCY = Number(args[2] ?? 2);
+const RUNTIME = process.argv.includes('--dist') ? 'dist' : 'tsx';
 const ROUNDS = 3;
 const PRODUCTS = ['COMIRNATY', 'SPIKEVAX', 'VAXZEVRIA', 'COVILO', 'ABDALA', 'SPUTNIK_V', 'JANSSEN'];
 const secrets = { jwt: DEV_SECRETS.JWT_SECRET, internalToken: DEV_SECRETS.INTERNAL_TOKEN_SECRET, nationalIdKey: DEV_SECRETS.NATIONAL_ID_KEY };
@@ -113,19 +117,31 @@ try {
   const copySql = postgres(databaseUrl(server.url, copyDb), { max: 1, onnotice: () => {} });
   const [{ pid: copyPid }] = await copySql<[{ pid: number }]>`select pg_backend_pid() as pid`;
 
-  // (a) GraphQL: the hub's launcher, no province shards, no demo data, no tracing workers (the outbox relay and analytics run).
-  const hub = await startHub({
-    postgresUrl: server.url, dbPrefix: prefix, secrets, ports: 'random', provinceCodes: [], seedDemo: false, tracingWorkers: false,
-    supergraphPath: SUPERGRAPH_FILE, production: false, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000,
-    maxBodyBytes: 4_000_000, trustedDocumentsDir: documentsDir, logger,
+  // (a) GraphQL: the hub as deployed, no province shards, no demo data. NODE_ENV=production (the
+  // bench runner's) requires the secrets: the bench's own, and the development certificate key.
+  const hub = await startServices({
+    postgresUrl: server.url,
+    dbPrefix: prefix,
+    provinceCodes: [],
+    // Each hub spans its documented ports (4000–4090) and their metrics ports (+1000): 100 apart.
+    portOffset: 30_000 + (process.pid % 250) * 100,
+    logger,
+    runtime: RUNTIME,
+    env: {
+      LOG_LEVEL: 'warn', JWT_SECRET: secrets.jwt, INTERNAL_TOKEN_SECRET: secrets.internalToken, NATIONAL_ID_KEY: secrets.nationalIdKey,
+      CERTIFICATE_SIGNING_KEY: JSON.stringify(DEV_CERTIFICATE_KEY), TRUSTED_DOCUMENTS_DIR: documentsDir,
+      MAX_BODY_BYTES: '4000000', SUBGRAPH_TIMEOUT_MS: '60000',
+    },
+    output: (service, line) => {
+      if (/"level":(50|60)|Error/.test(line)) console.error(`[${service}] ${line}`);
+    },
   });
   const monitor = postgres(databaseUrl(server.url, 'postgres'), { max: 1, onnotice: () => {} });
   const analyticsSql = postgres(databaseUrl(server.url, databaseName(prefix, 'analytics')), { max: 1, onnotice: () => {} });
   try {
     const token = await signCallerToken(secrets.jwt, { subject: SOURCE, role: 'partner', scopes: ['vaccinations:write'] });
-    const gatewayProcess = await startGatewayProcess(hub, secrets, { maxBodyBytes: 4_000_000, subgraphTimeoutMs: 60_000, provinceTimeoutMs: 5_000, trustedDocumentsDir: documentsDir });
     const post = async (batch: Row[]) => {
-      const response = await request(gatewayProcess.url, {
+      const response = await request(hub.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ documentId: `sha256:${documentId}`, variables: { doses: batch } }),
@@ -143,11 +159,20 @@ try {
       }
       throw new Error(`analytics did not count ${stored} doses within 120 s`);
     };
-    /** CPU ms so far of this process (subgraphs, relay, analytics), the gateway process and the hub's PostgreSQL backends. */
-    const hubCpu = async () => {
-      const own = process.cpuUsage();
-      return [(own.user + own.system) / 1000, processCpuMs([gatewayProcess.pid]), processCpuMs(await backendPids(monitor, databaseName(prefix, 'vaccination'))), processCpuMs(await backendPids(monitor, databaseName(prefix, 'analytics')))] as const;
-    };
+    /** The parts of the hub's CPU the bench reports (PARTS order): the processes it touches, the others, and the PostgreSQL backends. */
+    const processes = [...hub.services.values()];
+    const pidsOf = (names: readonly string[], include: boolean) => processes.filter((p) => names.includes(p.spec.name) === include).map((p) => p.pid!).filter(Boolean);
+    const touched = ['gateway', 'vaccination', 'units', 'analytics', 'worker'];
+    const hubCpu = async () => [
+      ...touched.map((name) => processCpuMs(pidsOf([name], true))),
+      processCpuMs(pidsOf(touched, false)),
+      ...(await (async () => {
+        const vaccination = await backendPids(monitor, databaseName(prefix, 'vaccination'));
+        const others = (await backendPids(monitor, prefix)).filter((pid) => !vaccination.includes(pid));
+        return [processCpuMs(vaccination), processCpuMs(others)];
+      })()),
+    ];
+    const PARTS = [...touched, 'other subgraphs', 'PostgreSQL: vaccination', 'PostgreSQL: other databases'];
     /** (a) every upload through the gateway, CONCURRENCY batches in flight; milliseconds, and CPU ms up to the events' arrival. */
     const graphqlRows = async (rows: Row[]): Promise<{ ms: number; cpuMs: number; parts: number[] }> => {
       const batches: Row[][] = [];
@@ -192,7 +217,7 @@ try {
       copyRounds.push(await copyRound(rows));
       graphqlRounds.push(await graphqlRows(rows));
       const [c, g] = [copyRounds[round]!, graphqlRounds[round]!];
-      console.log(`round ${round + 1}: COPY ${rate(ROWS, c.ms)} rows/s (CPU ${perThousand(c.cpuMs)} ms/1,000 rows), GraphQL (gateway process) ${rate(ROWS, g.ms)} rows/s (CPU ${perThousand(g.cpuMs)} ms/1,000 rows: hub process ${perThousand(g.parts[0]!)}, gateway ${perThousand(g.parts[1]!)}, PostgreSQL: vaccination ${perThousand(g.parts[2]!)}, analytics ${perThousand(g.parts[3]!)})`);
+      console.log(`round ${round + 1}: COPY ${rate(ROWS, c.ms)} rows/s (CPU ${perThousand(c.cpuMs)} ms/1,000 rows), GraphQL ${rate(ROWS, g.ms)} rows/s (CPU ${perThousand(g.cpuMs)} ms/1,000 rows: ${PARTS.map((name, i) => `${name} ${perThousand(g.parts[i]!)}`).join(', ')})`);
     }
     const copyMs = Math.min(...copyRounds.map((r) => r.ms));
     const graphqlMs = Math.min(...graphqlRounds.map((r) => r.ms));
@@ -212,7 +237,6 @@ try {
     if (duplicates !== again.length) throw new Error(`retry: ${duplicates} duplicates, expected ${again.length}`);
     console.log(`retried batches                 : ${duplicates} duplicates in ${(retryMs / 1000).toFixed(2)} s = ${rate(duplicates, retryMs)} rows/s`);
     await copySql.end();
-    await gatewayProcess.stop();
   } finally {
     await monitor.end();
     await analyticsSql.end();

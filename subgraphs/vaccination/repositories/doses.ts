@@ -1,6 +1,8 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
-import { afterCopy, beginReserved, copyInto, copyText, executorOf, underSavepoint, UNIQUE_VIOLATION } from '../../shared/copy.ts';
-import { anyUuid, textArray, uuidArray } from '../../shared/sql.ts';
+import { afterCopy, beginReserved, copyInto, copyStraight, copyText, executorOf } from '../../shared/copy.ts';
+import { vietnamDay, type NewDomainEvent } from '../../shared/events.ts';
+import { eventsInsert } from '../../shared/outbox.ts';
+import { anyUuid, joinedArray, textArray, uuidArray } from '../../shared/sql.ts';
 import type { DoseScope } from '../access.ts';
 import type { AdverseEventRow, DoseRow, PersonStatusRow, VaccinationDb } from '../db/models.ts';
 import { adverseEvents, doses, personStatus, type AdverseEventSeverity } from '../db/schema.ts';
@@ -50,8 +52,35 @@ const UPLOAD_COLUMNS =
  * The upload's new doses' `doses.recorded` events (shared/events.ts), into the outbox in its
  * transaction: one per Viet Nam day (UTC+7) the doses were given and residence ward, with their
  * count. That is all analytics counts; an event per dose made relaying and consuming them cost
- * more CPU than storing the doses (tests/bench/vaccination-ingest).
+ * more CPU than storing the doses (tests/bench/vaccination-ingest). `dosesRecorded` when every
+ * record of the upload was stored; EVENTS_OF_UPLOAD, from the temporary table, when some were not.
  */
+function dosesRecorded(rows: readonly DoseRecord[]): NewDomainEvent[] {
+  const groups = new Map<string, { day: string; province: string; ward: string; count: number; first: Date }>();
+  for (const r of rows) {
+    const day = vietnamDay(r.administeredAt);
+    const k = `${day}|${r.wardCode}`;
+    const group = groups.get(k);
+    if (!group) groups.set(k, { day, province: r.provinceCode, ward: r.wardCode, count: 1, first: r.administeredAt });
+    else {
+      group.count++;
+      if (r.administeredAt < group.first) group.first = r.administeredAt;
+    }
+  }
+  return [...groups.values()].map((g) => ({ type: 'doses.recorded' as const, occurredAt: g.first, day: g.day, province: g.province, ward: g.ward, payload: { count: g.count } }));
+}
+
+/**
+ * The doses one COPY of `rows` just stored, as rollups.ts reads them: their people's doses (an
+ * index probe per person) written by that COPY's subtransaction, whose id the first record's row
+ * carries (copyStraight's savepoint gives every row of the COPY that one xmin, and no other row).
+ */
+function copiedDoses(rows: readonly DoseRecord[]): SQL {
+  const people = [...new Set(rows.map((r) => r.personId))];
+  return sql`(select * from doses where person_id = any(${joinedArray(people)}::uuid[])
+              and xmin = (select xmin from doses where source = ${rows[0]!.source} and record_id = ${rows[0]!.recordId}))`;
+}
+
 const EVENTS_OF_UPLOAD = `
   insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
   select gen_random_uuid(), 'doses.recorded', min(administered_at), day, province_code, ward_code, jsonb_build_object('count', count(*))
@@ -136,39 +165,42 @@ export class DoseRepository {
 
   /**
    * The rows through COPY on a reserved connection (subgraphs/shared/db.ts ReservedTransaction),
-   * one transaction: into the temporary table, then into `doses`, then the events and the rollups,
-   * both read from the temporary table. The move is a plain INSERT … SELECT under a savepoint: an
-   * upload of new doses (nearly every one) pays neither ON CONFLICT's check-then-insert per row
-   * nor RETURNING. When a record was stored before (a retry, or a concurrent upload of the same
-   * record, whose commit the unique index makes this INSERT wait for), the server refuses it, the
-   * savepoint undoes it, and INSERT … ON CONFLICT DO NOTHING moves the new rows, leaving in the
-   * temporary table only those it stored. The keys skipped (sent before); null when the handle is
-   * not a postgres.js pool (then insertUnnest does the same).
+   * one transaction. An upload of new doses (nearly every one) is COPYed straight into `doses`
+   * (copyStraight), its events written from the records and the rollups refreshed from the rows
+   * that COPY stored (copiedDoses): one pass over the data in the server, which parses it once.
+   * When a record was stored before (a retry, or a concurrent upload of the same record, whose
+   * commit the unique index makes the COPY wait for), the server refuses the COPY and the
+   * savepoint undoes it: the rows go into the temporary table, INSERT … ON CONFLICT DO NOTHING
+   * moves the new ones into `doses`, the skipped ones are deleted from the temporary table, and
+   * the events and the rollups read what is left there. The keys skipped (sent before); null when
+   * the handle is not a postgres.js pool (then insertUnnest does the same).
    */
   private async copyIn(rows: readonly DoseRecord[]): Promise<Set<string> | null> {
     if (rows.length === 0) return new Set();
     const transaction = await beginReserved(this.db);
     if (!transaction) return null;
+    const execute = executorOf(transaction);
     try {
-      await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists ${UPLOAD} (${UPLOAD_COLUMNS}) on commit delete rows`));
-      const failed = await copyInto(transaction, `copy ${UPLOAD} (${DOSE_COLUMNS}) from stdin`, copyData(rows));
-      if (failed) throw failed;
-      const moved = await afterCopy(transaction, () =>
-        underSavepoint(transaction, UNIQUE_VIOLATION, () => transaction.sql.unsafe(`insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from ${UPLOAD}`)),
-      );
+      const data = copyData(rows);
       const skipped = new Set<string>();
-      if (!moved) {
-        const left = await transaction.run(() =>
+      if (await copyStraight(transaction, `copy doses (${DOSE_COLUMNS}) from stdin`, data)) {
+        await execute.execute(eventsInsert(dosesRecorded(rows)));
+        await refreshRollups(execute, copiedDoses(rows));
+      } else {
+        await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists ${UPLOAD} (${UPLOAD_COLUMNS}) on commit delete rows`));
+        const failed = await copyInto(transaction, `copy ${UPLOAD} (${DOSE_COLUMNS}) from stdin`, data);
+        if (failed) throw failed;
+        const left = await afterCopy(transaction, () =>
           transaction.sql.unsafe(`
             with inserted as (insert into doses (${DOSE_COLUMNS}) select ${DOSE_COLUMNS} from ${UPLOAD} on conflict (source, record_id) do nothing returning source, record_id)
             delete from ${UPLOAD} u where not exists (select from inserted i where i.source = u.source and i.record_id = u.record_id)
             returning u.source, u.record_id`),
         );
         for (const row of left) skipped.add(key(row.source as string, row.record_id as string));
-      }
-      if (skipped.size < rows.length) {
-        await transaction.run(() => transaction.sql.unsafe(EVENTS_OF_UPLOAD));
-        await refreshRollups(executorOf(transaction), NEW_DOSES);
+        if (skipped.size < rows.length) {
+          await transaction.run(() => transaction.sql.unsafe(EVENTS_OF_UPLOAD));
+          await refreshRollups(execute, NEW_DOSES);
+        }
       }
       await transaction.run(() => transaction.sql`commit`);
       return skipped;

@@ -43,7 +43,8 @@ export function placesFrom(doses: SQL): SQL {
 /**
  * Brings the status rows and the coverage counters up to date with the doses this transaction
  * just inserted (before it commits), in SQL, in two statements whatever their number. `newDoses`:
- * a relation of those doses with the columns of the doses table (the upload's temporary table).
+ * a relation of those doses with the columns of the doses table (the rows a COPY stored, or the
+ * upload's temporary table), read once (a materialized CTE: the summary reads it three times).
  *
  * 1. One transaction-scoped advisory lock: a concurrent upload waits here until this one commits,
  *    so the next statement (a new snapshot) sees its rows. One lock, not one per person: 5,000
@@ -61,7 +62,8 @@ export function placesFrom(doses: SQL): SQL {
 export async function refreshRollups(tx: Executor, newDoses: SQL): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(ROLLUP_LOCK))})`);
   await tx.execute(sql`
-    with fresh as (${placesFrom(newDoses)}),
+    with new_doses as materialized (${newDoses}),
+         fresh as (${placesFrom(sql`new_doses`)}),
          merged as (
            select f.person_id, b.person_id is not null as known,
                   b.status as old_status, b.ward_code as old_ward_code, b.province_code as old_province_code, b.birth_year as old_birth_year,
