@@ -12,6 +12,7 @@ const SDL = /* GraphQL */ `
   input Inner { colour: Colour!, tags: [String!], weight: Float = 1.5 }
   input Outer { id: ID!, count: Int, inner: Inner!, inners: [[Inner]!], even: Even }
   input Either @oneOf { a: Int, b: String }
+  input Chain { value: Int!, next: Chain }
   type Query { f(outer: Outer, either: Either, n: Int!, list: [Int!]!, withDefault: Int = 3): Int }
 `;
 const schema = buildSchema(SDL);
@@ -73,6 +74,13 @@ describe('variableErrors: the gateway checks variables without coercing them', (
     // @oneOf has rules of its own: always left to graphql-js.
     expect(conformsTo({ a: 1 }, schema.getType('Either') as Parameters<typeof conformsTo>[1])).toBe(false);
     expect(variableErrors(schema, operation.definitions, { n: 1, list: [], either: { a: 1 } })).toEqual([]);
+  });
+
+  it('checks an input type that refers to itself (its fields are compiled at first use)', () => {
+    const chain = schema.getType('Chain') as Parameters<typeof conformsTo>[1];
+    expect(conformsTo({ value: 1, next: { value: 2, next: { value: 3, next: null } } }, chain)).toBe(true);
+    expect(conformsTo({ value: 1, next: { value: 2, next: { next: null } } }, chain)).toBe(false);
+    expect(conformsTo({ value: 1, next: { value: 2 ** 31 } }, chain)).toBe(false);
   });
 
   it('on the hub supergraph: a partner batch passes; a row without personId gets graphql-js error', async () => {
