@@ -83,6 +83,8 @@ export function incrementsOf(event: DomainEvent): Increment[] {
       return here('doses_given');
     case 'doses.recorded':
       return here('doses_given', event.payload.count);
+    case 'doses.tallied':
+      return event.payload.counts.flatMap((c) => atAreas(c.day, c.province, c.ward, 'doses_given', c.count));
     case 'facility.occupancy_changed':
       return [];
   }

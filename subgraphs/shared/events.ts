@@ -58,16 +58,26 @@ export interface EventPayloads {
   'dose.recorded': { doseId: string; product: string; doseNumber: number };
   /**
    * `count` vaccine doses of one upload given on `day` to residents of one ward (`province`,
-   * `ward`). Produced by the vaccination subgraph, one per (day, ward) of an upload: analytics only
-   * counts doses there, and an event per dose cost as much to relay and consume as the upload itself.
+   * `ward`), one per (day, ward) of an upload. No producer writes it (the vaccination subgraph
+   * writes `doses.tallied`); analytics still counts any left in an outbox or on the queue.
    */
   'doses.recorded': { count: number };
+  /**
+   * An upload's new vaccine doses counted by the Viet Nam day they were given and the residence
+   * ward: one event per upload (its `day` the earliest of the counts' days, `province` and `ward`
+   * null: each count names its own). A historical upload spans months and every ward of its
+   * people, hundreds of (day, ward) pairs per 5,000 doses; as `doses.recorded` events (one per
+   * pair) they cost a third of the upload's CPU to write, relay and consume
+   * (tests/bench/vaccination-ingest). The vaccination subgraph writes these; analytics still counts
+   * a `doses.recorded` left on the queue.
+   */
+  'doses.tallied': { counts: Array<{ day: string; province: string; ward: string; count: number }> };
   /** A quarantine facility's occupancy was set; the latest per facility gives the free beds. */
   'facility.occupancy_changed': { facilityId: string; capacity: number; occupied: number; freeBeds: number };
 }
 
 export type DomainEventType = keyof EventPayloads;
-export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'tests.resulted', 'test.corrected', 'dose.recorded', 'doses.recorded', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
+export const DOMAIN_EVENT_TYPES = ['case.confirmed', 'case.rejected', 'contact.found', 'task.status_changed', 'test.resulted', 'tests.resulted', 'test.corrected', 'dose.recorded', 'doses.recorded', 'doses.tallied', 'facility.occupancy_changed'] as const satisfies readonly DomainEventType[];
 
 /** An event as it travels: the common fields, then the payload of its type. */
 export type DomainEvent = {

@@ -153,7 +153,7 @@ describe('vaccination: doses, status, coverage, who reads them', () => {
   });
 
   itWithPostgres('a retry that adds new rows stores, counts and reports only the new ones; the same new batch twice at once is stored once', async () => {
-    // Doses counted by analytics (the doses.recorded events, relayed): once at least `expected` arrived, the count.
+    // Doses counted by analytics (the doses.tallied events, relayed): once at least `expected` arrived, the count.
     const analytics = hub.hub.subgraphs.find((s) => s.name === 'analytics')!.database.sql;
     const counted = async () => (await analytics`select coalesce(sum(value), 0)::int as n from daily_rollups where province = '*' and ward = '*' and metric = 'doses_given'`)[0]!.n as number;
     const events = async (expected = 0) => {

@@ -28,6 +28,22 @@ describe('analytics rollup definitions', () => {
     ]);
   });
 
+  it("an upload's tally counts each day and ward's doses in the ward, its province and the nation", () => {
+    const tally: DomainEvent = {
+      ...base, province: null, ward: null, type: 'doses.tallied',
+      payload: { counts: [{ day: '2025-03-02', province: '79', ward: '26740', count: 3 }, { day: '2025-03-02', province: '79', ward: '26737', count: 2 }, { day: '2025-03-05', province: '01', ward: '00004', count: 4 }] },
+    };
+    expect(mergeIncrements(incrementsOf(tally)).map((i) => `${i.province}/${i.ward} ${i.day} ${i.metric} ${i.delta}`)).toEqual([
+      '*/* 2025-03-02 doses_given 5',
+      '*/* 2025-03-05 doses_given 4',
+      '01/* 2025-03-05 doses_given 4',
+      '01/00004 2025-03-05 doses_given 4',
+      '79/* 2025-03-02 doses_given 5',
+      '79/26737 2025-03-02 doses_given 2',
+      '79/26740 2025-03-02 doses_given 3',
+    ]);
+  });
+
   it("an upload's results of a day, place, kind and outcome count as many tests as the event says; a positive group as as many positives", () => {
     const positives: DomainEvent = { ...base, ward: null, type: 'tests.resulted', payload: { kind: 'PCR', outcome: 'POSITIVE', tests: 7 } };
     expect(mergeIncrements(incrementsOf(positives)).filter((i) => i.province === '79').map((i) => [i.day, i.ward, i.metric, i.delta])).toEqual([

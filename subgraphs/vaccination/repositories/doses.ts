@@ -49,26 +49,30 @@ const UPLOAD_COLUMNS =
   'source text, record_id text, person_id uuid, product_code text, dose_number smallint, lot text, administered_at timestamptz, site_province_code text, site_id uuid, ward_code text, province_code text, legacy_ward_code text, birth_year smallint';
 
 /**
- * The upload's new doses' `doses.recorded` events (shared/events.ts), into the outbox in its
- * transaction: one per Viet Nam day (UTC+7) the doses were given and residence ward, with their
- * count. That is all analytics counts; an event per dose made relaying and consuming them cost
- * more CPU than storing the doses (tests/bench/vaccination-ingest). `dosesRecorded` when every
- * record of the upload was stored; EVENTS_OF_UPLOAD, from the temporary table, when some were not.
+ * The upload's new doses' `doses.tallied` event (shared/events.ts), into the outbox in its
+ * transaction: their counts by Viet Nam day (UTC+7) given and residence ward, which is all that
+ * analytics counts. One event per upload: an event per dose, or per day and ward, made relaying
+ * and consuming them cost more CPU than storing the doses (tests/bench/vaccination-ingest).
+ * `dosesTallied` when every record of the upload was stored; EVENTS_OF_UPLOAD, from the temporary
+ * table, when some were not.
  */
-function dosesRecorded(rows: readonly DoseRecord[]): NewDomainEvent[] {
-  const groups = new Map<string, { day: string; province: string; ward: string; count: number; first: Date }>();
+function dosesTallied(rows: readonly DoseRecord[]): NewDomainEvent {
+  // Grouped by the number of the Viet Nam day, the date string made once per group.
+  const groups = new Map<string, { first: Date; province: string; ward: string; count: number }>();
+  let first = rows[0]!.administeredAt;
   for (const r of rows) {
-    const day = vietnamDay(r.administeredAt);
-    const k = `${day}|${r.wardCode}`;
+    const k = `${Math.floor((r.administeredAt.getTime() + VIETNAM_OFFSET_MS) / DAY_MS)}|${r.wardCode}`;
     const group = groups.get(k);
-    if (!group) groups.set(k, { day, province: r.provinceCode, ward: r.wardCode, count: 1, first: r.administeredAt });
-    else {
-      group.count++;
-      if (r.administeredAt < group.first) group.first = r.administeredAt;
-    }
+    if (!group) groups.set(k, { first: r.administeredAt, province: r.provinceCode, ward: r.wardCode, count: 1 });
+    else group.count++;
+    if (r.administeredAt < first) first = r.administeredAt;
   }
-  return [...groups.values()].map((g) => ({ type: 'doses.recorded' as const, occurredAt: g.first, day: g.day, province: g.province, ward: g.ward, payload: { count: g.count } }));
+  const counts = [...groups.values()].map((g) => ({ day: vietnamDay(g.first), province: g.province, ward: g.ward, count: g.count }));
+  return { type: 'doses.tallied', occurredAt: first, day: vietnamDay(first), province: null, ward: null, payload: { counts } };
 }
+
+const DAY_MS = 86_400_000;
+const VIETNAM_OFFSET_MS = 7 * 3_600_000;
 
 /**
  * The doses one COPY of `rows` just stored, as rollups.ts reads them: their people's doses (an
@@ -83,9 +87,12 @@ function copiedDoses(rows: readonly DoseRecord[]): SQL {
 
 const EVENTS_OF_UPLOAD = `
   insert into outbox_events (id, type, occurred_at, day, province, ward, payload)
-  select gen_random_uuid(), 'doses.recorded', min(administered_at), day, province_code, ward_code, jsonb_build_object('count', count(*))
-  from (select administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date as day, province_code, ward_code from ${UPLOAD}) d
-  group by day, province_code, ward_code`;
+  select gen_random_uuid(), 'doses.tallied', min(first), min(day), null, null,
+         jsonb_build_object('counts', jsonb_agg(jsonb_build_object('day', day, 'province', province_code, 'ward', ward_code, 'count', n) order by day, ward_code))
+  from (select day, province_code, ward_code, count(*) as n, min(administered_at) as first
+        from (select administered_at, ((administered_at at time zone 'UTC') + interval '7 hours')::date as day, province_code, ward_code from ${UPLOAD}) d
+        group by day, province_code, ward_code) g
+  having count(*) > 0`;
 
 /** The upload's stored doses as rollups.ts reads them (their recorded_at: this transaction's). */
 const NEW_DOSES = sql.raw(`(select *, now() as recorded_at from ${UPLOAD})`);
@@ -184,7 +191,7 @@ export class DoseRepository {
       const data = copyData(rows);
       const skipped = new Set<string>();
       if (await copyStraight(transaction, `copy doses (${DOSE_COLUMNS}) from stdin`, data)) {
-        await execute.execute(eventsInsert(dosesRecorded(rows)));
+        await execute.execute(eventsInsert([dosesTallied(rows)]));
         await refreshRollups(execute, copiedDoses(rows));
       } else {
         await transaction.run(() => transaction.sql.unsafe(`create temp table if not exists ${UPLOAD} (${UPLOAD_COLUMNS}) on commit delete rows`));
