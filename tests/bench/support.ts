@@ -105,9 +105,14 @@ export function processCpuMs(pids: readonly number[]): number {
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
-/** The PostgreSQL backends serving databases whose name starts with `prefix` (on a server of this machine). */
+/**
+ * The PostgreSQL backends serving clients of databases whose name starts with `prefix` (on a server
+ * of this machine). Not autovacuum workers: they follow from the rows a path stored, whichever
+ * path stored them, and a baseline's (COPY into a database of its own) are not counted either.
+ */
 export async function backendPids(sql: postgres.Sql, prefix: string): Promise<number[]> {
-  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname like ${prefix + '%'} and pid <> pg_backend_pid()`;
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname like ${prefix + '%'} and backend_type = 'client backend' and pid <> pg_backend_pid()`;
   return rows.map((r) => r.pid);
 }
 
