@@ -4,7 +4,7 @@ import type { CheckinsDb, CheckInRow } from '../db/models.ts';
 import { validateExposureRule, type ExposureRule } from '../rule.ts';
 import { EVERY_ROW, type RowFilter } from '../access.ts';
 import type { CheckInInput, CheckOutInput } from '../validation.ts';
-import { uuidArray } from '../../shared/sql.ts';
+import { anyUuid, uuidArray } from '../../shared/sql.ts';
 import { truncate } from '../../shared/validate.ts';
 import { effectiveOut, iso, maxStayInterval, SAME_ID_WINDOW_MS, toCheckInDto, visibleCheckIns } from './check-in-rows.ts';
 
@@ -116,7 +116,7 @@ export class CheckInRepository {
   ): Promise<CheckInDto[]> {
     if (visible.kind === 'NONE' || ids.length === 0) return [];
     const t = schema.checkIns;
-    const conditions: SQL[] = [sql`${owner} = any(${uuidArray(ids)})`];
+    const conditions: SQL[] = [anyUuid(owner, ids)];
     const allowed = visibleCheckIns(visible, t.venueId, t.personId);
     if (allowed) conditions.push(allowed);
     if (window.to) conditions.push(sql`${t.checkedInAt} < ${iso(window.to)}::timestamptz`);
