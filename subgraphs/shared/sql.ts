@@ -1,4 +1,6 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { fillPlaceholders, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { postgresClientOf } from './db.ts';
 
 /** The SQLSTATE of a failed query (drizzle wraps postgres.js's error in its own, as `cause`). */
 export function sqlState(error: unknown): string {
@@ -56,6 +58,14 @@ export function builtOnce<Q>(build: () => Q): () => Q {
 }
 
 /**
+ * The key condition of a statement built once with placeholders: `column = $keys` for one key,
+ * `column = any($keys)` for more (see anyUuid); `keysValue` is the placeholder's value.
+ */
+export const keysMatch = (column: SQLWrapper, one: boolean, type: 'uuid' | 'text'): SQL =>
+  one ? sql`${column} = ${sql.placeholder('keys')}::${sql.raw(type)}` : sql`${column} = any(${sql.placeholder('keys')}::${sql.raw(type)}[])`;
+export const keysValue = (keys: readonly string[]): string | string[] => (keys.length === 1 ? keys[0]! : [...keys]);
+
+/**
  * A batched look-up by keys built once (`builtOnce`) in both forms, `= $1` for one key and
  * `= any($1)` for more (see anyUuid), run with placeholders. `build` gets the key condition of a
  * column and the prepared statement's name for the form (`name` for more keys, `name_one` for one).
@@ -64,8 +74,33 @@ export function lookupByKeys<Q extends { execute(values: Record<string, unknown>
   type: 'uuid' | 'text',
   build: (matches: (column: SQLWrapper) => SQL, name: (base: string) => string) => Q,
 ): (keys: readonly string[]) => ReturnType<Q['execute']> {
-  const keys = sql.placeholder('keys');
-  const one = builtOnce(() => build((column) => sql`${column} = ${keys}::${sql.raw(type)}`, (base) => `${base}_one`));
-  const many = builtOnce(() => build((column) => sql`${column} = any(${keys}::${sql.raw(type)}[])`, (base) => base));
-  return (values) => (values.length === 1 ? one().execute({ keys: values[0] }) : many().execute({ keys: [...values] })) as ReturnType<Q['execute']>;
+  const one = builtOnce(() => build((column) => keysMatch(column, true, type), (base) => `${base}_one`));
+  const many = builtOnce(() => build((column) => keysMatch(column, false, type), (base) => base));
+  return (keys) => (keys.length === 1 ? one() : many()).execute({ keys: keysValue(keys) }) as ReturnType<Q['execute']>;
+}
+
+/** Turns statements built once into their text and parameters (placeholders among them). */
+const dialect = new PgDialect();
+
+/**
+ * Raw statements (`db.execute`'s kind) built once per shape: the text of a shape (whatever the
+ * caller's statement varies by besides values: a filter's kind, one key or more) is made on its
+ * first use, with placeholders for the values; each run fills them and sends the statement
+ * prepared on the subgraph's client (counted and traced as any other). drizzle otherwise made
+ * the text on every call: most of the client CPU of a person's exposures (issue 17, measured).
+ */
+export class StatementsByShape<R> {
+  private readonly built = new Map<string, { sql: string; params: unknown[] }>();
+
+  /** `db`: a subgraph's drizzle handle (its postgres.js client runs the statements). */
+  constructor(private readonly db: object) {}
+
+  async run(shape: string, build: () => SQL, values: Record<string, unknown>): Promise<R[]> {
+    let statement = this.built.get(shape);
+    if (!statement) {
+      statement = dialect.sqlToQuery(build());
+      this.built.set(shape, statement);
+    }
+    return (await postgresClientOf(this.db).unsafe(statement.sql, fillPlaceholders(statement.params, values) as never[], { prepare: true })) as unknown as R[];
+  }
 }

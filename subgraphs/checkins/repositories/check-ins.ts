@@ -4,7 +4,7 @@ import type { CheckinsDb, CheckInRow } from '../db/models.ts';
 import { validateExposureRule, type ExposureRule } from '../rule.ts';
 import { EVERY_ROW, type RowFilter } from '../access.ts';
 import type { CheckInInput, CheckOutInput } from '../validation.ts';
-import { uuidArray } from '../../shared/sql.ts';
+import { keysMatch, keysValue, uuidArray } from '../../shared/sql.ts';
 import { truncate } from '../../shared/validate.ts';
 import { effectiveOut, iso, maxStayInterval, SAME_ID_WINDOW_MS, toCheckInDto, visibleCheckIns, visibleCheckInsOfKind } from './check-in-rows.ts';
 
@@ -116,7 +116,7 @@ export class CheckInRepository {
   private async overlapping(owner: 'person' | 'venue', ids: readonly string[], window: TimeWindow, visible: RowFilter, now: Date): Promise<CheckInDto[]> {
     if (visible.kind === 'NONE' || ids.length === 0) return [];
     const rows = await this.overlappingQuery(owner, ids.length === 1, window, visible.kind).execute({
-      keys: ids.length === 1 ? ids[0] : [...ids],
+      keys: keysValue(ids),
       from: iso(window.from),
       to: iso(window.to),
       provinces: visible.kind === 'VENUE_PROVINCES' ? [...visible.provinces] : null,
@@ -137,8 +137,7 @@ export class CheckInRepository {
     if (query) return query;
     const t = schema.checkIns;
     const column = owner === 'person' ? t.personId : t.venueId;
-    const keys = sql.placeholder('keys');
-    const conditions: SQL[] = [one ? sql`${column} = ${keys}::uuid` : sql`${column} = any(${keys}::uuid[])`];
+    const conditions: SQL[] = [keysMatch(column, one, 'uuid')];
     const allowed = visibleCheckInsOfKind(kind, t.venueId, t.personId, { provinces: sql`${sql.placeholder('provinces')}::text[]`, personId: sql`${sql.placeholder('person')}` });
     if (allowed) conditions.push(allowed);
     if (window.to) conditions.push(sql`${t.checkedInAt} < ${sql.placeholder('to')}::timestamptz`);

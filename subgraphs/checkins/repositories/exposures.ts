@@ -1,11 +1,9 @@
-import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
 import type { CheckinsDb } from '../db/models.ts';
 import { maxStayMs, validateExposureRule, type ExposureRule } from '../rule.ts';
 import { EVERY_ROW, type RowFilter } from '../access.ts';
 import { candidateRanges, earliestContacts, type SubjectVisit } from '../first-contacts.ts';
-import { postgresClientOf } from '../../shared/db.ts';
-import { toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
+import { StatementsByShape, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
 import type { CheckInDto, TimeWindow } from './check-ins.ts';
 import { effectiveOut, iso, maxStayInterval, toCheckInDto, visibleCheckIns, visibleCheckInsOfKind } from './check-in-rows.ts';
 
@@ -58,16 +56,14 @@ const visitColumns = (t: SQL) =>
   sql`${t}.id, ${t}.person_id, ${t}.venue_id, ${epochMs(sql`${t}.checked_in_at`)} as in_ms, ${epochMs(sql`${t}.checked_out_at`)} as out_ms, ${t}.closed_automatically`;
 
 /** Close contacts at venues (tiếp xúc gần), found from overlapping check-ins under one exposure rule. */
-/** Turns a statement built once into its text and parameters (placeholders among them). */
-const dialect = new PgDialect();
-
 export class ExposureRepository {
   readonly rule: ExposureRule;
-  /** The exposure statement's text and parameters by shape (exposures()). */
-  private readonly exposureStatements = new Map<string, { sql: string; params: unknown[] }>();
+  /** The exposure statement by shape (exposures()). */
+  private readonly exposureStatements: StatementsByShape<ExposureSqlRow>;
 
   constructor(private readonly db: CheckinsDb, rule: ExposureRule) {
     this.rule = validateExposureRule(rule);
+    this.exposureStatements = new StatementsByShape(db);
   }
 
   /**
@@ -183,12 +179,7 @@ export class ExposureRepository {
   private async exposures(personIds: readonly string[], query: ExposureQuery, visible: Exclude<RowFilter, { kind: 'NONE' }>, now: Date): Promise<ExposureDto[]> {
     const excluding = Boolean(query.excludeContacts?.length);
     const shape = `${visible.kind}${excluding ? '_excluding' : ''}`;
-    let statement = this.exposureStatements.get(shape);
-    if (!statement) {
-      statement = dialect.sqlToQuery(this.exposureSql(visible.kind, excluding));
-      this.exposureStatements.set(shape, statement);
-    }
-    const values = {
+    const rows = await this.exposureStatements.run(shape, () => this.exposureSql(visible.kind, excluding), {
       people: [...personIds],
       from: iso(query.from),
       to: iso(query.to),
@@ -196,8 +187,7 @@ export class ExposureRepository {
       provinces: visible.kind === 'VENUE_PROVINCES' ? [...visible.provinces] : null,
       person: visible.kind === 'PERSON' ? visible.personId : null,
       excluded: excluding ? [...query.excludeContacts!] : null,
-    };
-    const rows = (await postgresClientOf(this.db).unsafe(statement.sql, fillPlaceholders(statement.params, values) as never[], { prepare: true })) as unknown as ExposureSqlRow[];
+    });
     return rows.map((r) => ({
       personId: r.person_id,
       contactPersonId: r.contact_person_id,
