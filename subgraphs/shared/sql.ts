@@ -1,4 +1,6 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { fillPlaceholders, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { postgresClientOf } from './db.ts';
 
 /** The SQLSTATE of a failed query (drizzle wraps postgres.js's error in its own, as `cause`). */
 export function sqlState(error: unknown): string {
@@ -27,10 +29,22 @@ export const textArray = (values: readonly string[]): SQL => sql`${sql.param([..
  */
 export const joinedArray = (values: readonly string[]): SQL => sql`${sql.param(`{${values.join(',')}}`)}`;
 
-/** `column = any($1::uuid[])`: the batched look-up by id. */
-export const anyUuid = (column: SQLWrapper, ids: readonly string[]): SQL => sql`${column} = any(${uuidArray(ids)})`;
-/** `column = any($1::text[])`: the batched look-up by code or name. */
-export const anyText = (column: SQLWrapper, values: readonly string[]): SQL => sql`${column} = any(${textArray(values)})`;
+/*
+ * A batch of ONE key is matched with `column = $1`, more with `column = any($1)`. PostgreSQL never
+ * settles on a generic plan for `= any($1)` (its estimate for an array of unknown length keeps
+ * favouring a custom one), so the array form was planned anew on every execution, prepared or not;
+ * `= $1` is planned once per connection (a generic plan from the sixth execution). A national
+ * app's reads are mostly batches of one (one person, their ward): measured on one connection,
+ * PostgreSQL CPU per look-up 0.21 -> 0.04 ms on the daily-partitioned check_ins, 0.03-0.04 ->
+ * 0.015 ms on people and health_declarations (issue 17).
+ */
+
+/** `column = $1::uuid` for one id, `column = any($1::uuid[])` for more: the batched look-up by id. */
+export const anyUuid = (column: SQLWrapper, ids: readonly string[]): SQL =>
+  ids.length === 1 ? sql`${column} = ${ids[0]}::uuid` : sql`${column} = any(${uuidArray(ids)})`;
+/** `column = $1::text` for one value, `column = any($1::text[])` for more: the batched look-up by code or name. */
+export const anyText = (column: SQLWrapper, values: readonly string[]): SQL =>
+  values.length === 1 ? sql`${column} = ${values[0]}::text` : sql`${column} = any(${textArray(values)})`;
 
 /**
  * A drizzle query built once, on first use, and run with placeholders (`.prepare(name)`, then
@@ -43,7 +57,50 @@ export function builtOnce<Q>(build: () => Q): () => Q {
   return () => (query ??= build());
 }
 
-/** `column = any($name::uuid[])`: the batched look-up by id of a query built once (`builtOnce`). */
-export const anyUuidPlaceholder = (column: SQLWrapper, name: string): SQL => sql`${column} = any(${sql.placeholder(name)}::uuid[])`;
-/** `column = any($name::text[])`: the batched look-up by code of a query built once. */
-export const anyTextPlaceholder = (column: SQLWrapper, name: string): SQL => sql`${column} = any(${sql.placeholder(name)}::text[])`;
+/**
+ * The key condition of a statement built once with placeholders: `column = $keys` for one key,
+ * `column = any($keys)` for more (see anyUuid); `keysValue` is the placeholder's value.
+ */
+export const keysMatch = (column: SQLWrapper, one: boolean, type: 'uuid' | 'text'): SQL =>
+  one ? sql`${column} = ${sql.placeholder('keys')}::${sql.raw(type)}` : sql`${column} = any(${sql.placeholder('keys')}::${sql.raw(type)}[])`;
+export const keysValue = (keys: readonly string[]): string | string[] => (keys.length === 1 ? keys[0]! : [...keys]);
+
+/**
+ * A batched look-up by keys built once (`builtOnce`) in both forms, `= $1` for one key and
+ * `= any($1)` for more (see anyUuid), run with placeholders. `build` gets the key condition of a
+ * column and the prepared statement's name for the form (`name` for more keys, `name_one` for one).
+ */
+export function lookupByKeys<Q extends { execute(values: Record<string, unknown>): Promise<unknown> }>(
+  type: 'uuid' | 'text',
+  build: (matches: (column: SQLWrapper) => SQL, name: (base: string) => string) => Q,
+): (keys: readonly string[]) => ReturnType<Q['execute']> {
+  const one = builtOnce(() => build((column) => keysMatch(column, true, type), (base) => `${base}_one`));
+  const many = builtOnce(() => build((column) => keysMatch(column, false, type), (base) => base));
+  return (keys) => (keys.length === 1 ? one() : many()).execute({ keys: keysValue(keys) }) as ReturnType<Q['execute']>;
+}
+
+/** Turns statements built once into their text and parameters (placeholders among them). */
+const dialect = new PgDialect();
+
+/**
+ * Raw statements (`db.execute`'s kind) built once per shape: the text of a shape (whatever the
+ * caller's statement varies by besides values: a filter's kind, one key or more) is made on its
+ * first use, with placeholders for the values; each run fills them and sends the statement
+ * prepared on the subgraph's client (counted and traced as any other). drizzle otherwise made
+ * the text on every call: most of the client CPU of a person's exposures (issue 17, measured).
+ */
+export class StatementsByShape<R> {
+  private readonly built = new Map<string, { sql: string; params: unknown[] }>();
+
+  /** `db`: a subgraph's drizzle handle (its postgres.js client runs the statements). */
+  constructor(private readonly db: object) {}
+
+  async run(shape: string, build: () => SQL, values: Record<string, unknown>): Promise<R[]> {
+    let statement = this.built.get(shape);
+    if (!statement) {
+      statement = dialect.sqlToQuery(build());
+      this.built.set(shape, statement);
+    }
+    return (await postgresClientOf(this.db).unsafe(statement.sql, fillPlaceholders(statement.params, values) as never[], { prepare: true })) as unknown as R[];
+  }
+}

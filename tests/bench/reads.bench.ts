@@ -32,7 +32,7 @@ import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/ke
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../../subgraphs/shared/postgres-server.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort, freePortOffset } from '../support/ports.ts';
 import { closedLoopRound, machine } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -141,12 +141,11 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
   const secrets = { JWT_SECRET: DEV_SECRETS.JWT_SECRET, INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET, NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY };
   // The vaccination service signs certificates: in production it needs a key (the development one here).
   const certificateKey = { CERTIFICATE_SIGNING_KEY: JSON.stringify(DEV_CERTIFICATE_KEY) };
-  const portOffset = 20_000 + (process.pid % 200) * 10;
   const hub = await startServices({
     postgresUrl: serverUrl,
     dbPrefix: prefix,
     provinceCodes: DEMO_PROVINCE_CODES,
-    portOffset,
+    portOffset: await freePortOffset(DEMO_PROVINCE_CODES),
     logger,
     runtime: RUNTIME,
     // NODE_ENV=production (the bench runner's) requires the secrets: the bench's own.

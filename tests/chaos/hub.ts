@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { seedDemoOnServer } from '../../hub/launch.ts';
-import { startServices, topology, type RunningServices } from '../../hub/services.ts';
+import { startServices, type RunningServices } from '../../hub/services.ts';
 import { provincePort } from '../../subgraphs/catalog.ts';
 import { databaseName, databaseUrl } from '../../subgraphs/shared/db.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { portOpen } from '../../subgraphs/shared/postgres-server.ts';
 import { addTestingSites, benchTestingSiteId } from '../bench/support.ts';
+import { freePortOffset } from '../support/ports.ts';
 import { hasRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { loadWorld, rng, smallWorld } from '../support/tracing-data.ts';
 import { startChaosPostgres, type ChaosPostgres } from './postgres.ts';
@@ -77,7 +77,7 @@ export async function startHubUnderTest(label: 'chaos' | 'soak', say: (line: str
       join(documentsDir, 'chaos-lab.json'),
       JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256(RECORD_RESULTS), name: 'RecordTestResults', type: 'mutation', body: RECORD_RESULTS }] }),
     );
-    const offset = await freeOffset();
+    const offset = await freePortOffset(PROVINCES);
     proxy = await startFaultProxy(provincePort(FAULTY_PROVINCE) + offset);
     services = await startServices({
       postgresUrl: pg.url,
@@ -165,14 +165,3 @@ async function registerLabWorld(postgresUrl: string): Promise<LabWorld> {
   }
 }
 
-/** A block of ports none of which is taken (the topology adds its offset to the documented ports, and 1000 for METRICS_PORT). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    // Every port (and its METRICS_PORT) below 32768, where Linux hands out no ephemeral ports.
-    const offset = 20_000 + Math.floor(Math.random() * 7_500);
-    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: PROVINCES, portOffset: offset }, 'unused').services.flatMap((s) => [s.port, s.port + 1000]);
-    const taken = await Promise.all(ports.map((port) => portOpen(port)));
-    if (!taken.some(Boolean)) return offset;
-  }
-  throw new Error('no free block of ports');
-}

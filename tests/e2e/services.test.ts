@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { DEMO_CASE, DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { portOpen } from '../../subgraphs/shared/postgres-server.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { seedDemoOnServer } from '../../hub/launch.ts';
-import { startServices, topology, type RunningServices } from '../../hub/services.ts';
+import { startServices, type RunningServices } from '../../hub/services.ts';
 import { dropDatabasesWithPrefix, TEST_SECRETS } from '../support/hub.ts';
+import { freePortOffset } from '../support/ports.ts';
 import { itWithPostgres, postgresUrl, redisUrl, uniquePrefix } from '../support/services.ts';
 
 const CONFIRM = /* GraphQL */ `
@@ -14,18 +14,6 @@ const CONFIRM = /* GraphQL */ `
 const RUN = /* GraphQL */ `query($id: ID!) { case(id: $id) { run { status f1Count provincesNotified } contacts { id person { id } } } }`;
 const TASKS = (province: string) => `{ province(code: "${province}") { tracingTasks { contact { id } } } }`;
 
-/** A block of ports none of which is taken (the topology adds its offset to the documented ports). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    // Every port (and its METRICS_PORT, 1000 above) below 32768, where Linux hands out no ephemeral
-    // ports: a client socket's local port there would make a service fail to listen.
-    const offset = 20_000 + Math.floor(Math.random() * 7_500);
-    const ports = topology({ postgresUrl: 'postgres://x@127.0.0.1/x', dbPrefix: 'x', provinceCodes: ['01', '24', '79'], portOffset: offset }, 'unused').services.flatMap((s) => [s.port, s.port + 1000]);
-    const taken = await Promise.all(ports.map((port) => portOpen(port)));
-    if (!taken.some(Boolean)) return offset;
-  }
-  throw new Error('no free block of ports');
-}
 
 /**
  * The hub as production runs it: each service its own OS process started from its entry point
@@ -71,7 +59,7 @@ describe('the hub as separate processes', () => {
       dbPrefix,
       redisUrl: redisUrl() ?? undefined,
       provinceCodes: ['01', '24', '79'],
-      portOffset: await freeOffset(),
+      portOffset: await freePortOffset(['01', '24', '79']),
       env,
       logger,
       output: () => {},

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { connect, MAX_PREPARED_PARAMETERS, type Database } from '../../subgraphs/shared/db.ts';
 import { provinces } from '../../subgraphs/units/db/schema.ts';
+import { UnitsRepository } from '../../subgraphs/units/repositories/units.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
 import { createTestDatabase, itWithPostgres, postgresUrl, type TestDatabase } from '../support/services.ts';
 
@@ -42,6 +43,22 @@ describe('prepared statements', () => {
     });
     expect(renamed).toEqual([{ name: 'Tỉnh Đổi Tên' }]);
     expect((await prepared()).some((s) => s.startsWith('update "provinces" set "name" = $1'))).toBe(true);
+  });
+
+  // PostgreSQL keeps re-planning `= any($1)` (never a generic plan), so a batch of one key is sent as
+  // `= $1` (shared/sql.ts anyUuid, lookupByKeys): planned once per connection, from its sixth run.
+  itWithPostgres('a look-up of one key is planned once (a generic plan); of more keys it gives the same rows', async () => {
+    const units = new UnitsRepository(pool.db);
+    await pool.db.insert(provinces).values([{ code: '96', name: 'Tỉnh Một', kind: 'tinh' }, { code: '97', name: 'Tỉnh Hai', kind: 'tinh' }]);
+    for (let i = 0; i < 8; i++) expect((await units.provincesByCodes(['96'])).map((p) => p.name)).toEqual(['Tỉnh Một']);
+    expect((await units.provincesByCodes(['96', '97'])).map((p) => p.name).sort()).toEqual(['Tỉnh Hai', 'Tỉnh Một']);
+    const plans = await pool.db.execute<{ statement: string; generic_plans: string }>(
+      sql`select statement, generic_plans::text from pg_prepared_statements where statement like '%from "provinces" where "provinces"."code"%'`,
+    );
+    const one = plans.find((p) => p.statement.includes('"provinces"."code" = $1::text'));
+    expect(one, JSON.stringify(plans)).toBeDefined();
+    expect(Number(one!.generic_plans)).toBeGreaterThan(0);
+    expect(plans.some((p) => p.statement.includes('"provinces"."code" = any($1::text[])'))).toBe(true);
   });
 
   itWithPostgres(`leaves a statement of more than ${MAX_PREPARED_PARAMETERS} parameters unnamed`, async () => {

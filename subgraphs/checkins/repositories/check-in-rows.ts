@@ -45,13 +45,29 @@ export function effectiveOut(rule: ExposureRule, checkedInAt: SQL, checkedOutAt:
  * caller may not read are never read out of the database.
  */
 export function visibleCheckIns(filter: Exclude<RowFilter, { kind: 'NONE' }>, venueId: SQLWrapper, personId: SQLWrapper): SQL | undefined {
-  switch (filter.kind) {
+  return visibleCheckInsOfKind(filter.kind, venueId, personId, {
+    provinces: filter.kind === 'VENUE_PROVINCES' ? textArray(filter.provinces) : sql`null`,
+    personId: filter.kind === 'PERSON' ? sql`${filter.personId}` : sql`null`,
+  });
+}
+
+/**
+ * The predicate of a filter's kind with its values given as SQL: parameters (visibleCheckIns), or
+ * placeholders of a statement built once (`provinces` a text[] expression, `personId` a uuid's).
+ */
+export function visibleCheckInsOfKind(
+  kind: Exclude<RowFilter['kind'], 'NONE'>,
+  venueId: SQLWrapper,
+  personId: SQLWrapper,
+  values: { provinces: SQL; personId: SQL },
+): SQL | undefined {
+  switch (kind) {
     case 'ALL':
       return undefined;
     case 'VENUE_PROVINCES':
-      return sql`${venueId} in (select v.id from venues v where v.province_code = any(${textArray(filter.provinces)}))`;
+      return sql`${venueId} in (select v.id from venues v where v.province_code = any(${values.provinces}))`;
     case 'PERSON':
-      return sql`${personId} = ${filter.personId}::uuid`;
+      return sql`${personId} = ${values.personId}::uuid`;
   }
 }
 

@@ -3,9 +3,9 @@ import type { CheckinsDb } from '../db/models.ts';
 import { maxStayMs, validateExposureRule, type ExposureRule } from '../rule.ts';
 import { EVERY_ROW, type RowFilter } from '../access.ts';
 import { candidateRanges, earliestContacts, type SubjectVisit } from '../first-contacts.ts';
-import { toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
+import { StatementsByShape, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
 import type { CheckInDto, TimeWindow } from './check-ins.ts';
-import { effectiveOut, iso, maxStayInterval, toCheckInDto, visibleCheckIns } from './check-in-rows.ts';
+import { effectiveOut, iso, maxStayInterval, toCheckInDto, visibleCheckIns, visibleCheckInsOfKind } from './check-in-rows.ts';
 
 export interface ExposureDto {
   personId: string;
@@ -58,9 +58,12 @@ const visitColumns = (t: SQL) =>
 /** Close contacts at venues (tiếp xúc gần), found from overlapping check-ins under one exposure rule. */
 export class ExposureRepository {
   readonly rule: ExposureRule;
+  /** The exposure statement by shape (exposures()). */
+  private readonly exposureStatements: StatementsByShape<ExposureSqlRow>;
 
   constructor(private readonly db: CheckinsDb, rule: ExposureRule) {
     this.rule = validateExposureRule(rule);
+    this.exposureStatements = new StatementsByShape(db);
   }
 
   /**
@@ -169,55 +172,22 @@ export class ExposureRepository {
   /**
    * The exposure statement of forPeople. The caller's filter is a predicate on the asked-about
    * people's own check-ins (`mine`): the other check-in of a pair is at the same venue, so it is
-   * in the same province.
+   * in the same province. Its text is built once per shape (the filter's kind, whether contacts
+   * are excluded) with placeholders: drizzle built it on every call (measured: most of the client
+   * CPU of one person's exposures).
    */
   private async exposures(personIds: readonly string[], query: ExposureQuery, visible: Exclude<RowFilter, { kind: 'NONE' }>, now: Date): Promise<ExposureDto[]> {
-    const from = sql`coalesce(${iso(query.from)}::timestamptz, '-infinity'::timestamptz)`;
-    const allowed = visibleCheckIns(visible, sql`c.venue_id`, sql`c.person_id`);
-    const max = maxStayInterval(this.rule);
-    const to = sql`coalesce(${iso(query.to)}::timestamptz, 'infinity'::timestamptz)`;
-    // An anti-join on the pairs that qualify, which PostgreSQL hashes: as a `<> all(…)` filter on
-    // every candidate visit it was compared with each excluded id (F2 of a crowd: 5x slower).
-    const excluded = query.excludeContacts?.length
-      ? sql` and not exists (select 1 from unnest(${uuidArray(query.excludeContacts)}) x(id) where x.id = p.contact_person_id)`
-      : sql``;
-    const matching = sql`
-      -- Materialised: the asked-about visits are few and found first. Inlined, the planner could
-      -- misjudge a crowd's (F2 of a busy market at 10M check-ins) and scan every visit in the
-      -- window to probe back into them: 19 s instead of 2 s, measured.
-      with mine as materialized (
-        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically,
-               ${effectiveOut(this.rule, sql`c.checked_in_at`, sql`c.checked_out_at`)} as effective_out
-        from check_ins c
-        where c.person_id = any(${uuidArray(personIds)})
-          and c.checked_in_at < ${to}
-          and c.checked_in_at > ${from} - ${max}${allowed ? sql`
-          and ${allowed}` : sql``}
-      ),
-      pairs as (
-        select m.person_id, m.venue_id, m.id as check_in_id, m.checked_in_at, m.checked_out_at, m.closed_automatically,
-               o.person_id as contact_person_id, o.id as contact_check_in_id,
-               o.checked_in_at as contact_checked_in_at, o.checked_out_at as contact_checked_out_at,
-               o.closed_automatically as contact_closed_automatically,
-               greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
-               least(m.effective_out, ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}, ${to}) as overlap_end
-        from mine m
-        join check_ins o
-          on o.venue_id = m.venue_id
-         and o.checked_in_at > m.checked_in_at - ${max}
-         and o.checked_in_at < m.effective_out
-         and o.person_id <> m.person_id
-         -- Implied by the above and by the overlap lying in [from, to), and constant: they let the
-         -- planner prune check_ins' daily partitions for o as it does for mine.
-         and o.checked_in_at > ${from} - ${max}
-         and o.checked_in_at < ${to}
-        where m.checked_in_at < ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}
-      )
-      select p.*, floor(extract(epoch from (p.overlap_end - p.overlap_start)) / 60)::int as overlap_minutes
-      from pairs p
-      where p.overlap_end > p.overlap_start${excluded}
-        and p.overlap_end - p.overlap_start >= ${query.minOverlapMinutes}::int * interval '1 minute'`;
-    const rows = await this.db.execute<ExposureSqlRow>(sql`${matching} order by p.person_id, p.overlap_start, p.contact_check_in_id`);
+    const excluding = Boolean(query.excludeContacts?.length);
+    const shape = `${visible.kind}${excluding ? '_excluding' : ''}`;
+    const rows = await this.exposureStatements.run(shape, () => this.exposureSql(visible.kind, excluding), {
+      people: [...personIds],
+      from: iso(query.from),
+      to: iso(query.to),
+      minOverlap: query.minOverlapMinutes,
+      provinces: visible.kind === 'VENUE_PROVINCES' ? [...visible.provinces] : null,
+      person: visible.kind === 'PERSON' ? visible.personId : null,
+      excluded: excluding ? [...query.excludeContacts!] : null,
+    });
     return rows.map((r) => ({
       personId: r.person_id,
       contactPersonId: r.contact_person_id,
@@ -250,5 +220,54 @@ export class ExposureRepository {
         now,
       ),
     }));
+  }
+
+  private exposureSql(kind: Exclude<RowFilter['kind'], 'NONE'>, excluding: boolean): SQL {
+    const from = sql`coalesce(${sql.placeholder('from')}::timestamptz, '-infinity'::timestamptz)`;
+    const allowed = visibleCheckInsOfKind(kind, sql`c.venue_id`, sql`c.person_id`, { provinces: sql`${sql.placeholder('provinces')}::text[]`, personId: sql`${sql.placeholder('person')}` });
+    const max = maxStayInterval(this.rule);
+    const to = sql`coalesce(${sql.placeholder('to')}::timestamptz, 'infinity'::timestamptz)`;
+    // An anti-join on the pairs that qualify, which PostgreSQL hashes: as a `<> all(…)` filter on
+    // every candidate visit it was compared with each excluded id (F2 of a crowd: 5x slower).
+    const excluded = excluding
+      ? sql` and not exists (select 1 from unnest(${sql.placeholder('excluded')}::uuid[]) x(id) where x.id = p.contact_person_id)`
+      : sql``;
+    const matching = sql`
+      -- Materialised: the asked-about visits are few and found first. Inlined, the planner could
+      -- misjudge a crowd's (F2 of a busy market at 10M check-ins) and scan every visit in the
+      -- window to probe back into them: 19 s instead of 2 s, measured.
+      with mine as materialized (
+        select c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.closed_automatically,
+               ${effectiveOut(this.rule, sql`c.checked_in_at`, sql`c.checked_out_at`)} as effective_out
+        from check_ins c
+        where c.person_id = any(${sql.placeholder('people')}::uuid[])
+          and c.checked_in_at < ${to}
+          and c.checked_in_at > ${from} - ${max}${allowed ? sql`
+          and ${allowed}` : sql``}
+      ),
+      pairs as (
+        select m.person_id, m.venue_id, m.id as check_in_id, m.checked_in_at, m.checked_out_at, m.closed_automatically,
+               o.person_id as contact_person_id, o.id as contact_check_in_id,
+               o.checked_in_at as contact_checked_in_at, o.checked_out_at as contact_checked_out_at,
+               o.closed_automatically as contact_closed_automatically,
+               greatest(m.checked_in_at, o.checked_in_at, ${from}) as overlap_start,
+               least(m.effective_out, ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}, ${to}) as overlap_end
+        from mine m
+        join check_ins o
+          on o.venue_id = m.venue_id
+         and o.checked_in_at > m.checked_in_at - ${max}
+         and o.checked_in_at < m.effective_out
+         and o.person_id <> m.person_id
+         -- Implied by the above and by the overlap lying in [from, to), and constant: they let the
+         -- planner prune check_ins' daily partitions for o as it does for mine.
+         and o.checked_in_at > ${from} - ${max}
+         and o.checked_in_at < ${to}
+        where m.checked_in_at < ${effectiveOut(this.rule, sql`o.checked_in_at`, sql`o.checked_out_at`)}
+      )
+      select p.*, floor(extract(epoch from (p.overlap_end - p.overlap_start)) / 60)::int as overlap_minutes
+      from pairs p
+      where p.overlap_end > p.overlap_start${excluded}
+        and p.overlap_end - p.overlap_start >= ${sql.placeholder('minOverlap')}::int * interval '1 minute'`;
+    return sql`${matching} order by p.person_id, p.overlap_start, p.contact_check_in_id`;
   }
 }

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { CheckinsDb, VenueRow } from '../db/models.ts';
 import type { RegisterVenueInput } from '../validation.ts';
-import { textArray, uuidArray } from '../../shared/sql.ts';
+import { anyUuid, textArray } from '../../shared/sql.ts';
 import { truncate } from '../../shared/validate.ts';
 
 export type VenueDto = VenueRow;
@@ -19,7 +19,7 @@ export class VenueRepository {
   constructor(private readonly db: CheckinsDb) {}
 
   byIds(ids: readonly string[]): Promise<VenueDto[]> {
-    return this.db.select().from(schema.venues).where(sql`${schema.venues.id} = any(${uuidArray(ids)})`);
+    return this.db.select().from(schema.venues).where(anyUuid(schema.venues.id, ids));
   }
 
   byQrCodes(qrCodes: readonly string[]): Promise<VenueDto[]> {

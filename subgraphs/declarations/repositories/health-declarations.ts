@@ -3,7 +3,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { DeclarationsDb, HealthDeclarationRow } from '../db/models.ts';
 import { isUuid } from '../../shared/validate.ts';
-import { anyUuidPlaceholder, builtOnce } from '../../shared/sql.ts';
+import { lookupByKeys } from '../../shared/sql.ts';
 
 export type HealthDeclarationDto = HealthDeclarationRow;
 
@@ -29,20 +29,20 @@ export type SubmitOutcome =
 export class HealthDeclarationsRepository {
   constructor(private readonly db: DeclarationsDb) {}
 
-  private readonly byPersonIdsQuery = builtOnce(() =>
+  private readonly byPersonIdsQuery = lookupByKeys('uuid', (matches, name) =>
     this.db
       .select()
       .from(schema.healthDeclarations)
-      .where(anyUuidPlaceholder(schema.healthDeclarations.personId, 'ids'))
+      .where(matches(schema.healthDeclarations.personId))
       .orderBy(desc(schema.healthDeclarations.declaredAt), desc(schema.healthDeclarations.id))
-      .prepare('health_declarations_by_person_ids'),
+      .prepare(name('health_declarations_by_person_ids')),
   );
 
   /** Declarations of many people at once, newest first within each person. */
   byPersonIds(personIds: readonly string[]): Promise<HealthDeclarationDto[]> {
     const valid = personIds.filter(isUuid);
     if (valid.length === 0) return Promise.resolve([]);
-    return this.byPersonIdsQuery().execute({ ids: valid });
+    return this.byPersonIdsQuery(valid);
   }
 
   async byId(id: string): Promise<HealthDeclarationDto | null> {

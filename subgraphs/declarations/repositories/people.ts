@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { DeclarationsDb, PersonRow } from '../db/models.ts';
 import { isUuid } from '../../shared/validate.ts';
-import { anyUuid, anyUuidPlaceholder, builtOnce } from '../../shared/sql.ts';
+import { anyUuid, lookupByKeys } from '../../shared/sql.ts';
 
 /** A person as the resolvers see them: everything but the national ID hash, which never leaves the repository. */
 export type PersonDto = Omit<PersonRow, 'nationalIdHash'>;
@@ -40,15 +40,15 @@ export type RegisterOutcome =
 export class PeopleRepository {
   constructor(private readonly db: DeclarationsDb) {}
 
-  private readonly byIdsQuery = builtOnce(() =>
-    this.db.select(personColumns).from(schema.people).where(anyUuidPlaceholder(schema.people.id, 'ids')).prepare('people_by_ids'),
+  private readonly byIdsQuery = lookupByKeys('uuid', (matches, name) =>
+    this.db.select(personColumns).from(schema.people).where(matches(schema.people.id)).prepare(name('people_by_ids')),
   );
 
   /** Unknown and malformed ids are simply absent from the result (a malformed id cannot be stored). */
   byIds(ids: readonly string[]): Promise<PersonDto[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return Promise.resolve([]);
-    return this.byIdsQuery().execute({ ids: valid });
+    return this.byIdsQuery(valid);
   }
 
   /** Which of these ids are registered people: ids only, one statement on the primary key. */

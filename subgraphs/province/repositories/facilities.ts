@@ -3,6 +3,7 @@ import { quarantineFacilities } from '../db/schema.ts';
 import type { ProvinceDb, QuarantineFacilityRow } from '../db/models.ts';
 import { occupancyProblem } from '../validation.ts';
 import { writeEvents } from '../../shared/outbox.ts';
+import { builtOnce } from '../../shared/sql.ts';
 
 export interface QuarantineFacilityDto extends QuarantineFacilityRow {
   provinceCode: string;
@@ -31,12 +32,21 @@ export class FacilitiesRepository {
   }
 
   async list(filter: { withFreeBeds?: boolean } = {}): Promise<QuarantineFacilityDto[]> {
-    const rows = await this.db
+    const rows = await (filter.withFreeBeds ? this.withFreeBedsQuery() : this.allQuery()).execute();
+    return rows.map((row) => this.dto(row));
+  }
+
+  // Built once (shared/sql.ts builtOnce): the province's facilities are read with every
+  // province of an answer, and drizzle otherwise made the statement's text each time.
+  private readonly allQuery = builtOnce(() => this.listQuery(false));
+  private readonly withFreeBedsQuery = builtOnce(() => this.listQuery(true));
+  private listQuery(withFreeBeds: boolean) {
+    return this.db
       .select()
       .from(quarantineFacilities)
-      .where(filter.withFreeBeds ? lt(quarantineFacilities.occupied, quarantineFacilities.capacity) : undefined)
-      .orderBy(asc(quarantineFacilities.name), asc(quarantineFacilities.id));
-    return rows.map((row) => this.dto(row));
+      .where(withFreeBeds ? lt(quarantineFacilities.occupied, quarantineFacilities.capacity) : undefined)
+      .orderBy(asc(quarantineFacilities.name), asc(quarantineFacilities.id))
+      .prepare(withFreeBeds ? 'facilities_with_free_beds' : 'facilities');
   }
 
   /** Records the beds in use; a negative count or one above capacity writes nothing. */

@@ -3,8 +3,8 @@ import * as schema from '../db/schema.ts';
 import type { ContactDegree } from '../db/schema.ts';
 import type { ContactRow, TracingDb } from '../db/models.ts';
 import { NATIONWIDE, type ContactScope, type TracingAccess } from '../access.ts';
-import { visibleCases, visibleContacts } from './visibility.ts';
-import { anyUuid, textArray, toDate, uuidArray } from '../../shared/sql.ts';
+import { scopePlaceholders, scopePlaceholderValues, visibleCasesOfKind, visibleContacts, visibleContactsOfKind } from './visibility.ts';
+import { anyUuid, keysMatch, keysValue, StatementsByShape, textArray, toDate, uuidArray } from '../../shared/sql.ts';
 import { writeEvents } from '../../shared/outbox.ts';
 
 /** A contact as the tracing worker found it: one exposure (shared venue time) that qualified. */
@@ -28,7 +28,12 @@ const DEGREE_ORDER: Record<ContactDegree, number> = { F1: 0, F2: 1 };
 
 /** Contacts (F1/F2) of cases: read in batches; written idempotently by the tracing worker. */
 export class ContactRepository {
-  constructor(private readonly db: TracingDb) {}
+  /** contactStatusByPersonIds' statement per shape (one person or more, the two scopes' kinds). */
+  private readonly statusStatements: StatementsByShape<{ person_id: string; rank: number }>;
+
+  constructor(private readonly db: TracingDb) {
+    this.statusStatements = new StatementsByShape(db);
+  }
 
   /** Contacts by id, whoever asks: the reader (reader.ts) decides each single read itself. */
   byIds(ids: readonly string[]): Promise<ContactRow[]> {
@@ -151,21 +156,26 @@ export class ContactRepository {
   async contactStatusByPersonIds(personIds: readonly string[], visible: TracingAccess = NATIONWIDE): Promise<Map<string, PersonContactStatus>> {
     const result = new Map<string, PersonContactStatus>();
     if (personIds.length === 0) return result;
-    const ids = [...personIds];
-    const parts = [];
-    if (visible.cases.kind !== 'NONE') {
-      parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases} where ${and(anyUuid(schema.cases.personId, ids), visibleCases(visible.cases))}`);
-    }
-    if (visible.contacts.kind !== 'NONE') {
-      parts.push(sql`select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
-        from ${schema.contacts} where ${and(anyUuid(schema.contacts.personId, ids), visibleContacts(visible.contacts))}`);
-    }
-    if (parts.length === 0) return result;
-    const rows = await this.db.execute<{ person_id: string; rank: number }>(sql`
-      select person_id, min(rank)::int as rank from (
-        ${sql.join(parts, sql` union all `)}
-      ) ranked
-      group by person_id`);
+    const { cases, contacts } = visible;
+    if (cases.kind === 'NONE' && contacts.kind === 'NONE') return result;
+    const values = { keys: keysValue(personIds), ...scopePlaceholderValues('cases', cases), ...scopePlaceholderValues('contacts', contacts) };
+    const one = personIds.length === 1;
+    const rows = await this.statusStatements.run(`${one ? 'one' : 'many'}_${cases.kind}_${contacts.kind}`, () => {
+      const parts = [];
+      if (cases.kind !== 'NONE') {
+        parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases}
+          where ${and(keysMatch(schema.cases.personId, one, 'uuid'), visibleCasesOfKind(cases.kind, scopePlaceholders('cases')))}`);
+      }
+      if (contacts.kind !== 'NONE') {
+        parts.push(sql`select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
+          from ${schema.contacts} where ${and(keysMatch(schema.contacts.personId, one, 'uuid'), visibleContactsOfKind(contacts.kind, scopePlaceholders('contacts')))}`);
+      }
+      return sql`
+        select person_id, min(rank)::int as rank from (
+          ${sql.join(parts, sql` union all `)}
+        ) ranked
+        group by person_id`;
+    }, values);
     const byRank: PersonContactStatus[] = ['F0', 'F1', 'F2'];
     for (const row of rows) result.set(row.person_id, byRank[row.rank] ?? 'NONE');
     return result;

@@ -2,7 +2,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { LegacyUnitRow, ProvinceRow, UnitsDb, WardRow } from '../db/models.ts';
 import { DEMO_WARDS, PROVINCES } from '../directory.ts';
-import { anyTextPlaceholder, builtOnce, textArray } from '../../shared/sql.ts';
+import { lookupByKeys, textArray } from '../../shared/sql.ts';
 
 export interface LegacyWardDto extends LegacyUnitRow {
   districtName: string | null;
@@ -16,20 +16,20 @@ export interface LegacyWardDto extends LegacyUnitRow {
 export class UnitsRepository {
   constructor(private readonly db: UnitsDb) {}
 
-  private readonly provincesByCodesQuery = builtOnce(() =>
-    this.db.select().from(schema.provinces).where(anyTextPlaceholder(schema.provinces.code, 'codes')).prepare('provinces_by_codes'),
+  private readonly provincesByCodesQuery = lookupByKeys('text', (matches, name) =>
+    this.db.select().from(schema.provinces).where(matches(schema.provinces.code)).prepare(name('provinces_by_codes')),
   );
-  private readonly wardsByCodesQuery = builtOnce(() =>
-    this.db.select().from(schema.wards).where(anyTextPlaceholder(schema.wards.code, 'codes')).prepare('wards_by_codes'),
+  private readonly wardsByCodesQuery = lookupByKeys('text', (matches, name) =>
+    this.db.select().from(schema.wards).where(matches(schema.wards.code)).prepare(name('wards_by_codes')),
   );
 
-  private readonly wardsWithProvinceQuery = builtOnce(() =>
+  private readonly wardsWithProvinceQuery = lookupByKeys('text', (matches, name) =>
     this.db
       .select({ ward: schema.wards, province: schema.provinces })
       .from(schema.wards)
       .leftJoin(schema.provinces, eq(schema.provinces.code, schema.wards.provinceCode))
-      .where(anyTextPlaceholder(schema.wards.code, 'codes'))
-      .prepare('wards_with_province_by_codes'),
+      .where(matches(schema.wards.code))
+      .prepare(name('wards_with_province_by_codes')),
   );
 
   allProvinces(): Promise<ProvinceRow[]> {
@@ -37,11 +37,11 @@ export class UnitsRepository {
   }
 
   provincesByCodes(codes: readonly string[]): Promise<ProvinceRow[]> {
-    return this.provincesByCodesQuery().execute({ codes: [...codes] });
+    return this.provincesByCodesQuery(codes);
   }
 
   wardsByCodes(codes: readonly string[]): Promise<WardRow[]> {
-    return this.wardsByCodesQuery().execute({ codes: [...codes] });
+    return this.wardsByCodesQuery(codes);
   }
 
   /**
@@ -50,7 +50,7 @@ export class UnitsRepository {
    * round trip to the server instead of two in a row (issue 17).
    */
   wardsWithProvinceByCodes(codes: readonly string[]): Promise<Array<{ ward: WardRow; province: ProvinceRow | null }>> {
-    return this.wardsWithProvinceQuery().execute({ codes: [...codes] });
+    return this.wardsWithProvinceQuery(codes);
   }
 
   wardsByProvinceCodes(codes: readonly string[]): Promise<WardRow[]> {
