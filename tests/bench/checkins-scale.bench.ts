@@ -73,9 +73,17 @@ try {
     console.log(`F2-style, 100 people in one statement     : ${fmt(f2)}`);
 
     // The database's own time for one typical F1 (the statement the repository sends, explained).
+    // The repository sends it through its postgres.js client (a statement built once per shape,
+    // shared/sql.ts StatementsByShape), not through drizzle's logger: the client's `unsafe` is watched.
     let captured: { query: string; params: unknown[] } | undefined;
-    const logged = drizzle(database.sql, { schema: tables, logger: { logQuery: (query, params) => void (captured = { query, params }) } });
-    await new ExposureRepository(logged, DEFAULT_EXPOSURE_RULE).forPeople([typical[0]!], window);
+    const watched = new Proxy(database.sql, {
+      get: (target, property, receiver) =>
+        property === 'unsafe'
+          ? (query: string, params?: unknown[], options?: object) => ((captured = { query, params: params ?? [] }), target.unsafe(query, params as never[], options as never))
+          : Reflect.get(target, property, receiver),
+    });
+    await new ExposureRepository(drizzle(watched, { schema: tables }), DEFAULT_EXPOSURE_RULE).forPeople([typical[0]!], window);
+    if (!captured) throw new Error('the exposure statement was not seen on its way to PostgreSQL');
     const plan = await database.sql.unsafe(`explain (analyze, buffers) ${captured!.query}`, captured!.params as never[]);
     const lines = plan.map((r) => String((r as Record<string, unknown>)['QUERY PLAN']));
     console.log(`F1, one typical person, EXPLAIN ANALYZE  : ${lines.filter((l) => /Execution Time|Planning Time/.test(l)).map((l) => l.trim()).join(', ')}`);
