@@ -34,9 +34,8 @@ import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
-import { createServer } from 'node:net';
 import { request } from 'undici';
-import { NATIONAL_PORTS } from '../../subgraphs/catalog.ts';
+import { freePortOffset } from '../support/ports.ts';
 import { backendPids, benchPostgres, machine, processCpuMs } from './support.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -94,24 +93,6 @@ function makeRows(n: number, tag: string): Row[] {
   return rows;
 }
 
-/**
- * An offset for the hub's documented ports (4000–4090, metrics 1000 above) where none is taken,
- * below the ephemeral range (32768 and up on Linux) that the OS hands out to other processes.
- */
-async function freeOffset(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 6_000 + ((process.pid + attempt * 37) % 100) * 100;
-    const ports = [4000, ...Object.values(NATIONAL_PORTS), 4090].flatMap((port) => [port + offset, port + offset + 1000]);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
-  }
-  throw new Error('no free range of ports for the hub');
-}
-
 const provinceOf = new Map(DEMO_WARDS.map((w) => [w.code, w.provinceCode]));
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
 
@@ -151,7 +132,7 @@ try {
     postgresUrl: server.url,
     dbPrefix: prefix,
     provinceCodes: [],
-    portOffset: await freeOffset(),
+    portOffset: await freePortOffset([]),
     logger,
     runtime: RUNTIME,
     env: {
