@@ -7,9 +7,16 @@
 /** The BullMQ queue the outbox relays put events on, in the order each database wrote them. */
 export const DOMAIN_EVENTS_QUEUE = 'domain-events';
 
+const VIETNAM_OFFSET_MS = 7 * 3_600_000;
+
 /** Viet Nam days (UTC+7, no daylight saving): the day an instant belongs to, as `YYYY-MM-DD`. */
 export function vietnamDay(at: Date): string {
-  return new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+  return new Date(at.getTime() + VIETNAM_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The same day as a number (days since 1970-01-01 in Viet Nam): a grouping key that makes no string. */
+export function vietnamDayNumber(at: Date): number {
+  return Math.floor((at.getTime() + VIETNAM_OFFSET_MS) / 86_400_000);
 }
 
 export type TaskStatus = 'NEW' | 'CONTACTED' | 'ISOLATED' | 'TESTED' | 'CLOSED' | 'WITHDRAWN';

@@ -1,6 +1,6 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
 import { afterCopy, beginReserved, copyInto, copyStraight, copyText, executorOf } from '../../shared/copy.ts';
-import { vietnamDay, type NewDomainEvent } from '../../shared/events.ts';
+import { vietnamDay, vietnamDayNumber, type NewDomainEvent } from '../../shared/events.ts';
 import { eventsInsert } from '../../shared/outbox.ts';
 import { anyUuid, joinedArray, textArray, uuidArray } from '../../shared/sql.ts';
 import type { DoseScope } from '../access.ts';
@@ -57,11 +57,11 @@ const UPLOAD_COLUMNS =
  * table, when some were not.
  */
 function dosesTallied(rows: readonly DoseRecord[]): NewDomainEvent {
-  // Grouped by the number of the Viet Nam day, the date string made once per group.
+  // Grouped by the Viet Nam day's number, its date string made once per group.
   const groups = new Map<string, { first: Date; province: string; ward: string; count: number }>();
   let first = rows[0]!.administeredAt;
   for (const r of rows) {
-    const k = `${Math.floor((r.administeredAt.getTime() + VIETNAM_OFFSET_MS) / DAY_MS)}|${r.wardCode}`;
+    const k = `${vietnamDayNumber(r.administeredAt)}|${r.wardCode}`;
     const group = groups.get(k);
     if (!group) groups.set(k, { first: r.administeredAt, province: r.provinceCode, ward: r.wardCode, count: 1 });
     else group.count++;
@@ -70,9 +70,6 @@ function dosesTallied(rows: readonly DoseRecord[]): NewDomainEvent {
   const counts = [...groups.values()].map((g) => ({ day: vietnamDay(g.first), province: g.province, ward: g.ward, count: g.count }));
   return { type: 'doses.tallied', occurredAt: first, day: vietnamDay(first), province: null, ward: null, payload: { counts } };
 }
-
-const DAY_MS = 86_400_000;
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
 
 /**
  * The doses one COPY of `rows` just stored, as rollups.ts reads them: their people's doses (an
