@@ -4,7 +4,7 @@ import type {
   GatewayGraphQLRequestContext,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
-import { GraphQLError, print, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from './limits/graphql.ts';
+import { GraphQLError, print, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from '../subgraphs/shared/graphql.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { GatewayContext } from './auth.ts';
 import { findOperation, pruneOperation, type Denial } from './authorization/prune.ts';

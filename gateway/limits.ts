@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLFormattedError } from './limits/graphql.ts';
+import { GraphQLError, type GraphQLFormattedError } from '../subgraphs/shared/graphql.ts';
 import { LIMIT_DEFAULTS, type HubEnv } from '../subgraphs/shared/env.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { GatewayContext } from './auth.ts';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { Agent } from 'undici';
-import { closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
+import { apolloResponder, closeServer, createGraphQLHttpServer, listen, sendJson } from '../subgraphs/shared/http.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { metricsRoute, watchReadiness } from '../subgraphs/shared/metrics.ts';
 import { requestTelemetryPlugin } from '../subgraphs/shared/telemetry.ts';
@@ -105,7 +105,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const trustedDocuments = TrustedDocuments.fromDirectory(options.trustedDocumentsDir ?? DEFAULT_TRUSTED_DOCUMENTS_DIR, logger.child({ component: 'trusted-documents' }));
 
   const http = createGraphQLHttpServer<GatewayContext>({
-    apollo,
+    respond: apolloResponder(apollo),
     logger,
     maxBodyBytes: options.maxBodyBytes,
     context: createAuthenticator(options.secrets),

@@ -22,7 +22,7 @@ import {
   type GraphQLScalarType,
   type GraphQLSchema,
   type VariableDefinitionNode,
-} from './limits/graphql.ts';
+} from '../subgraphs/shared/graphql.ts';
 
 /** Whether one value is certainly valid for the type it was compiled for (`checkerOf`). */
 type Check = (value: unknown) => boolean;

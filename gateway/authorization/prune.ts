@@ -15,7 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
-} from '../limits/graphql.ts';
+} from '../../subgraphs/shared/graphql.ts';
 import { fragmentsOf } from '../limits/shape.ts';
 import { satisfies, type Caller, type Requirement, type SchemaRequirements } from './requirements.ts';
 

@@ -6,7 +6,7 @@ import {
   type ConstDirectiveNode,
   type DocumentNode,
   type FieldDefinitionNode,
-} from '../limits/graphql.ts';
+} from '../../subgraphs/shared/graphql.ts';
 
 /**
  * Federation's access-control features, as composition links them in the supergraph:

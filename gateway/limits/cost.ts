@@ -16,7 +16,7 @@ import {
   type GraphQLType,
   type OperationDefinitionNode,
   type SelectionSetNode,
-} from './graphql.ts';
+} from '../../subgraphs/shared/graphql.ts';
 import { fragmentsOf } from './shape.ts';
 
 /** A list field whose size the operation does not state counts as this many items. */

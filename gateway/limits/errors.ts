@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from './graphql.ts';
+import type { GraphQLFormattedError } from '../../subgraphs/shared/graphql.ts';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCodes, type ErrorCode } from '../../subgraphs/shared/errors.ts';
 import type { Logger } from '../../subgraphs/shared/logger.ts';

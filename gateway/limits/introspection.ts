@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from './graphql.ts';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from '../../subgraphs/shared/graphql.ts';
 import type { Role } from '../../subgraphs/shared/identity.ts';
 import { fragmentsOf } from './shape.ts';
 

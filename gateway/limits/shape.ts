@@ -11,7 +11,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
-} from './graphql.ts';
+} from '../../subgraphs/shared/graphql.ts';
 
 type ArmorConfig = NonNullable<ConstructorParameters<typeof ApolloArmor>[0]>;
 type ArmorRejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];

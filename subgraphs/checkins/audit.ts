@@ -22,7 +22,7 @@ import type { CheckInDto, ExposureDto } from './repositories/index.ts';
  * MASKED) and `maskedFields` stays empty. The `service` role (the tracing worker) is audited like
  * anyone. Mutation answers (the check-in a partner has just written) are not reads and are not
  * recorded; a read nested in one (e.g. `checkIn { checkIn { venue { checkIns } } }`) is.
- * Recording is in memory: the shared plugin writes the request's records in one INSERT before the
+ * Recording is in memory: the shared audit hooks write the request's records in one INSERT before the
  * response leaves, so it adds no SQL per person and the loaders' batching is unchanged.
  */
 export const MOVEMENT_FIELDS = ['checkIns', 'exposures'] as const;

@@ -1,7 +1,7 @@
 import { checkinsJobs } from './jobs/index.ts';
 import * as tables from './db/schema.ts';
 import type { SubgraphModule } from '../shared/module.ts';
-import { AuditRepository, auditPlugin } from '../shared/audit.ts';
+import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
@@ -41,7 +41,7 @@ export function checkinsSubgraph(db: CheckinsDb, options: CheckinsOptions = {}):
       return { identity, access, ...repos, loaders: createLoaders(repos, access), audit: new MovementAuditTrail(), auditRecords };
     },
     // Reads of check-ins and exposures are written to the checkins database's audit_records before the response leaves.
-    plugins: [auditPlugin<CheckinsContext>({ subgraph: 'checkins', repository: auditRecords, now: options.now ?? (() => new Date()), logger })],
+    hooks: [auditHooks<CheckinsContext>({ subgraph: 'checkins', repository: auditRecords, now: options.now ?? (() => new Date()), logger })],
   };
 }
 

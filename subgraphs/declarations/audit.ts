@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHooks } from '../shared/executor.ts';
 import {
   AuditTrail as SharedAuditTrail,
-  auditPlugin as sharedAuditPlugin,
+  auditHooks as sharedAuditHooks,
   clientOperationName as sharedClientOperationName,
   type AuditedContext,
   type AuditSink,
@@ -14,7 +14,7 @@ import { PERSON_FIELDS, type PersonField } from './access.ts';
  * Audit of reads of identity data (the declarations subgraph's part of the shared audit,
  * subgraphs/shared/audit.ts): the audited fields are the Person fields that carry personal data
  * (`PERSON_FIELDS`), read from each resolver's selection. The trail, the writer (group commit) and
- * the plugin that writes before the response leaves are the shared ones.
+ * the hooks that write before the response leaves are the shared ones.
  */
 
 export { AUDIT_UNAVAILABLE_MESSAGE, AuditWriter } from '../shared/audit.ts';
@@ -32,6 +32,6 @@ export const requestedPersonFields = fieldSelector('Person', PERSON_FIELDS);
 /** The client's operation name, without the gateway's `__declarations__N` suffix. */
 export const clientOperationName = (name: string | null | undefined): string | null => sharedClientOperationName(name, 'declarations');
 
-export function auditPlugin<TContext extends AuditedContext>(repository: AuditSink, now: () => Date, logger: Logger): ApolloServerPlugin<TContext> {
-  return sharedAuditPlugin<TContext>({ subgraph: 'declarations', repository, now, logger });
+export function auditHooks<TContext extends AuditedContext>(repository: AuditSink, now: () => Date, logger: Logger): RequestHooks<TContext> {
+  return sharedAuditHooks<TContext>({ subgraph: 'declarations', repository, now, logger });
 }

@@ -5,7 +5,7 @@ import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { BREAK_GLASS_DEFAULT_TTL_MS } from './access.ts';
-import { AuditTrail, auditPlugin } from './audit.ts';
+import { AuditTrail, auditHooks } from './audit.ts';
 import { nationalIdHasher } from './identifiers.ts';
 import { createLoaders } from './loaders.ts';
 import { PersonReader } from './reader.ts';
@@ -53,7 +53,7 @@ export function declarationsSubgraph(
         breakGlassTtlMs: options.breakGlassTtlMs ?? BREAK_GLASS_DEFAULT_TTL_MS,
       };
     },
-    plugins: [auditPlugin<DeclarationsContext>(auditRecords, now, config.logger)],
+    hooks: [auditHooks<DeclarationsContext>(auditRecords, now, config.logger)],
   };
 }
 

@@ -1,6 +1,6 @@
 import * as tables from './db/schema.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
-import { AuditRepository, auditPlugin } from '../shared/audit.ts';
+import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { PROVINCE_CODE } from '../shared/validate.ts';
@@ -41,7 +41,7 @@ export function provinceSubgraph(
       return { identity, provinceCode, access, repos, loaders, reader, audit, auditRecords };
     },
     // Reads of tasks and tracers are written to the province's audit_records before the response leaves.
-    plugins: [auditPlugin<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })],
+    hooks: [auditHooks<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })],
   };
 }
 

@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { BaseContext } from '@apollo/server';
+import type { RequestHooks } from './executor.ts';
 import { desc, eq } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { auditRecords, type AuditOutcome } from './audit-table.ts';
@@ -54,13 +55,13 @@ export interface DrainMeta {
  */
 export class AuditTrail<F extends string = string> {
   private readonly pending = new Map<string, Pending<F>>();
-  /** How `complete` writes (given by the audit plugin once the operation is known), and its write. */
+  /** How `complete` writes (given by the audit hooks once the operation is known), and its write. */
   private writeEarly: (() => Promise<void>) | null = null;
   private early: Promise<void> | null = null;
 
   constructor(private readonly fieldOrder: readonly F[]) {}
 
-  /** Lets `complete` write the records at once: the audit plugin, once the operation is known. */
+  /** Lets `complete` write the records at once: the audit hooks, once the operation is known. */
   enableEarlyWrite(write: (rows: NewAuditRecord[]) => Promise<void>, meta: () => DrainMeta): void {
     this.writeEarly = () => write(this.drain(meta()));
   }
@@ -290,7 +291,7 @@ export interface AuditedContext extends BaseContext {
   audit: AuditTrail<string>;
 }
 
-export interface AuditPluginOptions {
+export interface AuditHooksOptions {
   /** The subgraph's name, as the gateway puts it into its fetches' operation names. */
   subgraph: string;
   repository: AuditSink;
@@ -303,32 +304,23 @@ export interface AuditPluginOptions {
  * fails, the response is replaced by one AUDIT_UNAVAILABLE error and no data: personal data is
  * never returned without its audit record.
  */
-export function auditPlugin<TContext extends AuditedContext>(options: AuditPluginOptions): ApolloServerPlugin<TContext> {
+export function auditHooks<TContext extends AuditedContext>(options: AuditHooksOptions): RequestHooks<TContext> {
   const { subgraph, now, logger } = options;
   const writer = new AuditWriter(options.repository, subgraph);
+  const write = (rows: NewAuditRecord[]) => writer.write(rows);
   return {
-    async requestDidStart() {
-      const write = (rows: NewAuditRecord[]) => writer.write(rows);
-      return {
-        async didResolveOperation({ contextValue, operationName }) {
-          const meta = () => ({ identity: contextValue.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
-          contextValue.audit.enableEarlyWrite(write, meta);
-        },
-        async willSendResponse({ contextValue, response, operationName }) {
-          const trail = contextValue.audit;
-          try {
-            await trail.settle(write, { identity: contextValue.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
-          } catch (error) {
-            logger.error({ err: error }, 'audit write failed: response withheld');
-            if (response.body.kind === 'single') {
-              response.body.singleResult = { errors: [{ message: AUDIT_UNAVAILABLE_MESSAGE, extensions: { code: 'AUDIT_UNAVAILABLE' } }] };
-            } else {
-              // Incremental delivery is not enabled on subgraphs; refuse rather than stream unaudited data.
-              throw error;
-            }
-          }
-        },
-      };
+    didResolveOperation(context, operationName) {
+      const meta = () => ({ identity: context.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
+      context.audit.enableEarlyWrite(write, meta);
+    },
+    async willSendResponse(context, result, operationName) {
+      try {
+        await context.audit.settle(write, { identity: context.identity, operationName: clientOperationName(operationName, subgraph), at: now() });
+        return result;
+      } catch (error) {
+        logger.error({ err: error }, 'audit write failed: response withheld');
+        return { errors: [{ message: AUDIT_UNAVAILABLE_MESSAGE, extensions: { code: 'AUDIT_UNAVAILABLE' } }] };
+      }
     },
   };
 }

@@ -9,8 +9,18 @@ import { observeGraphQLHttp, setRequestOutcome } from './telemetry.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** A GraphQL request's answer, status and headers included. */
+export interface GraphQLHttpResponse {
+  status: number;
+  headers: Iterable<[string, string]>;
+  body: string | AsyncIterable<string>;
+}
+
+/** Answers a GraphQL request once the caller is known: the gateway's Apollo Server, or a subgraph's executor. */
+export type GraphQLResponder<TContext> = (request: PreparedRequest, context: TContext, req: IncomingMessage) => Promise<GraphQLHttpResponse>;
+
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
-  apollo: ApolloServer<TContext>;
+  respond: GraphQLResponder<TContext>;
   /** Builds the request context, or throws a GraphQLError (e.g. UNAUTHENTICATED) to refuse the request. */
   context: (req: IncomingMessage) => Promise<TContext>;
   maxBodyBytes: number;
@@ -41,8 +51,9 @@ export interface PreparedRequest {
 }
 
 /**
- * Plain node:http in front of Apollo Server (what startStandaloneServer does), so that the
- * gateway and every subgraph share one body limit, one error shape and extra routes (/health).
+ * Plain node:http in front of GraphQL (the gateway's Apollo Server, what startStandaloneServer
+ * does; a subgraph's executor), so that the gateway and every subgraph share one body limit, one
+ * error shape and extra routes (/health).
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
@@ -100,25 +111,33 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       }
     }
 
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
-      context: async () => context,
-    });
+    const response = await options.respond(request, context, req);
     for (const [name, value] of response.headers) res.setHeader(name, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+    res.statusCode = response.status;
+    if (typeof response.body === 'string') {
+      res.end(response.body);
       return;
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    for await (const chunk of response.body) res.write(chunk);
     res.end();
   }
 
   return server;
+}
+
+/** The gateway's responder: Apollo Server's HTTP handling of a request whose context is built. */
+export function apolloResponder<TContext extends BaseContext>(apollo: ApolloServer<TContext>): GraphQLResponder<TContext> {
+  return async (request, context, req) => {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method, headers, search: request.search, body: request.body },
+      context: async () => context,
+    });
+    return { status: response.status ?? 200, headers: response.headers, body: response.body.kind === 'complete' ? response.body.string : response.body.asyncIterator };
+  };
 }
 
 function prefixRoute(routes: Record<string, Route> | undefined, pathname: string): Route | undefined {

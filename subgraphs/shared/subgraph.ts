@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import type { BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode, Source } from 'graphql';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { maskUnexpected } from './error-masking.ts';
-import { closeServer, createGraphQLHttpServer, listen, sendJson, type Route } from './http.ts';
+import { SubgraphExecutor, type RequestHooks } from './executor.ts';
+import { closeServer, createGraphQLHttpServer, listen, sendJson, type GraphQLResponder, type Route } from './http.ts';
 import { INTERNAL_TOKEN_HEADER, VerifiedTokenCache, verifyInternalToken, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
 import { metricsRoute } from './metrics.ts';
-import { requestTelemetryPlugin } from './telemetry.ts';
+import { recordRequestResult, setRequestOutcome } from './telemetry.ts';
 
 export type Resolvers<TContext> = GraphQLResolverMap<TContext>;
 
@@ -26,8 +26,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   resolvers: Resolvers<TContext>;
   /** Called once per request: make the request's DataLoaders here. */
   createContext(identity: Identity): TContext;
-  /** Apollo Server plugins of this subgraph (e.g. the declarations audit, flushed before each response leaves). */
-  plugins?: ApolloServerPlugin<TContext>[];
+  /** What this subgraph does around each request (its audit, written before each response leaves). */
+  hooks?: RequestHooks<TContext>[];
   /** Releases what the definition holds besides the database (e.g. a queue's connection), once the server has stopped. */
   close?(): Promise<void>;
   /** Plain HTTP routes besides GraphQL, without the internal token (vaccination's public key set, which the gateway relays). */
@@ -38,7 +38,7 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
  * A definition whose context type is erased: what a module's `build` hands to the launcher, which
  * only passes it to `buildSubgraphService` and never makes a context or calls a resolver itself.
  * The context type only has to agree within one definition (its createContext, resolvers and
- * plugins), which each subgraph's own builder checks (`unitsSubgraph(): SubgraphDefinition<UnitsContext>`).
+ * hooks), which each subgraph's own builder checks (`unitsSubgraph(): SubgraphDefinition<UnitsContext>`).
  * Any subgraph's definition is one of these without a cast.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the erased context type, see above
@@ -58,43 +58,30 @@ export interface SubgraphServiceOptions {
 
 export interface SubgraphService {
   name: string;
-  apollo: ApolloServer<BaseContext>;
+  /** Runs a request in-process (tests: a resolver's answer without HTTP). */
+  executor: SubgraphExecutor<BaseContext>;
   http: Server;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
 /**
- * Builds (does not start) a subgraph: Apollo Server over `buildSubgraphSchema`, behind the
- * shared HTTP layer, refusing any request that lacks the gateway's internal token. The service
- * only hands the definition's own contexts to its own resolvers and plugins, so it takes any
+ * Builds (does not start) a subgraph: its executor (executor.ts) over `buildSubgraphSchema`, behind
+ * the shared HTTP layer, refusing any request that lacks the gateway's internal token. The service
+ * only hands the definition's own contexts to its own resolvers and hooks, so it takes any
  * definition (`AnySubgraphDefinition`).
  */
 export async function buildSubgraphService(definition: AnySubgraphDefinition, options: SubgraphServiceOptions): Promise<SubgraphService> {
   const logger = options.logger;
-  const apollo = new ApolloServer<BaseContext>({
-    schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]),
-    // The process owner (npm start, runSubgraph) stops everything in order on SIGINT/SIGTERM.
-    stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: false,
-    // Traces are for Apollo's hosted studio, which the hub does not report to.
-    // No HTTP caching of graph answers (health data; every answer depends on the caller), so no
-    // cache-control hints: the plugin would otherwise wrap every field resolver to collect them.
-    // No landing page: Apollo's loads scripts and fonts from other hosts (the hub runs on a closed network).
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginLandingPageDisabled(),
-      requestTelemetryPlugin,
-      ...(definition.plugins ?? []),
-    ],
+  const executor = new SubgraphExecutor<BaseContext>(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]), {
+    hooks: definition.hooks,
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+    introspection: process.env.NODE_ENV !== 'production',
   });
-  await apollo.start();
 
   const tokens = new VerifiedTokenCache((token) => verifyInternalToken(options.internalTokenSecret, token));
   const http = createGraphQLHttpServer<BaseContext>({
-    apollo,
+    respond: executorResponder(executor),
     logger,
     maxBodyBytes: options.maxBodyBytes ?? 10_000_000,
     serverName: options.serverName ?? definition.name,
@@ -120,14 +107,29 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
 
   return {
     name: definition.name,
-    apollo,
+    executor,
     http,
     listen: (port, host) => listen(http, port, host),
     stop: async () => {
       await closeServer(http);
-      await apollo.stop();
       await definition.close?.();
     },
+  };
+}
+
+const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json; charset=utf-8']];
+
+/** A subgraph's GraphQL over HTTP: a JSON POST (what the gateway sends), answered as JSON; anything else refused. */
+function executorResponder(executor: SubgraphExecutor<BaseContext>): GraphQLResponder<BaseContext> {
+  return async (request, context) => {
+    if (request.method !== 'POST') {
+      setRequestOutcome('BAD_REQUEST');
+      const refusal = { errors: [{ message: 'A subgraph takes GraphQL requests POSTed as JSON.', extensions: { code: 'BAD_REQUEST' } }] };
+      return { status: 405, headers: [...JSON_HEADERS, ['allow', 'POST']], body: JSON.stringify(refusal) };
+    }
+    const { status, result, operationName } = await executor.run(request.body, context);
+    recordRequestResult(operationName, result.errors);
+    return { status, headers: JSON_HEADERS, body: JSON.stringify(result) };
   };
 }
 

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { GraphQLFormattedError } from 'graphql';
 import type postgres from 'postgres';
 import type { TracingSettings } from './env.ts';
 import type { Logger } from './logger.ts';
@@ -73,7 +74,7 @@ export async function startTracing(settings: TracingSettings, service: string, t
 
 interface RequestScope {
   requestId: string;
-  /** Filled by requestTelemetryPlugin once Apollo knows them; a refusal before Apollo sets `outcome` only. */
+  /** Filled by recordRequestResult once the operation is answered; a refusal before it sets `outcome` only. */
   operation: string | null | undefined;
   outcome: string | undefined;
 }
@@ -153,15 +154,19 @@ export function observeGraphQLHttp(server: ObservedServer, req: IncomingMessage,
 }
 
 /** Tells the request's scope its operation name and outcome (the first error's code, or ok). */
+export function recordRequestResult(operationName: string | null | undefined, errors: readonly GraphQLFormattedError[] | undefined): void {
+  const scope = scopes.getStore();
+  if (!scope) return;
+  scope.operation = operationName;
+  scope.outcome = errors?.length ? outcomeLabel(errors[0]?.extensions?.code ?? 'INTERNAL_SERVER_ERROR') : 'ok';
+}
+
+/** recordRequestResult for a request Apollo Server answers (the gateway's). */
 export const requestTelemetryPlugin: ApolloServerPlugin<BaseContext> = {
   async requestDidStart() {
-    const scope = scopes.getStore();
-    if (!scope) return;
     return {
       async willSendResponse({ operationName, response }) {
-        scope.operation = operationName;
-        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-        scope.outcome = errors?.length ? outcomeLabel(errors[0]?.extensions?.code ?? 'INTERNAL_SERVER_ERROR') : 'ok';
+        recordRequestResult(operationName, response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
       },
     };
   },

@@ -1,7 +1,7 @@
 import * as tables from './db/schema.ts';
 import type { TestingDb } from './db/models.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
-import { AuditRepository, auditPlugin } from '../shared/audit.ts';
+import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
@@ -71,7 +71,7 @@ export function testingSubgraph(db: TestingDb, config: Pick<SubgraphConfig, 'log
       return { afterRecord: hooks.afterRecord, checkReferences: hooks.checkReferences, identity, repos, loaders, reader: new TestingReader({ identity, loaders, audit }), audit, auditRecords };
     },
     // Reads of test results are written to the testing database's audit_records before the response leaves.
-    plugins: [auditPlugin<TestingContext>({ subgraph: 'testing', repository: auditRecords, now, logger: config.logger })],
+    hooks: [auditHooks<TestingContext>({ subgraph: 'testing', repository: auditRecords, now, logger: config.logger })],
     ...(hooks.close ? { close: hooks.close } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import * as tables from './db/schema.ts';
 import type { TracingDb } from './db/models.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
-import { AuditRepository, auditPlugin } from '../shared/audit.ts';
+import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
@@ -87,7 +87,7 @@ export function tracingSubgraph(db: TracingDb, config: Pick<SubgraphConfig, 'log
       };
     },
     // Reads of health status are written to the tracing database's audit_records before the response leaves.
-    plugins: [auditPlugin<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })],
+    hooks: [auditHooks<TracingContext>({ subgraph: 'tracing', repository: auditRecords, now, logger: config.logger })],
     ...(hooks.close ? { close: hooks.close } : {}),
   };
 }

@@ -2,7 +2,7 @@ import * as tables from './db/schema.ts';
 import { vaccinationJobs } from './jobs/index.ts';
 import type { VaccinationDb } from './db/models.ts';
 import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
-import { AuditRepository, auditPlugin } from '../shared/audit.ts';
+import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
@@ -55,7 +55,7 @@ export function vaccinationSubgraph(
       };
     },
     // Reads of doses and statuses are written to the vaccination database's audit_records before the response leaves.
-    plugins: [auditPlugin<VaccinationContext>({ subgraph: 'vaccination', repository: auditRecords, now: options.now ?? (() => new Date()), logger: config.logger })],
+    hooks: [auditHooks<VaccinationContext>({ subgraph: 'vaccination', repository: auditRecords, now: options.now ?? (() => new Date()), logger: config.logger })],
     // The public key set and revocation list verifiers cache, relayed by the gateway at /.well-known/.
     routes: certificateRoutes(signer, repos),
   };

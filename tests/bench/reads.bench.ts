@@ -15,7 +15,10 @@
  * Targets (issue 17): every-subgraph ≤ 5 ms whole hub and ≤ 1.5 ms PostgreSQL; person card ≤ 1.5 ms
  * whole hub; gateway resident memory ≤ 200 MB.
  *
- * npm run bench -- reads [seconds per query=10] [callers=64] [in flight=16] [--dist]
+ * npm run bench -- reads [seconds per query=10] [callers=64] [in flight=16] [--dist] [--rate=every,card] [--only=every|person]
+ * `--rate=100,600`: each query sent at that many requests a second (open loop, at most 4 × in
+ * flight outstanding) instead of as fast as the hub answers, so that runs compare at the same rate
+ * (per-request CPU falls as the rate rises). `--only` runs one of the two queries.
  * Its smoke size: 1 s, 4 callers, 2 in flight.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -33,13 +36,17 @@ import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger, type Logger } from '../../subgraphs/shared/logger.ts';
 import { resolvePostgresServer } from '../../subgraphs/shared/postgres-server.ts';
 import { freePort, freePortOffset } from '../support/ports.ts';
-import { closedLoopRound, machine } from './support.ts';
+import { closedLoopRound, fixedRateRound, machine } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CALLERS = Number(process.argv[3] ?? 64);
 const IN_FLIGHT = Number(process.argv[4] ?? 16);
 /** `--dist`: the services as deployed (`npm run build`, plain node) instead of TypeScript through tsx. */
 const RUNTIME = process.argv.includes('--dist') ? 'dist' : 'tsx';
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+/** Requests a second for the every-subgraph query and the person card; closed loop when absent. */
+const RATES = option('rate')?.split(',').map(Number);
+const ONLY = option('only');
 const prefix = `bench_reads_${process.pid}`;
 /** Linux reports process CPU in clock ticks of USER_HZ = 100 per second. */
 const MS_PER_TICK = 10;
@@ -198,12 +205,16 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     return { gateway: spent('gateway'), subgraphs, worker: spent('worker'), postgres: spent('postgres'), each: Object.fromEntries(subgraphNames.map((n) => [n, spent(n)])) };
   };
 
-  for (const [name, query] of Object.entries(QUERIES)) {
-    await closedLoopRound(ask(query), IN_FLIGHT, Math.max(1, SECONDS / 5)); // warm-up: JIT, pools, plans
+  for (const [index, [name, query]] of Object.entries(QUERIES).entries()) {
+    if (ONLY && !name.startsWith(ONLY)) continue;
+    const rate = RATES?.[index];
+    const measure = async (seconds: number) => (rate ? fixedRateRound(ask(query), rate, seconds, IN_FLIGHT * 4) : { ...(await closedLoopRound(ask(query), IN_FLIGHT, seconds)), skipped: 0 });
+    await measure(Math.max(1, SECONDS / 5)); // warm-up: JIT, pools, plans
     const counted = await tally(processes.map((p) => p.spec.port));
     const backendsBefore = backendsByDatabase();
     const before = snapshot();
-    const round = await closedLoopRound(ask(query), IN_FLIGHT, SECONDS);
+    const round = await measure(SECONDS);
+    if (round.skipped > 0) console.log(`${name}: ${round.skipped} requests skipped: the hub did not keep up with ${rate} a second`);
     const cost = perRequest(before, snapshot(), round.requests);
     const countedAfter = await tally(processes.map((p) => p.spec.port));
     const byDatabase = new Map<string, number>();
@@ -249,10 +260,10 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
   const baselinePg = (postgresCpuMs() - pgBefore) / baseline.requests;
   await Promise.all([declarations.end(), units.end()]);
 
-  console.log(`\nreads: ${CALLERS} callers, ${IN_FLIGHT} in flight, ${SECONDS} s per query, separate processes, embedded PostgreSQL of its own; ${await machine()}`);
+  console.log(`\nreads: ${CALLERS} callers, ${RATES ? `${RATES.join(' and ')} requests a second (open loop)` : `${IN_FLIGHT} in flight`}, ${SECONDS} s per query, separate processes, embedded PostgreSQL of its own; ${await machine()}`);
   console.table(rows);
-  const card = rows.find((r) => r.query === 'person card')!;
-  console.log(
+  const card = rows.find((r) => r.query === 'person card');
+  if (card) console.log(
     `baseline (the person card's statements sent directly): ${baseline.rps.toFixed(0)} req/s, PostgreSQL ${baselinePg.toFixed(2)} ms per request; ` +
       `the hub's PostgreSQL CPU per person card is ${(Number(card['PostgreSQL ms']) / baselinePg).toFixed(1)}x the work's`,
   );

@@ -83,6 +83,42 @@ export async function closedLoopRound(ask: (i: number) => Promise<unknown>, clie
   return { rps: latencies.length / elapsed, requests: latencies.length, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
 }
 
+/**
+ * Requests sent at a fixed rate (open loop), whatever the answers' pace: CPU per request compared at
+ * the same request rate. A closed loop's rate follows the machine's other work, and per-request CPU
+ * falls as the rate rises (more requests share each wake-up of a process), so two closed-loop runs
+ * at different rates do not compare. Sends in 10 ms ticks; a request that would exceed `maxInFlight`
+ * is skipped and counted as `skipped` (the hub could not keep up with the rate).
+ */
+export async function fixedRateRound(ask: (i: number) => Promise<unknown>, perSecond: number, seconds: number, maxInFlight: number): Promise<{ rps: number; requests: number; p50: number; skipped: number }> {
+  const latencies: number[] = [];
+  const pending = new Set<Promise<unknown>>();
+  let i = 0;
+  let skipped = 0;
+  const started = performance.now();
+  const total = Math.round(perSecond * seconds);
+  while (i + skipped < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSecond));
+    while (i + skipped < due) {
+      if (pending.size >= maxInFlight) {
+        skipped++;
+        continue;
+      }
+      const t = performance.now();
+      const call: Promise<unknown> = ask(i++).then(() => {
+        latencies.push(performance.now() - t);
+        pending.delete(call);
+      });
+      pending.add(call);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, requests: latencies.length, p50: latencies[Math.floor(latencies.length / 2)] ?? 0, skipped };
+}
+
 export const fmt = (t: Timing) =>
   `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms  mean ${t.mean.toFixed(2)} ms  machine CPU ${t.cpuPerCall.toFixed(1)} ms/call  (n=${t.n})`;
 

@@ -2,7 +2,7 @@ import type { SubgraphModule } from '../../subgraphs/shared/module.ts';
 
 /**
  * The trust benchmark's baseline, and only there: a module whose subgraph writes no audit records
- * (its audit plugin removed) and reads every request as a national official (the access policy
+ * (its audit hooks removed) and reads every request as a national official (the access policy
  * then refuses and masks nothing). Production builders have no such switch: the policy and the
  * audit always apply. tests/integration/{checkins,tracing}-audit.test.ts check that the baseline
  * still answers, and writes nothing, so this bench cannot rot silently.
@@ -14,7 +14,7 @@ export function trustOff<T extends Record<string, unknown>>(module: SubgraphModu
       const definition = module.build(db, config);
       return {
         ...definition,
-        plugins: [],
+        hooks: [],
         createContext: (identity) => definition.createContext({ ...identity, role: 'national_official', jurisdiction: 'all' }),
       };
     },

@@ -44,13 +44,17 @@
  * 8. gateway/server.ts sets APOLLO_TELEMETRY_DISABLED, which @apollo/gateway reads in its
  *    constructor; otherwise it probes cloud metadata addresses at once and exports usage to Apollo.
  *    → "telemetry: …" (here).
- * 9. gateway/limits/graphql.ts imports 'graphql/index.js' (the CommonJS copy Apollo loads; graphql
+ * 9. subgraphs/shared/graphql.ts imports 'graphql/index.js' (the CommonJS copy Apollo loads; graphql
  *    has no `exports` map), and limits/errors.ts matches graphql-js 16.15's token-limit message
  *    ("more that"). → tests/unit/limits.test.ts, tests/e2e/limits.test.ts "refuses a document with
  *    too many tokens…".
  * 10. gateway/limits/errors.ts keys errors by object identity between Apollo Server's
  *    `didEncounterErrors` and `formatError` (production masking). → tests/e2e/gateway-hardening.test.ts
  *    (production), tests/e2e/subgraph-down.test.ts "(production)".
+ * 11. subgraphs/shared/executor.ts (a subgraph's requests, without Apollo Server) tells a variable
+ *    that does not coerce from graphql-js 16's wording of that error, as Apollo Server did, to answer
+ *    it BAD_USER_INPUT. → tests/integration/subgraph-executor.test.ts "answers variables that do not
+ *    coerce with BAD_USER_INPUT…".
  */
 import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { BaseContext } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import type { AuditedContext } from '../../subgraphs/shared/audit.ts';
+import type { RequestHooks } from '../../subgraphs/shared/executor.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
@@ -14,11 +15,11 @@ import { callers, executeAs } from '../support/subgraph.ts';
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 
 /**
- * Group commit of audit records (subgraphs/shared/audit.ts AuditWriter, behind the audit plugin),
+ * Group commit of audit records (subgraphs/shared/audit.ts AuditWriter, behind the audit hooks),
  * on the tracing subgraph and a real database: requests that finish while an audit INSERT is in
  * flight share the next INSERT (their rows carry one transaction id, xmin), and neither answers
  * before that INSERT has committed. The first INSERT is held by a table lock that the test takes
- * and releases; a plugin after the audit plugin tells when each request has handed over its records.
+ * and releases; a hook run just before the audit's tells when each request hands over its records.
  */
 describe('audit records of concurrent requests: one statement, committed before any answer', () => {
   let database: TestDatabase<typeof tracingModule.tables>;
@@ -39,16 +40,13 @@ describe('audit records of concurrent requests: one statement, committed before 
       ruleName: DEFAULT_CONTACT_RULE.name,
     });
     const built = tracingModule.build(database.db, config);
-    const handing: ApolloServerPlugin<AuditedContext> = {
-      async requestDidStart() {
-        return {
-          async willSendResponse({ contextValue }) {
-            handedOver.add(contextValue.identity.subject);
-          },
-        };
+    const handing: RequestHooks<AuditedContext> = {
+      async willSendResponse(context) {
+        handedOver.add(context.identity.subject);
       },
     };
-    definition = { ...built, plugins: [...(built.plugins ?? []), handing as ApolloServerPlugin<BaseContext>] };
+    // Hooks run in order: this one marks the request just before the audit's hook hands its records over.
+    definition = { ...built, hooks: [handing, ...(built.hooks ?? [])] };
     service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
   });
   afterAll(async () => {

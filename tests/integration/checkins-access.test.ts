@@ -27,14 +27,9 @@ describe('checkins subgraph: who sees which check-ins and exposures', () => {
   async function run(identity: Identity, query: string, variables: Record<string, unknown> = {}) {
     const definition = checkinsSubgraph(drizzle(client, { schema: tables }));
     const service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger });
-    try {
-      statements.length = 0;
-      const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-      if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-      return response.body.singleResult as { data?: Record<string, any> | null; errors?: unknown[] };
-    } finally {
-      await service.apollo.stop();
-    }
+    statements.length = 0;
+    const response = await service.executor.run({ query, variables }, definition.createContext(identity));
+    return response.result as { data?: Record<string, any> | null; errors?: unknown[] };
   }
 
   beforeAll(async () => {

@@ -54,7 +54,6 @@ describe('checkins: database connections terminated during partner batches', () 
   });
   afterAll(async () => {
     await killer?.end({ timeout: 1 });
-    await service?.apollo.stop();
     await database?.drop();
   });
 

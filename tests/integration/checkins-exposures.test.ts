@@ -23,17 +23,12 @@ interface GraphQLResult {
   errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
-/** Runs an operation through Apollo Server over buildSubgraphSchema, with a fresh per-request context. */
+/** Runs an operation through the subgraph's executor over buildSubgraphSchema, with a fresh per-request context. */
 async function execute(db: CheckinsDb, query: string, variables: Record<string, unknown> = {}, rule?: ExposureRule): Promise<{ result: GraphQLResult; service: SubgraphService }> {
   const definition = checkinsSubgraph(db, rule ? { rule } : {});
   const service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger });
-  try {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return { result: response.body.singleResult as GraphQLResult, service };
-  } finally {
-    await service.apollo.stop();
-  }
+  const response = await service.executor.run({ query, variables }, definition.createContext(identity));
+  return { result: response.result as GraphQLResult, service };
 }
 
 const asPairs = (exposures: ExposureDto[]) => new Map(exposures.map((e) => [`${e.checkIn.id}|${e.contactCheckIn.id}`, e.overlapMinutes]));

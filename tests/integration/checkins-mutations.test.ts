@@ -69,9 +69,8 @@ describe('checkins mutations', () => {
   let service: SubgraphService;
 
   async function run(query: string, variables: Record<string, unknown> = {}, caller: Identity = identity): Promise<GraphQLResult> {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(caller) });
-    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return response.body.singleResult as GraphQLResult;
+    const response = await service.executor.run({ query, variables }, definition.createContext(caller));
+    return response.result as GraphQLResult;
   }
 
   async function checkInCount(): Promise<number> {
@@ -92,7 +91,6 @@ describe('checkins mutations', () => {
     }
   });
   afterAll(async () => {
-    await service?.apollo.stop();
     await database?.drop();
   });
 

@@ -47,9 +47,8 @@ describe('declarations subgraph over GraphQL', () => {
   let service: SubgraphService;
 
   async function run(query: string, variables: Record<string, unknown> = {}): Promise<Result> {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
+    const response = await service.executor.run({ query, variables }, definition.createContext(identity));
+    return response.result as Result;
   }
 
   const count = async (table: 'people' | 'health_declarations') => {
@@ -80,7 +79,6 @@ describe('declarations subgraph over GraphQL', () => {
     service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger: config.logger });
   });
   afterAll(async () => {
-    await service?.apollo.stop();
     await database?.drop();
   });
   afterEach(() => vi.restoreAllMocks());

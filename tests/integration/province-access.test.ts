@@ -58,7 +58,6 @@ describe('province shard: jurisdiction for tasks, tracers and writes', () => {
     inChoLon = b.task;
   });
   afterAll(async () => {
-    await service?.apollo.stop();
     await database?.drop();
   });
 

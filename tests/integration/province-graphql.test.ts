@@ -41,9 +41,8 @@ async function deploy(db: Parameters<typeof provinceModule.build>[0]): Promise<D
     definition,
     service,
     run: async (query, variables = {}) => {
-      const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(official) });
-      if (response.body.kind !== 'single') throw new Error('expected a single result');
-      return response.body.singleResult as Result;
+      const response = await service.executor.run({ query, variables }, definition.createContext(official));
+      return response.result as Result;
     },
   };
 }
@@ -100,7 +99,6 @@ describe('province subgraph (deployment for 79) over GraphQL', () => {
     p79 = await deploy(database.db);
   });
   afterAll(async () => {
-    await p79?.service.apollo.stop();
     await database?.drop();
   });
 
@@ -404,7 +402,6 @@ describe('province subgraph (deployment for 79) over GraphQL', () => {
       // Besides postgres.js's own catalogue look-up when a connection opens, nothing else ran.
       expect(statements.filter((s) => !s.includes('pg_catalog'))).toHaveLength(4);
     } finally {
-      await counted.service.apollo.stop();
       await sql.end();
     }
   });

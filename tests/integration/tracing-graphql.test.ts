@@ -55,9 +55,8 @@ describe('tracing subgraph over GraphQL', () => {
   const afterConfirm = vi.fn(async (_caseId: string) => {});
 
   async function run(query: string, variables: Record<string, unknown> = {}): Promise<Result> {
-    const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
+    const response = await service.executor.run({ query, variables }, definition.createContext(identity));
+    return response.result as Result;
   }
 
   const counts = async () => {
@@ -135,9 +134,8 @@ describe('tracing subgraph over GraphQL', () => {
     try {
       const input = validInput();
       const call = async () => {
-        const response = await flakyService.apollo.executeOperation({ query: CONFIRM, variables: { input } }, { contextValue: flaky.createContext(identity) });
-        if (response.body.kind !== 'single') throw new Error('expected a single result');
-        return response.body.singleResult as Result;
+        const response = await flakyService.executor.run({ query: CONFIRM, variables: { input } }, flaky.createContext(identity));
+        return response.result as Result;
       };
       const first = await call();
       expect(first.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');

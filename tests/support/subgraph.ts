@@ -16,9 +16,8 @@ export async function executeAs(
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<Result> {
-  const response = await service.apollo.executeOperation({ query, variables }, { contextValue: definition.createContext(identity) });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult as Result;
+  const response = await service.executor.run({ query, variables }, definition.createContext(identity));
+  return response.result as Result;
 }
 
 /** The error codes of an answer, in order. */

@@ -1,5 +1,5 @@
-// The same graphql-js file as the gateway's (see gateway/limits/graphql.ts).
-import { buildSchema, parse, print, type DocumentNode } from '../../gateway/limits/graphql.ts';
+// The same graphql-js file as the gateway's (see subgraphs/shared/graphql.ts).
+import { buildSchema, parse, print, type DocumentNode } from '../../subgraphs/shared/graphql.ts';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';

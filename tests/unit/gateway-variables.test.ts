@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, getVariableValues, GraphQLScalarType, parse, type GraphQLSchema, type OperationDefinitionNode } from '../../gateway/limits/graphql.ts';
+import { buildSchema, getVariableValues, GraphQLScalarType, parse, type GraphQLSchema, type OperationDefinitionNode } from '../../subgraphs/shared/graphql.ts';
 import { supergraphForGateway } from '../../gateway/authorization.ts';
 import { checkVariablesWithoutCoercing, conformsTo, variableErrors } from '../../gateway/variables.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';

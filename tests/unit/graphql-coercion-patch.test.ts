@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, execute, getVariableValues, parse, type GraphQLScalarType, type OperationDefinitionNode } from '../../gateway/limits/graphql.ts';
+import { buildSchema, execute, getVariableValues, parse, type GraphQLScalarType, type OperationDefinitionNode } from '../../subgraphs/shared/graphql.ts';
 import { parseDateTime } from '../../subgraphs/shared/scalars.ts';
 
 // patches/graphql+16.15.0.patch: graphql-js coerces valid variables on a fast path and counts them.

@@ -1,5 +1,5 @@
-// The same graphql-js file as the gateway's (see gateway/limits/graphql.ts).
-import { buildSchema, parse, type OperationDefinitionNode } from '../../gateway/limits/graphql.ts';
+// The same graphql-js file as the gateway's (see subgraphs/shared/graphql.ts).
+import { buildSchema, parse, type OperationDefinitionNode } from '../../subgraphs/shared/graphql.ts';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, checkOperationShape, gatewayHardening, limitsFromEnv, operationCost, usesIntrospection, withoutSuggestions } from '../../gateway/limits.ts';
 import { EnvError, LIMIT_DEFAULTS, parseEnv } from '../../subgraphs/shared/env.ts';

@@ -1,6 +1,6 @@
 import { parse, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type OperationDefinitionNode, Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { AuditTrail, auditPlugin, clientOperationName, type AuditSink, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
+import { AuditTrail, auditHooks, clientOperationName, type AuditSink, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
 import { fieldSelector } from '../../subgraphs/shared/selection.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
@@ -56,7 +56,7 @@ describe('the shared audit trail', () => {
     expect(fieldSelector('Person', ['contact'] as const)(info)).toEqual([]);
   });
 
-  it('the plugin writes the records before the response leaves, and withholds the data when the write fails', async () => {
+  it('the hooks write the records before the response leaves, and withholds the data when the write fails', async () => {
     const written: NewAuditRecord[][] = [];
     let fail = false;
     const sink: AuditSink = {
@@ -65,21 +65,18 @@ describe('the shared audit trail', () => {
         written.push([...rows]);
       },
     };
-    const plugin = auditPlugin({ subgraph: 'tracing', repository: sink, now: () => new Date(0), logger: createLogger('test', 'silent') });
+    const hooks = auditHooks({ subgraph: 'tracing', repository: sink, now: () => new Date(0), logger: createLogger('test', 'silent') });
     const respond = async () => {
       const audit = new HealthAuditTrail();
       audit.record('p1', 'ALLOWED', ['case']);
-      const response = { body: { kind: 'single' as const, singleResult: { data: { case: { id: 'c1' } } } as Record<string, unknown> } };
-      const hooks = await plugin.requestDidStart!({} as never);
-      await hooks!.willSendResponse!({ contextValue: { identity: who({ subject: 's' }), audit }, response, operationName: 'Case__tracing__0' } as never);
-      return response.body.singleResult;
+      return hooks.willSendResponse!({ identity: who({ subject: 's' }), audit }, { data: { case: { id: 'c1' } } }, 'Case__tracing__0');
     };
     expect(await respond()).toEqual({ data: { case: { id: 'c1' } } });
     expect(written).toEqual([[expect.objectContaining({ subject: 's', personId: 'p1', fields: ['case'], operationName: 'Case', outcome: 'ALLOWED' })]]);
     fail = true;
     expect(await respond()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'AUDIT_UNAVAILABLE' } })] });
     expect(written).toHaveLength(1);
-    // The plugin's writer recovers after a failed batch.
+    // The hooks' writer recovers after a failed batch.
     fail = false;
     expect(await respond()).toEqual({ data: { case: { id: 'c1' } } });
   });

@@ -66,6 +66,6 @@ export const checkIns = pgTable(
 /**
  * The audit trail of reads of people's movements (check-ins, exposures): the `audit_records` table
  * shared by every subgraph that audits reads of a person (subgraphs/shared/audit-table.ts), here in
- * the checkins database. Written by subgraphs/checkins/audit.ts through the shared plugin.
+ * the checkins database. Written by subgraphs/checkins/audit.ts through the shared audit hooks.
  */
 export { auditRecords } from '../../shared/audit-table.ts';

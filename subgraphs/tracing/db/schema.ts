@@ -164,7 +164,7 @@ export const tracingRuns = pgTable(
 /**
  * The audit trail of reads of health status (cases, contacts, contact status): the `audit_records`
  * table shared by every subgraph that audits reads of a person (subgraphs/shared/audit-table.ts),
- * here in the tracing database. Written by subgraphs/tracing/audit.ts through the shared plugin.
+ * here in the tracing database. Written by subgraphs/tracing/audit.ts through the shared audit hooks.
  */
 export { auditRecords } from '../../shared/audit-table.ts';
 
