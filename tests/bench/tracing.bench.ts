@@ -4,7 +4,9 @@
  * - F1 through the graph for a typical case vs the same exposure statement run directly (p50; target ≤ 3×);
  * - F1+F2 for a case at the busiest venue through the graph (two calls, as the worker does) vs one
  *   two-hop SQL statement giving the same F1 and F2 rows (target ≤ 1.2× and under 1 s), through the
- *   hub's in-process gateway and through a gateway in its own process (as deployed);
+ *   hub's in-process gateway and through a gateway in its own process (as deployed), each with the
+ *   exposures as objects (an explorer's shape) and as columns (`exposureColumnsOf`,
+ *   `firstContactColumnsOf`: the tracing worker's shape);
  * - a whole run, confirmCase → every task delivered to its province (target under 1 s, typical case);
  * Usage: npm run bench -- tracing [checkIns]   (default 10,000,000)
  */
@@ -69,6 +71,10 @@ try {
   };
   const EXPOSURES = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
   const FIRST_CONTACTS = `query($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) { firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes } }`;
+  // The tracing worker's shape (subgraphs/tracing/jobs/tracing-run.worker.ts): the same look-ups as columns.
+  const COLUMNS = 'personIds contactIds venueIds overlapStarts overlapEnds overlapMinutes';
+  const EXPOSURE_COLUMNS = `query($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) { exposureColumnsOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${COLUMNS} } }`;
+  const FIRST_CONTACT_COLUMNS = `query($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) { firstContactColumnsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${COLUMNS} } }`;
   const repo = new ExposureRepository(drizzle(checkinsSql) as never, DEFAULT_EXPOSURE_RULE);
   const now = new Date();
   const from = new Date(now.getTime() - 3 * 86_400_000);
@@ -122,16 +128,29 @@ try {
   const sqlNoJitRuns: number[] = [];
   const graphRuns: number[] = [];
   const graphProcessRuns: number[] = [];
+  const columnRuns: number[] = [];
+  const columnProcessRuns: number[] = [];
   const repoRuns: number[] = [];
-  // As the worker does: F1 exposures, then each F1's first contacts from their own exposure on.
-  const twoCalls = async (url: string) => {
-    const f1 = (await gql(EXPOSURES, { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN }, url)).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>;
-    const exposedAt = earliestByContact(f1.map((e) => [e.contact.id, e.overlapStart] as const));
+  // As the worker does: F1 exposures, then each F1's first contacts from their own exposure on;
+  // as objects (an explorer's shape) or as columns (the worker's).
+  const twoCalls = async (url: string, shape: 'objects' | 'columns') => {
+    const variables = { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN };
+    let f1: Array<readonly [string, string]>;
+    if (shape === 'objects') {
+      f1 = ((await gql(EXPOSURES, variables, url)).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>).map((e) => [e.contact.id, e.overlapStart] as const);
+    } else {
+      const columns = (await gql(EXPOSURE_COLUMNS, variables, url)).exposureColumnsOf as { contactIds: string[]; overlapStarts: string[] };
+      f1 = columns.contactIds.map((id, i) => [id, columns.overlapStarts[i]!] as const);
+    }
+    const exposedAt = earliestByContact(f1);
     const people = [...exposedAt].map(([personId, at]) => ({ personId, from: at }));
-    const f2 = people.length
-      ? ((await gql(FIRST_CONTACTS, { people, to: now.toISOString(), min: MIN, exclude: [f0, ...exposedAt.keys()] }, url)).firstContactsOf as unknown[])
-      : [];
-    return { f1: exposedAt.size, f2: f2.length };
+    if (people.length === 0) return { f1: exposedAt.size, f2: 0 };
+    const f2Variables = { people, to: now.toISOString(), min: MIN, exclude: [f0, ...exposedAt.keys()] };
+    const f2 =
+      shape === 'objects'
+        ? ((await gql(FIRST_CONTACTS, f2Variables, url)).firstContactsOf as unknown[]).length
+        : ((await gql(FIRST_CONTACT_COLUMNS, f2Variables, url)).firstContactColumnsOf as { personIds: string[] }).personIds.length;
+    return { f1: exposedAt.size, f2 };
   };
   let counts = { f1: 0, f2: 0, graphF1: 0, graphF2: 0 };
   for (let round = 0; round < 5; round++) {
@@ -150,11 +169,18 @@ try {
     await twoHop('off');
     sqlNoJitRuns.push(performance.now() - t);
     t = performance.now();
-    const viaGraph = await twoCalls(hub.gatewayUrl);
+    const viaGraph = await twoCalls(hub.gatewayUrl, 'objects');
     graphRuns.push(performance.now() - t);
     t = performance.now();
-    await twoCalls(gatewayProcess.url);
+    await twoCalls(gatewayProcess.url, 'objects');
     graphProcessRuns.push(performance.now() - t);
+    t = performance.now();
+    const viaColumns = await twoCalls(hub.gatewayUrl, 'columns');
+    columnRuns.push(performance.now() - t);
+    t = performance.now();
+    await twoCalls(gatewayProcess.url, 'columns');
+    columnProcessRuns.push(performance.now() - t);
+    if (viaColumns.f1 !== viaGraph.f1 || viaColumns.f2 !== viaGraph.f2) console.log(`  WARNING: columns and objects disagree: ${JSON.stringify({ viaColumns, viaGraph })}`);
     // The same two look-ups on the subgraph's repository (no HTTP, no GraphQL): what the graph adds.
     t = performance.now();
     const f1Rows = await repo.forPeople([f0], checkExposureQuery({ from, to: now, minOverlapMinutes: MIN }, repo.rule));
@@ -170,9 +196,11 @@ try {
   console.log(`  the same, JIT off         : median ${median(sqlNoJitRuns).toFixed(1)} ms  (${sqlNoJitRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  graph, two batched calls, hub's in-process gateway (npm start): median ${median(graphRuns).toFixed(1)} ms  (${graphRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  graph, two batched calls, gateway in its own process (as deployed): median ${median(graphProcessRuns).toFixed(1)} ms  (${graphProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  graph as columns (the tracing worker's shape), in-process gateway: median ${median(columnRuns).toFixed(1)} ms  (${columnRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  graph as columns, gateway in its own process (as deployed): median ${median(columnProcessRuns).toFixed(1)} ms  (${columnProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  the same two look-ups on the repository (no HTTP/GraphQL): median ${median(repoRuns).toFixed(1)} ms`);
   const baseline = Math.min(median(sqlRuns), median(sqlNoJitRuns));
-  console.log(`  ratio graph/SQL (the faster SQL): in-process ${(median(graphRuns) / baseline).toFixed(2)}x, as deployed ${(median(graphProcessRuns) / baseline).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
+  console.log(`  ratio graph/SQL (the faster SQL): in-process ${(median(graphRuns) / baseline).toFixed(2)}x, as deployed ${(median(graphProcessRuns) / baseline).toFixed(2)}x; as columns ${(median(columnRuns) / baseline).toFixed(2)}x and ${(median(columnProcessRuns) / baseline).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
 
   // 3. Whole runs: confirmCase → every task delivered.
   const runTimes: number[] = [];

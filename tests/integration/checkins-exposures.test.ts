@@ -126,6 +126,42 @@ describe('checkins exposures', () => {
     ]);
   });
 
+  itWithPostgres('as columns (exposureColumnsOf, firstContactColumnsOf): the same exposures as the object-shaped fields, in the same order; the same refusals', async () => {
+    const FIELDS = 'person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes';
+    const COLUMNS = 'personIds contactIds venueIds overlapStarts overlapEnds overlapMinutes';
+    const asColumns = (rows: Array<Record<string, any>>) => ({
+      personIds: rows.map((e) => e.person.id),
+      contactIds: rows.map((e) => e.contact.id),
+      venueIds: rows.map((e) => e.venue.id),
+      overlapStarts: rows.map((e) => e.overlapStart),
+      overlapEnds: rows.map((e) => e.overlapEnd),
+      overlapMinutes: rows.map((e) => e.overlapMinutes),
+    });
+    const ids = [DEMO_PEOPLE.an.id, DEMO_PEOPLE.chau.id];
+    const people = ids.map((personId) => ({ personId, from: new Date(now.getTime() - 7 * 86_400_000).toISOString() }));
+    const pairs = [
+      [`query($ids: [ID!]!) { exposuresOf(personIds: $ids) { ${FIELDS} } }`, `query($ids: [ID!]!) { exposureColumnsOf(personIds: $ids) { ${COLUMNS} } }`, { ids }],
+      [
+        `query($people: [ExposureSubjectInput!]!) { firstContactsOf(people: $people, excludeContacts: []) { ${FIELDS} } }`,
+        `query($people: [ExposureSubjectInput!]!) { firstContactColumnsOf(people: $people, excludeContacts: []) { ${COLUMNS} } }`,
+        { people },
+      ],
+    ] as const;
+    for (const [objectsQuery, columnsQuery, variables] of pairs) {
+      const objects = (await execute(database.db, objectsQuery, variables)).result;
+      const columns = (await execute(database.db, columnsQuery, variables)).result;
+      expect(objects.errors).toBeUndefined();
+      expect(columns.errors).toBeUndefined();
+      const rows = Object.values(objects.data!)[0] as Array<Record<string, any>>;
+      expect(rows.length).toBeGreaterThan(3);
+      expect(Object.values(columns.data!)[0]).toEqual(asColumns(rows));
+    }
+    // A malformed id is refused as in exposuresOf, and nothing is answered.
+    const refused = (await execute(database.db, `query { exposureColumnsOf(personIds: ["not-a-uuid"]) { personIds } }`)).result;
+    expect(refused.data?.exposureColumnsOf ?? null).toBeNull();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   itWithPostgres('the window cuts the overlap before it is measured; minOverlapMinutes overrides the rule; bad windows are refused', async () => {
     const at = (h: number, m: number) => {
       const d = new Date(now);

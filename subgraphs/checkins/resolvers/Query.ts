@@ -19,39 +19,48 @@ const audited = async (rows: Promise<ExposureDto[]>, ctx: CheckinsContext, info:
   return found;
 };
 
+/** `exposuresOf`, and `exposureColumnsOf` (the same rows; ExposureColumns makes the columns). */
+function exposuresOf(
+  _: unknown,
+  { personIds, excludeContacts, ...args }: { personIds: string[]; excludeContacts?: string[] | null; from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null },
+  ctx: CheckinsContext,
+  info: GraphQLResolveInfo,
+) {
+  if (personIds.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'personIds');
+  if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
+  const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
+  const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
+  return audited(ctx.exposures.forPeople(ids, { ...checkExposureQuery(args, ctx.exposures.rule), excludeContacts: excluded }, ctx.access.exposures), ctx, info);
+}
+
+/** `firstContactsOf`, and `firstContactColumnsOf`. */
+function firstContactsOf(
+  _: unknown,
+  { people, excludeContacts, to, minOverlapMinutes }: { people: Array<{ personId: string; from: Date }>; excludeContacts?: string[] | null; to?: Date | null; minOverlapMinutes?: number | null },
+  ctx: CheckinsContext,
+  info: GraphQLResolveInfo,
+) {
+  if (people.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'people');
+  if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
+  // A person named twice counts from the earlier instant.
+  const from = new Map<string, Date>();
+  people.forEach(({ personId, from: at }, i) => {
+    const id = requireUuid(personId, `people[${i}].personId`);
+    if (!from.has(id) || at < from.get(id)!) from.set(id, at);
+  });
+  const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
+  const query = { ...checkExposureQuery({ to, minOverlapMinutes }, ctx.exposures.rule), excludeContacts: excluded };
+  return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx, info);
+}
+
 export const Query = {
   venue: (_: unknown, { id }: { id: string }, ctx: CheckinsContext) => ctx.loaders.venue.load(requireUuid(id, 'id')),
   venueByQr: (_: unknown, { qrCode }: { qrCode: string }, ctx: CheckinsContext) => ctx.loaders.venueByQr.load(qrCode),
-  exposuresOf: (
-    _: unknown,
-    { personIds, excludeContacts, ...args }: { personIds: string[]; excludeContacts?: string[] | null; from?: Date | null; to?: Date | null; minOverlapMinutes?: number | null },
-    ctx: CheckinsContext,
-    info: GraphQLResolveInfo,
-  ) => {
-    if (personIds.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'personIds');
-    if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
-    const ids = [...new Set(personIds.map((id) => requireUuid(id, 'personIds')))];
-    const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    return audited(ctx.exposures.forPeople(ids, { ...checkExposureQuery(args, ctx.exposures.rule), excludeContacts: excluded }, ctx.access.exposures), ctx, info);
-  },
-  firstContactsOf: (
-    _: unknown,
-    { people, excludeContacts, to, minOverlapMinutes }: { people: Array<{ personId: string; from: Date }>; excludeContacts?: string[] | null; to?: Date | null; minOverlapMinutes?: number | null },
-    ctx: CheckinsContext,
-    info: GraphQLResolveInfo,
-  ) => {
-    if (people.length > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people per look-up.`, 'people');
-    if ((excludeContacts?.length ?? 0) > MAX_PEOPLE_PER_LOOKUP) throw badInput(`At most ${MAX_PEOPLE_PER_LOOKUP} people to exclude.`, 'excludeContacts');
-    // A person named twice counts from the earlier instant.
-    const from = new Map<string, Date>();
-    people.forEach(({ personId, from: at }, i) => {
-      const id = requireUuid(personId, `people[${i}].personId`);
-      if (!from.has(id) || at < from.get(id)!) from.set(id, at);
-    });
-    const excluded = (excludeContacts ?? []).map((id) => requireUuid(id, 'excludeContacts'));
-    const query = { ...checkExposureQuery({ to, minOverlapMinutes }, ctx.exposures.rule), excludeContacts: excluded };
-    return audited(ctx.exposures.firstContactsOf([...from].map(([personId, at]) => ({ personId, from: at })), query, ctx.access.exposures), ctx, info);
-  },
+  exposuresOf,
+  firstContactsOf,
+  // The same rows; the ExposureColumns resolvers read them as columns.
+  exposureColumnsOf: exposuresOf,
+  firstContactColumnsOf: firstContactsOf,
   movementAuditTrail: async (_: unknown, args: { personId: string; limit: number }, ctx: CheckinsContext) => {
     const personId = requireUuid(args.personId, 'personId').toLowerCase();
     const limit = requireAuditLimit(args.limit);

@@ -3,6 +3,7 @@ import type { Resolvers } from '../../shared/subgraph.ts';
 import type { CheckinsContext } from './context.ts';
 import { CheckIn } from './CheckIn.ts';
 import { Exposure } from './Exposure.ts';
+import { ExposureColumns } from './ExposureColumns.ts';
 import { Mutation } from './Mutation.ts';
 import { Person } from './Person.ts';
 import { Query } from './Query.ts';
@@ -19,4 +20,5 @@ export const resolvers: Resolvers<CheckinsContext> = {
   CheckIn,
   Person,
   Exposure,
+  ExposureColumns,
 };

@@ -20,20 +20,20 @@ import {
 } from './tracing-run.queue.ts';
 
 /**
- * What the worker reads of an exposure (both look-ups below answer `Exposure`s): `person` rather
- * than `checkIn { person }`, one object less per row of a crowd's 16,000 (every layer, from the
- * subgraph's execution to the gateway's result shaping, pays per object).
+ * The worker's two look-ups read their exposures as columns (`ExposureColumns`): a crowd's F2
+ * answer is 16,000 exposures, and as objects every layer, from the subgraph's execution to the
+ * gateway's result shaping, pays per object.
  */
-const EXPOSURE_FIELDS = 'person { id } contact { id } venue { id } overlapStart overlapEnd overlapMinutes';
+const EXPOSURE_COLUMNS = 'personIds contactIds venueIds overlapStarts overlapEnds overlapMinutes';
 
 const EXPOSURES = /* GraphQL */ `
   query TracingExposures($ids: [ID!]!, $from: DateTime, $to: DateTime, $min: Int, $exclude: [ID!]) {
-    exposuresOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_FIELDS} }
+    exposureColumnsOf(personIds: $ids, from: $from, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_COLUMNS} }
   }`;
 
 const FIRST_CONTACTS = /* GraphQL */ `
   query TracingFirstContacts($people: [ExposureSubjectInput!]!, $to: DateTime, $min: Int, $exclude: [ID!]) {
-    firstContactsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_FIELDS} }
+    firstContactColumnsOf(people: $people, to: $to, minOverlapMinutes: $min, excludeContacts: $exclude) { ${EXPOSURE_COLUMNS} }
   }`;
 
 const RESIDENCES = /* GraphQL */ `
@@ -92,28 +92,32 @@ export function createTracingJobs(options: TracingJobsOptions): TracingJobs {
   const backoffStrategy = cappedExponential(options.retry ?? DEFAULT_RETRY);
   const workers: Worker[] = [];
 
-  type ExposureAnswer = { person: { id: string }; contact: { id: string }; venue: { id: string }; overlapStart: string; overlapEnd: string; overlapMinutes: number };
-  const toFact = (e: ExposureAnswer): ExposureFact => ({
-    subjectId: e.person.id,
-    contactId: e.contact.id,
-    venueId: e.venue.id,
-    overlapStart: new Date(e.overlapStart),
-    overlapEnd: new Date(e.overlapEnd),
-    overlapMinutes: e.overlapMinutes,
-  });
+  type ExposureColumns = { personIds: string[]; contactIds: string[]; venueIds: string[]; overlapStarts: string[]; overlapEnds: string[]; overlapMinutes: number[] };
+  const toFacts = (columns: ExposureColumns | null): ExposureFact[] => {
+    // Nullable only for an error, which mustQuery has already thrown.
+    if (!columns) throw new Error('The exposure look-up answered no exposures and no error');
+    return columns.personIds.map((subjectId, i) => ({
+      subjectId,
+      contactId: columns.contactIds[i]!,
+      venueId: columns.venueIds[i]!,
+      overlapStart: new Date(columns.overlapStarts[i]!),
+      overlapEnd: new Date(columns.overlapEnds[i]!),
+      overlapMinutes: columns.overlapMinutes[i]!,
+    }));
+  };
 
   async function exposures(ids: string[], from: Date, to: Date, min: number): Promise<ExposureFact[]> {
     if (ids.length === 0) return [];
-    const data = await graph.mustQuery<{ exposuresOf: ExposureAnswer[] }>(EXPOSURES, { ids, from: from.toISOString(), to: to.toISOString(), min });
-    return data.exposuresOf.map(toFact);
+    const data = await graph.mustQuery<{ exposureColumnsOf: ExposureColumns | null }>(EXPOSURES, { ids, from: from.toISOString(), to: to.toISOString(), min });
+    return toFacts(data.exposureColumnsOf);
   }
 
   /** Each subject's contacts from that subject's own instant on: only the earliest exposure per contact comes back. */
   async function firstContacts(subjects: Array<{ personId: string; from: Date }>, to: Date, min: number, exclude: string[]): Promise<ExposureFact[]> {
     if (subjects.length === 0) return [];
     const people = subjects.map((s) => ({ personId: s.personId, from: s.from.toISOString() }));
-    const data = await graph.mustQuery<{ firstContactsOf: ExposureAnswer[] }>(FIRST_CONTACTS, { people, to: to.toISOString(), min, exclude });
-    return data.firstContactsOf.map(toFact);
+    const data = await graph.mustQuery<{ firstContactColumnsOf: ExposureColumns | null }>(FIRST_CONTACTS, { people, to: to.toISOString(), min, exclude });
+    return toFacts(data.firstContactColumnsOf);
   }
 
   /** Sends each province its tasks in one call; returns the provinces that did and did not answer. */
