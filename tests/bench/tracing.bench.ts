@@ -6,14 +6,16 @@
  *   two-hop SQL statement giving the same F1 and F2 rows (target ≤ 1.2× and under 1 s), through the
  *   hub's in-process gateway and through a gateway in its own process (as deployed), each with the
  *   exposures as objects (an explorer's shape) and as columns (`exposureColumnsOf`,
- *   `firstContactColumnsOf`: the tracing worker's shape);
+ *   `firstContactColumnsOf`: the tracing worker's shape), and as columns straight to the checkins
+ *   subgraph (what the gateway adds);
  * - a whole run, confirmCase → every task delivered to its province (target under 1 s, typical case);
  * Usage: npm run bench -- tracing [checkIns]   (default 10,000,000)
  */
 import postgres from 'postgres';
 import { startHub } from '../../hub/launch.ts';
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
-import { signCallerToken } from '../../subgraphs/shared/identity.ts';
+import { INTERNAL_TOKEN_HEADER, signCallerToken, signInternalToken, verifyCallerToken } from '../../subgraphs/shared/identity.ts';
+import { request } from 'undici';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { ExposureRepository } from '../../subgraphs/checkins/repositories/index.ts';
 import { checkExposureQuery } from '../../subgraphs/checkins/validation.ts';
@@ -66,6 +68,15 @@ try {
   stopGatewayProcess = () => gatewayProcess.stop();
   const gql = async (query: string, variables: Record<string, unknown>, url = hub.gatewayUrl) => {
     const body = await postGraphQL<any>(url, token, query, variables);
+    if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
+    return body.data;
+  };
+  // Straight to the checkins subgraph, with the internal token the gateway would send: what the gateway adds.
+  const checkinsUrl = hub.subgraphs.find((s) => s.name === 'checkins')!.url;
+  const internalToken = await signInternalToken(secrets.internalToken, await verifyCallerToken(secrets.jwt, token), 3_600);
+  const checkinsGql = async (query: string, variables: Record<string, unknown>) => {
+    const response = await request(checkinsUrl, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken }, body: JSON.stringify({ query, variables }) });
+    const body = (await response.body.json()) as { data?: any; errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 400));
     return body.data;
   };
@@ -130,16 +141,19 @@ try {
   const graphProcessRuns: number[] = [];
   const columnRuns: number[] = [];
   const columnProcessRuns: number[] = [];
+  const columnDirectRuns: number[] = [];
   const repoRuns: number[] = [];
   // As the worker does: F1 exposures, then each F1's first contacts from their own exposure on;
   // as objects (an explorer's shape) or as columns (the worker's).
-  const twoCalls = async (url: string, shape: 'objects' | 'columns') => {
+  type Send = (query: string, variables: Record<string, unknown>) => Promise<any>;
+  const through = (url: string): Send => (query, variables) => gql(query, variables, url);
+  const twoCalls = async (send: Send, shape: 'objects' | 'columns') => {
     const variables = { ids: [f0], from: from.toISOString(), to: now.toISOString(), min: MIN };
     let f1: Array<readonly [string, string]>;
     if (shape === 'objects') {
-      f1 = ((await gql(EXPOSURES, variables, url)).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>).map((e) => [e.contact.id, e.overlapStart] as const);
+      f1 = ((await send(EXPOSURES, variables)).exposuresOf as Array<{ contact: { id: string }; overlapStart: string }>).map((e) => [e.contact.id, e.overlapStart] as const);
     } else {
-      const columns = (await gql(EXPOSURE_COLUMNS, variables, url)).exposureColumnsOf as { contactIds: string[]; overlapStarts: string[] };
+      const columns = (await send(EXPOSURE_COLUMNS, variables)).exposureColumnsOf as { contactIds: string[]; overlapStarts: string[] };
       f1 = columns.contactIds.map((id, i) => [id, columns.overlapStarts[i]!] as const);
     }
     const exposedAt = earliestByContact(f1);
@@ -148,8 +162,8 @@ try {
     const f2Variables = { people, to: now.toISOString(), min: MIN, exclude: [f0, ...exposedAt.keys()] };
     const f2 =
       shape === 'objects'
-        ? ((await gql(FIRST_CONTACTS, f2Variables, url)).firstContactsOf as unknown[]).length
-        : ((await gql(FIRST_CONTACT_COLUMNS, f2Variables, url)).firstContactColumnsOf as { personIds: string[] }).personIds.length;
+        ? ((await send(FIRST_CONTACTS, f2Variables)).firstContactsOf as unknown[]).length
+        : ((await send(FIRST_CONTACT_COLUMNS, f2Variables)).firstContactColumnsOf as { personIds: string[] }).personIds.length;
     return { f1: exposedAt.size, f2 };
   };
   let counts = { f1: 0, f2: 0, graphF1: 0, graphF2: 0 };
@@ -169,17 +183,20 @@ try {
     await twoHop('off');
     sqlNoJitRuns.push(performance.now() - t);
     t = performance.now();
-    const viaGraph = await twoCalls(hub.gatewayUrl, 'objects');
+    const viaGraph = await twoCalls(through(hub.gatewayUrl), 'objects');
     graphRuns.push(performance.now() - t);
     t = performance.now();
-    await twoCalls(gatewayProcess.url, 'objects');
+    await twoCalls(through(gatewayProcess.url), 'objects');
     graphProcessRuns.push(performance.now() - t);
     t = performance.now();
-    const viaColumns = await twoCalls(hub.gatewayUrl, 'columns');
+    const viaColumns = await twoCalls(through(hub.gatewayUrl), 'columns');
     columnRuns.push(performance.now() - t);
     t = performance.now();
-    await twoCalls(gatewayProcess.url, 'columns');
+    await twoCalls(through(gatewayProcess.url), 'columns');
     columnProcessRuns.push(performance.now() - t);
+    t = performance.now();
+    await twoCalls(checkinsGql, 'columns');
+    columnDirectRuns.push(performance.now() - t);
     if (viaColumns.f1 !== viaGraph.f1 || viaColumns.f2 !== viaGraph.f2) console.log(`  WARNING: columns and objects disagree: ${JSON.stringify({ viaColumns, viaGraph })}`);
     // The same two look-ups on the subgraph's repository (no HTTP, no GraphQL): what the graph adds.
     t = performance.now();
@@ -198,6 +215,7 @@ try {
   console.log(`  graph, two batched calls, gateway in its own process (as deployed): median ${median(graphProcessRuns).toFixed(1)} ms  (${graphProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  graph as columns (the tracing worker's shape), in-process gateway: median ${median(columnRuns).toFixed(1)} ms  (${columnRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  graph as columns, gateway in its own process (as deployed): median ${median(columnProcessRuns).toFixed(1)} ms  (${columnProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  as columns, straight to the checkins subgraph (no gateway): median ${median(columnDirectRuns).toFixed(1)} ms  (${columnDirectRuns.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  the same two look-ups on the repository (no HTTP/GraphQL): median ${median(repoRuns).toFixed(1)} ms`);
   const baseline = Math.min(median(sqlRuns), median(sqlNoJitRuns));
   console.log(`  ratio graph/SQL (the faster SQL): in-process ${(median(graphRuns) / baseline).toFixed(2)}x, as deployed ${(median(graphProcessRuns) / baseline).toFixed(2)}x; as columns ${(median(columnRuns) / baseline).toFixed(2)}x and ${(median(columnProcessRuns) / baseline).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
