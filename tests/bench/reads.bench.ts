@@ -205,6 +205,21 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     return { gateway: spent('gateway'), subgraphs, worker: spent('worker'), postgres: spent('postgres'), each: Object.fromEntries(subgraphNames.map((n) => [n, spent(n)])) };
   };
 
+  // The hub at rest, first: what its processes spend with no request (background duties: outbox
+  // relays, job workers, readiness probes). At a few hundred requests a second this is part of each
+  // request's share, so it is printed apart.
+  {
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // the start's own work (partitions made ahead, first probes) done
+    const before = snapshot();
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, SECONDS / 2) * 1000));
+    const after = snapshot();
+    const seconds = (performance.now() - started) / 1000;
+    const idle = Object.keys(after).map((name) => [name, (after[name]! - (before[name] ?? 0)) / seconds] as const);
+    const total = idle.reduce((sum, [, ms]) => sum + ms, 0);
+    console.log(`idle: the whole hub ${total.toFixed(0)} ms of CPU a second; by process: ${idle.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`);
+  }
+
   for (const [index, [name, query]] of Object.entries(QUERIES).entries()) {
     if (ONLY && !name.startsWith(ONLY)) continue;
     const rate = RATES?.[index];

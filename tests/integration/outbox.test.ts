@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { createQueueBackend, type QueueBackend } from '../../subgraphs/shared/queues.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { DOMAIN_EVENTS_QUEUE, type DomainEventsJob, type NewDomainEvent } from '../../subgraphs/shared/events.ts';
-import { createOutboxRelay, domainEventsJobOptions, writeEvents } from '../../subgraphs/shared/outbox.ts';
+import { createOutboxRelay, domainEventsJobOptions, startOutboxRelay, writeEvents } from '../../subgraphs/shared/outbox.ts';
 import { testingModule } from '../../subgraphs/testing/server.ts';
 import { analyticsModule } from '../../subgraphs/analytics/server.ts';
 import { createRepositories } from '../../subgraphs/analytics/repositories/index.ts';
@@ -59,6 +59,24 @@ describe('outbox: write with the change, relay in order, at least once', () => {
     expect(events.map((e) => e.payload)).toEqual(written.map((e) => e.payload));
     expect(events.every((e) => e.day === '2025-01-01' && e.province === '79')).toBe(true);
     expect((await producer.sql`select count(*)::int as n from outbox_events`)[0]!.n).toBe(0);
+  });
+
+  itWithPostgres('a running relay moves a committed event when its database notifies, not at its next look; a rolled-back one notifies nothing', async () => {
+    // A minute between looks: only the commit's notification can explain the event leaving sooner.
+    const relay = startOutboxRelay(producer.db, queues, logger, { source: 'listening', pollMs: 60_000, unheardPollMs: 60_000 });
+    const pending = async () => (await producer.sql`select count(*)::int as n from outbox_events`)[0]!.n as number;
+    const [first, second, third] = [dose(41), dose(42), dose(43)];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // its first look (an empty outbox) is done
+      await expect(producer.db.transaction(async (tx: any) => { await writeEvents(tx, [dose(40)]); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+      await producer.db.transaction((tx: any) => writeEvents(tx, [first!, second!]));
+      await vi.waitFor(async () => expect(await pending()).toBe(0), { timeout: 10_000, interval: 50 });
+      await producer.db.transaction((tx: any) => writeEvents(tx, [third!]));
+      await vi.waitFor(async () => expect(await pending()).toBe(0), { timeout: 10_000, interval: 50 });
+    } finally {
+      await relay.close();
+    }
+    expect((await queued()).map((e) => e.payload)).toEqual([first, second, third].map((e) => e!.payload));
   });
 
   itWithPostgres('a relay that crashes after the queue took a batch sends it again; the consumer applies each event once', async () => {
