@@ -205,21 +205,6 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     return { gateway: spent('gateway'), subgraphs, worker: spent('worker'), postgres: spent('postgres'), each: Object.fromEntries(subgraphNames.map((n) => [n, spent(n)])) };
   };
 
-  // The hub at rest, first: what its processes spend with no request (background duties: outbox
-  // relays, job workers, readiness probes). At a few hundred requests a second this is part of each
-  // request's share, so it is printed apart.
-  {
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // the start's own work (partitions made ahead, first probes) done
-    const before = snapshot();
-    const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(1, SECONDS / 2) * 1000));
-    const after = snapshot();
-    const seconds = (performance.now() - started) / 1000;
-    const idle = Object.keys(after).map((name) => [name, (after[name]! - (before[name] ?? 0)) / seconds] as const);
-    const total = idle.reduce((sum, [, ms]) => sum + ms, 0);
-    console.log(`idle: the whole hub ${total.toFixed(0)} ms of CPU a second; by process: ${idle.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`);
-  }
-
   for (const [index, [name, query]] of Object.entries(QUERIES).entries()) {
     if (ONLY && !name.startsWith(ONLY)) continue;
     const rate = RATES?.[index];
@@ -254,6 +239,21 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
     const perCall = [...countedAfter].map(([key, n]) => [key, (n - (counted.get(key) ?? 0)) / round.requests] as const).filter(([, n]) => n >= 0.01);
     console.log(`${name}: PostgreSQL CPU ms per request by database: ${[...byDatabase].filter(([, ms]) => ms >= 0.005).map(([d, ms]) => `${d} ${ms.toFixed(2)}`).join(', ')}`);
     console.log(`${name}: per request, GraphQL requests by server and SQL statements by database: ${perCall.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`);
+  }
+
+  // The hub at rest, after the rounds: what its processes spend with no request (background duties: outbox
+  // relays, job workers, readiness probes). At a few hundred requests a second this is part of each
+  // request's share, so it is printed apart.
+  {
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // the last round's stragglers done
+    const before = snapshot();
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, SECONDS / 2) * 1000));
+    const after = snapshot();
+    const seconds = (performance.now() - started) / 1000;
+    const idle = Object.keys(after).map((name) => [name, (after[name]! - (before[name] ?? 0)) / seconds] as const);
+    const total = idle.reduce((sum, [, ms]) => sum + ms, 0);
+    console.log(`idle: the whole hub ${total.toFixed(0)} ms of CPU a second; by process: ${idle.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`);
   }
 
   // Baseline: the person card's own statements, straight to the server, as many in flight.
