@@ -54,7 +54,7 @@ export interface ExecutorOptions<TContext> {
   hooks?: RequestHooks<TContext>[];
   /** Applied to every error of every answer (the subgraph's error masking). */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** Schema introspection (Apollo Server's default: on, except in production). */
+  /** Schema introspection (off in production, as Apollo Server's default was). */
   introspection: boolean;
   /** Parsed and validated documents kept (the gateway sends a few hundred distinct ones at most). */
   maxDocuments?: number;

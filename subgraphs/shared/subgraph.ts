@@ -50,7 +50,7 @@ export interface SubgraphServiceOptions {
   probeDatabase?: () => Promise<unknown>;
   logger: Logger;
   maxBodyBytes?: number;
-  /** In production /metrics is not on the service's port (the process serves it on METRICS_PORT). */
+  /** In production /metrics is not on the service's port (the process serves it on METRICS_PORT), and introspection is refused. */
   production?: boolean;
   /** Its name in metrics and spans (default the definition's name; a province shard: province-<code>). */
   serverName?: string;
@@ -76,7 +76,7 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
   const executor = new SubgraphExecutor<BaseContext>(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }]), {
     hooks: definition.hooks,
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
-    introspection: process.env.NODE_ENV !== 'production',
+    introspection: !options.production,
   });
 
   const tokens = new VerifiedTokenCache((token) => verifyInternalToken(options.internalTokenSecret, token));

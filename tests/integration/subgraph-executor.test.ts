@@ -171,14 +171,8 @@ describe('introspection of a subgraph', () => {
   it('is answered outside production and refused in production, as Apollo Server did', async () => {
     const answers: unknown[] = [];
     for (const production of [false, true]) {
-      const previous = process.env.NODE_ENV;
-      process.env.NODE_ENV = production ? 'production' : 'test';
-      try {
-        const service = await buildSubgraphService({ name: 'toy', typeDefs, resolvers: resolvers as never, createContext: () => ({}) }, { internalTokenSecret: SECRET, logger: createLogger('test', 'silent') });
-        answers.push((await service.executor.run({ query: '{ __schema { queryType { name } } }' }, {})).result);
-      } finally {
-        process.env.NODE_ENV = previous;
-      }
+      const service = await buildSubgraphService({ name: 'toy', typeDefs, resolvers: resolvers as never, createContext: () => ({}) }, { internalTokenSecret: SECRET, logger: createLogger('test', 'silent'), production });
+      answers.push((await service.executor.run({ query: '{ __schema { queryType { name } } }' }, {})).result);
     }
     expect(answers[0]).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
     const refused = answers[1] as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
