@@ -80,13 +80,13 @@ export class SubgraphExecutor<TContext> {
   /** Runs one request (the parsed JSON body) for a caller's context. */
   async run(body: unknown, context: TContext): Promise<ExecutedRequest> {
     const request = requestOf(body);
-    if (request instanceof GraphQLError) return this.refused(400, [request], undefined);
+    if (request instanceof GraphQLError) return this.refused([request]);
     const document = this.documentOf(request.query);
-    if (!('kind' in document)) return this.refused(400, document, undefined);
+    if (!('kind' in document)) return this.refused(document);
     const operation = getOperationAST(document, request.operationName);
     if (!operation) {
       const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-      return this.refused(400, [coded(message, 'OPERATION_RESOLUTION_FAILURE')], undefined);
+      return this.refused([coded(message, 'OPERATION_RESOLUTION_FAILURE')]);
     }
     const operationName = operation.name?.value ?? null;
     for (const hook of this.hooks) hook.didResolveOperation?.(context, operationName);
@@ -122,8 +122,9 @@ export class SubgraphExecutor<TContext> {
     return document;
   }
 
-  private refused(status: number, errors: readonly GraphQLError[], operationName: string | null | undefined): ExecutedRequest {
-    return { status, result: this.format(errors, undefined, undefined), operationName };
+  /** A request refused before any operation ran (400, no data). */
+  private refused(errors: readonly GraphQLError[]): ExecutedRequest {
+    return { status: 400, result: this.format(errors, undefined, undefined), operationName: undefined };
   }
 
   /** Each error as the caller sees it: its JSON form, a code (INTERNAL_SERVER_ERROR if it has none), then `formatError`. */

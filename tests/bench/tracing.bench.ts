@@ -176,46 +176,33 @@ try {
         await tx.unsafe(`set local jit = ${jit}`);
         return tx.unsafe<Array<{ degree: string }>>(twoHopSql, params);
       });
-    let t = performance.now();
-    const rows = await twoHop('on');
-    sqlRuns.push(performance.now() - t);
-    t = performance.now();
-    await twoHop('off');
-    sqlNoJitRuns.push(performance.now() - t);
-    t = performance.now();
-    const viaGraph = await twoCalls(through(hub.gatewayUrl), 'objects');
-    graphRuns.push(performance.now() - t);
-    t = performance.now();
-    await twoCalls(through(gatewayProcess.url), 'objects');
-    graphProcessRuns.push(performance.now() - t);
-    t = performance.now();
-    const viaColumns = await twoCalls(through(hub.gatewayUrl), 'columns');
-    columnRuns.push(performance.now() - t);
-    t = performance.now();
-    await twoCalls(through(gatewayProcess.url), 'columns');
-    columnProcessRuns.push(performance.now() - t);
-    t = performance.now();
-    await twoCalls(checkinsGql, 'columns');
-    columnDirectRuns.push(performance.now() - t);
+    const rows = await timed(sqlRuns, () => twoHop('on'));
+    await timed(sqlNoJitRuns, () => twoHop('off'));
+    const viaGraph = await timed(graphRuns, () => twoCalls(through(hub.gatewayUrl), 'objects'));
+    await timed(graphProcessRuns, () => twoCalls(through(gatewayProcess.url), 'objects'));
+    const viaColumns = await timed(columnRuns, () => twoCalls(through(hub.gatewayUrl), 'columns'));
+    await timed(columnProcessRuns, () => twoCalls(through(gatewayProcess.url), 'columns'));
+    await timed(columnDirectRuns, () => twoCalls(checkinsGql, 'columns'));
     if (viaColumns.f1 !== viaGraph.f1 || viaColumns.f2 !== viaGraph.f2) console.log(`  WARNING: columns and objects disagree: ${JSON.stringify({ viaColumns, viaGraph })}`);
     // The same two look-ups on the subgraph's repository (no HTTP, no GraphQL): what the graph adds.
-    t = performance.now();
-    const f1Rows = await repo.forPeople([f0], checkExposureQuery({ from, to: now, minOverlapMinutes: MIN }, repo.rule));
-    const firstExposure = earliestByContact(f1Rows.map((e) => [e.contactPersonId, e.overlapStart] as const));
-    await repo.firstContactsOf([...firstExposure].map(([personId, at]) => ({ personId, from: at })), { ...checkExposureQuery({ to: now, minOverlapMinutes: MIN }, repo.rule), excludeContacts: [f0, ...firstExposure.keys()] });
-    repoRuns.push(performance.now() - t);
+    await timed(repoRuns, async () => {
+      const f1Rows = await repo.forPeople([f0], checkExposureQuery({ from, to: now, minOverlapMinutes: MIN }, repo.rule));
+      const firstExposure = earliestByContact(f1Rows.map((e) => [e.contactPersonId, e.overlapStart] as const));
+      await repo.firstContactsOf([...firstExposure].map(([personId, at]) => ({ personId, from: at })), { ...checkExposureQuery({ to: now, minOverlapMinutes: MIN }, repo.rule), excludeContacts: [f0, ...firstExposure.keys()] });
+    });
     counts = { f1: rows.filter((r) => r.degree === 'F1').length, f2: rows.filter((r) => r.degree === 'F2').length, graphF1: viaGraph.f1, graphF2: viaGraph.f2 };
   }
   if (counts.f1 !== counts.graphF1 || counts.f2 !== counts.graphF2) console.log(`  WARNING: the graph and SQL disagree: ${JSON.stringify(counts)}`);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(`\nF1+F2, case at the busiest venue (${counts.f1} F1 and ${counts.f2} F2 rows by SQL; graph: ${counts.graphF1} F1, ${counts.graphF2} F2):`);
-  console.log(`  one two-hop SQL statement (JIT on, PostgreSQL's default): median ${median(sqlRuns).toFixed(1)} ms  (${sqlRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  the same, JIT off         : median ${median(sqlNoJitRuns).toFixed(1)} ms  (${sqlNoJitRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  graph, two batched calls, hub's in-process gateway (npm start): median ${median(graphRuns).toFixed(1)} ms  (${graphRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  graph, two batched calls, gateway in its own process (as deployed): median ${median(graphProcessRuns).toFixed(1)} ms  (${graphProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  graph as columns (the tracing worker's shape), in-process gateway: median ${median(columnRuns).toFixed(1)} ms  (${columnRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  graph as columns, gateway in its own process (as deployed): median ${median(columnProcessRuns).toFixed(1)} ms  (${columnProcessRuns.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`  as columns, straight to the checkins subgraph (no gateway): median ${median(columnDirectRuns).toFixed(1)} ms  (${columnDirectRuns.map((x) => x.toFixed(0)).join(', ')})`);
+  const runs = (label: string, xs: number[]) => console.log(`  ${label}: median ${median(xs).toFixed(1)} ms  (${xs.map((x) => x.toFixed(0)).join(', ')})`);
+  runs("one two-hop SQL statement (JIT on, PostgreSQL's default)", sqlRuns);
+  runs('the same, JIT off         ', sqlNoJitRuns);
+  runs("graph, two batched calls, hub's in-process gateway (npm start)", graphRuns);
+  runs('graph, two batched calls, gateway in its own process (as deployed)', graphProcessRuns);
+  runs("graph as columns (the tracing worker's shape), in-process gateway", columnRuns);
+  runs('graph as columns, gateway in its own process (as deployed)', columnProcessRuns);
+  runs('as columns, straight to the checkins subgraph (no gateway)', columnDirectRuns);
   console.log(`  the same two look-ups on the repository (no HTTP/GraphQL): median ${median(repoRuns).toFixed(1)} ms`);
   const baseline = Math.min(median(sqlRuns), median(sqlNoJitRuns));
   console.log(`  ratio graph/SQL (the faster SQL): in-process ${(median(graphRuns) / baseline).toFixed(2)}x, as deployed ${(median(graphProcessRuns) / baseline).toFixed(2)}x; as columns ${(median(columnRuns) / baseline).toFixed(2)}x and ${(median(columnProcessRuns) / baseline).toFixed(2)}x  (target ≤ 1.2x and < 1000 ms)`);
@@ -255,6 +242,14 @@ try {
 }
 
 /** Each F1's earliest exposure (what the worker counts their own contacts from). */
+/** Runs `work`, adds its wall time in ms to `runs`, and returns its result. */
+async function timed<T>(runs: number[], work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  runs.push(performance.now() - started);
+  return result;
+}
+
 function earliestByContact<T extends string | Date>(exposures: ReadonlyArray<readonly [string, T]>): Map<string, T> {
   const earliest = new Map<string, T>();
   for (const [contact, at] of exposures) if (!(earliest.get(contact)! <= at)) earliest.set(contact, at);
