@@ -86,7 +86,8 @@ export const MAX_PREPARED_PARAMETERS = 64;
  * first, its values sent once that answer was read. A prepared statement is described and planned
  * once per connection: PostgreSQL then spends its CPU executing (issue 17: the person card's
  * PostgreSQL CPU was several times what its statements need). Statements without parameters go
- * as simple queries, as before. Transactions' and reserved connections' clients alike.
+ * as simple queries (migrations' scripts among them), unless built once and named (`.prepare`).
+ * Transactions' and reserved connections' clients alike.
  */
 export function preparing<T extends postgres.Sql>(sql: T): T {
   type Fn = (...args: unknown[]) => unknown;
@@ -100,7 +101,10 @@ export function preparing<T extends postgres.Sql>(sql: T): T {
   };
   Object.assign(sql, {
     unsafe: (text: string, args?: unknown, options?: postgres.UnsafeQueryOptions) => {
-      if (!Array.isArray(args) || args.length === 0 || args.length > MAX_PREPARED_PARAMETERS || options?.prepare) return unsafe(text, args, options);
+      // A statement asked to be prepared (drizzle's `.prepare(name)`, built once) is, also without
+      // parameters: postgres.js sends a parameterless one as a simple query, planned on every run.
+      if (options?.prepare) return unsafe(text, args, Array.isArray(args) && args.length === 0 ? { ...options, simple: false } : options);
+      if (!Array.isArray(args) || args.length === 0 || args.length > MAX_PREPARED_PARAMETERS) return unsafe(text, args, options);
       return unsafe(text, args, { ...options, prepare: true });
     },
     ...(begin ? { begin: inTransaction(begin) } : {}),

@@ -61,6 +61,20 @@ describe('prepared statements', () => {
     expect(plans.some((p) => p.statement.includes('"provinces"."code" = any($1::text[])'))).toBe(true);
   });
 
+  // A query built once (`.prepare(name)`) without parameters, such as a province's facilities: postgres.js
+  // would send it as a simple query, planned on every run; a parameterless statement not asked to be
+  // prepared (a migration's script, which may hold several statements) still goes as a simple query.
+  itWithPostgres('prepares a named statement without parameters; one not asked to be prepared stays a simple query', async () => {
+    await pool.db.insert(provinces).values({ code: '95', name: 'Tỉnh Ba', kind: 'tinh' });
+    const all = pool.db.select({ code: provinces.code }).from(provinces).orderBy(provinces.code).prepare('all_province_codes');
+    for (let i = 0; i < 3; i++) expect((await all.execute()).map((p) => p.code)).toContain('95');
+    const named = (await prepared()).filter((s) => s.startsWith('select "code" from "provinces" order by'));
+    expect(named).toHaveLength(1);
+
+    await pool.sql.unsafe(`select count(*) from provinces where code = '95'; select 1`);
+    expect((await prepared()).some((s) => s.includes(`code = '95'`))).toBe(false);
+  });
+
   itWithPostgres(`leaves a statement of more than ${MAX_PREPARED_PARAMETERS} parameters unnamed`, async () => {
     const rows = Array.from({ length: MAX_PREPARED_PARAMETERS }, (_, i) => ({ code: `${letter(i / 26)}${letter(i % 26)}`, name: `Tỉnh ${i}`, kind: 'tinh' }));
     await pool.db.insert(provinces).values(rows);

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { CheckinsDb, VenueRow } from '../db/models.ts';
 import type { RegisterVenueInput } from '../validation.ts';
-import { anyUuid, textArray } from '../../shared/sql.ts';
+import { lookupByKeys, textArray } from '../../shared/sql.ts';
 import { truncate } from '../../shared/validate.ts';
 
 export type VenueDto = VenueRow;
@@ -19,8 +19,13 @@ export class VenueRepository {
   constructor(private readonly db: CheckinsDb) {}
 
   byIds(ids: readonly string[]): Promise<VenueDto[]> {
-    return this.db.select().from(schema.venues).where(anyUuid(schema.venues.id, ids));
+    return this.byIdsQuery(ids);
   }
+
+  // Built once (shared/sql.ts lookupByKeys): read with every check-in and exposure of an answer.
+  private readonly byIdsQuery = lookupByKeys('uuid', (matches, name) =>
+    this.db.select().from(schema.venues).where(matches(schema.venues.id)).prepare(name('venues_by_ids')),
+  );
 
   byQrCodes(qrCodes: readonly string[]): Promise<VenueDto[]> {
     return this.db.select().from(schema.venues).where(sql`${schema.venues.qrCode} = any(${textArray(qrCodes)})`);
