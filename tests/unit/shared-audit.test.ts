@@ -37,6 +37,15 @@ describe('the shared audit trail', () => {
     expect(row).toMatchObject({ fields: ['a', 'b'], maskedFields: ['a'], outcome: 'DENIED', reason: 'why', breakGlassGrantId: 'g', jurisdiction: ['79'] });
   });
 
+  it('refuses a field name outside the subgraph\'s list instead of dropping it from the record', () => {
+    const trail = new AuditTrail<string>(['a', 'b']);
+    expect(() => trail.record('p', 'ALLOWED', ['a', 'c'])).toThrow('"c" is not an audited field');
+    trail.record('p', 'ALLOWED', ['b']);
+    trail.record('q', 'MASKED', ['b', 'a'], ['b']);
+    const rows = trail.drain({ identity: who({}), operationName: null, at: new Date(0) });
+    expect(rows.map((r) => [r.personId, r.fields, r.maskedFields])).toEqual([['p', ['b'], []], ['q', ['a', 'b'], ['b']]]);
+  });
+
   it("strips only the named subgraph's gateway suffix from operation names", () => {
     expect(clientOperationName('CaseOverview__tracing__3', 'tracing')).toBe('CaseOverview');
     expect(clientOperationName('CaseOverview__declarations__0', 'tracing')).toBe('CaseOverview__declarations__0');
