@@ -2,7 +2,9 @@ import type { BaseContext } from '@apollo/server';
 import type { RequestHooks } from './executor.ts';
 import { desc, eq } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { auditRecords, type AuditOutcome } from './audit-table.ts';
+import { afterCopy, beginReserved, copyInto, copyText } from './copy.ts';
 import { badInput } from './errors.ts';
 import { postgresClientOf } from './db.ts';
 import type { Identity } from './identity.ts';
@@ -196,6 +198,20 @@ const INSERT_AUDIT_RECORDS = `
     from unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]::timestamptz[]) with ordinality q(subject, role, jurisdiction, operation_name, purpose, at, n)
   ) q on q.n = r.request`;
 
+/** From this many records (a crowd's look-up) a write is a COPY, not the INSERT (see AuditRepository.append). */
+export const COPY_AUDIT_RECORDS_FROM = 1_000;
+
+const COPY_AUDIT_RECORDS =
+  'copy audit_records (subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id) from stdin';
+
+/** Field names, jurisdictions and ids need no quoting in an array literal (see INSERT_AUDIT_RECORDS). */
+const arrayText = (values: readonly string[]) => `{${values.join(',')}}`;
+
+/** One record as a line of COPY's text format. */
+function copyLine(r: NewAuditRecord): string {
+  return `${copyText(r.subject)}\t${copyText(r.role)}\t${arrayText(r.jurisdiction)}\t${r.personId}\t${arrayText(r.fields)}\t${arrayText(r.maskedFields)}\t${copyText(r.operationName ?? null)}\t${copyText(r.purpose ?? null)}\t${r.at.toISOString()}\t${r.outcome}\t${copyText(r.reason ?? null)}\t${copyText(r.breakGlassGrantId ?? null)}\n`;
+}
+
 /** The most records one audit-trail query returns. */
 export const MAX_AUDIT_LIMIT = 1000;
 
@@ -212,13 +228,15 @@ export class AuditRepository implements AuditSink {
 
   /**
    * Writes a request's records (or a group commit's) in ONE statement, so either all of them are
-   * stored or none is. What varies per person travels as arrays, the request's own details (who,
+   * stored or none is: from COPY_AUDIT_RECORDS_FROM records a COPY in a transaction of its own
+   * (`copy`), else this INSERT. What varies per person travels as arrays, the request's own details (who,
    * when, which operation) once per request: drizzle's multi-row `values()` builds a parameter per
    * cell, and for a crowd's exposures (12,500 people) building that statement took over a second of
    * the subgraph's CPU; one JSON document per row still took twice as long as the arrays (measured).
    */
   async append(records: readonly NewAuditRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (records.length >= COPY_AUDIT_RECORDS_FROM && (await this.copy(records))) return;
     const requests: NewAuditRecord[] = [];
     const requestIndex = new Map<string, number>();
     let last: NewAuditRecord | undefined;
@@ -252,6 +270,31 @@ export class AuditRepository implements AuditSink {
       ] as never[],
       { prepare: true },
     );
+  }
+
+  /**
+   * A crowd's records COPYed in a transaction of their own: all stored or none, as with the INSERT.
+   * COPY parses the rows in bulk where the INSERT has every column sent as an array, serialised
+   * by the client and unnested: for 14,000 records (a tracing look-up's F2) 171-208 ms against
+   * 295-446 ms, and 41-72 ms of the subgraph's CPU against 107-186 ms (measured, five rounds).
+   * false, nothing written, when the handle cannot reserve a connection: the INSERT then.
+   */
+  private async copy(records: readonly NewAuditRecord[]): Promise<boolean> {
+    const transaction = await beginReserved(this.db);
+    if (!transaction) return false;
+    try {
+      const failed = await copyInto(transaction, COPY_AUDIT_RECORDS, [Buffer.from(records.map(copyLine).join(''))]);
+      if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
+      // A refused COPY aborts the transaction, and COMMIT then answers ROLLBACK (shared/copy.ts copyInto).
+      const ended = await afterCopy(transaction, () => transaction.sql`commit`);
+      if (ended.command !== 'COMMIT') throw failed ?? new Error('The audit records were refused by the database.');
+      return true;
+    } catch (error) {
+      await transaction.rollback(error);
+      throw error;
+    } finally {
+      transaction.release();
+    }
   }
 
   /** A person's audit trail, newest first. */
