@@ -4,7 +4,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { auditRecords, type AuditOutcome } from './audit-table.ts';
-import { afterCopy, beginReserved, copyInto, copyText } from './copy.ts';
+import { afterCopy, copyInto, copyText, inReservedTransaction, NOT_RESERVED } from './copy.ts';
 import { badInput } from './errors.ts';
 import { postgresClientOf } from './db.ts';
 import type { Identity } from './identity.ts';
@@ -280,21 +280,15 @@ export class AuditRepository implements AuditSink {
    * false, nothing written, when the handle cannot reserve a connection: the INSERT then.
    */
   private async copy(records: readonly NewAuditRecord[]): Promise<boolean> {
-    const transaction = await beginReserved(this.db);
-    if (!transaction) return false;
-    try {
+    const stored = await inReservedTransaction(this.db, async (transaction) => {
       const failed = await copyInto(transaction, COPY_AUDIT_RECORDS, [Buffer.from(records.map(copyLine).join(''))]);
       if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
       // A refused COPY aborts the transaction, and COMMIT then answers ROLLBACK (shared/copy.ts copyInto).
       const ended = await afterCopy(transaction, () => transaction.sql`commit`);
       if (ended.command !== 'COMMIT') throw failed ?? new Error('The audit records were refused by the database.');
       return true;
-    } catch (error) {
-      await transaction.rollback(error);
-      throw error;
-    } finally {
-      transaction.release();
-    }
+    });
+    return stored !== NOT_RESERVED;
   }
 
   /** A person's audit trail, newest first. */

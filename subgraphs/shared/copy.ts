@@ -23,10 +23,32 @@ export const copyText = (value: string | null): string =>
  * pooled postgres.js client (or postgres.js did not hand the connection over): the caller then
  * stores the rows another way.
  */
-export async function beginReserved(db: object): Promise<ReservedTransaction | null> {
+async function beginReserved(db: object): Promise<ReservedTransaction | null> {
   const client = (db as { $client?: postgres.Sql }).$client;
   if (typeof client?.reserve !== 'function') return null;
   return ReservedTransaction.begin(client);
+}
+
+/** What inReservedTransaction answers when the handle cannot reserve a connection: nothing was run. */
+export const NOT_RESERVED = Symbol('not reserved');
+
+/**
+ * `work` in a transaction on a reserved connection (beginReserved), which `work` ends with COMMIT
+ * or ROLLBACK; if it throws, the transaction is rolled back (unless the connection is lost) and
+ * the error rethrown. The connection goes back to the pool either way. NOT_RESERVED, nothing run,
+ * when the handle cannot reserve one: the caller then stores its rows another way.
+ */
+export async function inReservedTransaction<T>(db: object, work: (transaction: ReservedTransaction) => Promise<T>): Promise<T | typeof NOT_RESERVED> {
+  const transaction = await beginReserved(db);
+  if (!transaction) return NOT_RESERVED;
+  try {
+    return await work(transaction);
+  } catch (error) {
+    await transaction.rollback(error);
+    throw error;
+  } finally {
+    transaction.release();
+  }
 }
 
 /**

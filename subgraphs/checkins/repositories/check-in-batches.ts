@@ -4,7 +4,7 @@ import * as schema from '../db/schema.ts';
 import type { CheckinsDb } from '../db/models.ts';
 import { validateExposureRule, type ExposureRule } from '../rule.ts';
 import { rejectedRow, type CheckedBatch, type CheckInRecordInput, type CheckInRejectionCode, type RejectedCheckIn } from '../validation.ts';
-import { afterCopy, beginReserved, copyInto } from '../../shared/copy.ts';
+import { afterCopy, copyInto, inReservedTransaction, NOT_RESERVED } from '../../shared/copy.ts';
 import { joinedArray, textArray, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
 import { isoInstant } from '../../shared/scalars.ts';
 import { truncate } from '../../shared/validate.ts';
@@ -189,9 +189,7 @@ export class CheckInBatchRepository {
     const data = copyData(rows);
     // In a transaction of its own, so that a refused COPY is visible (shared/copy.ts copyInto): the
     // transaction is then aborted, and COMMIT answers ROLLBACK instead of failing.
-    const transaction = await beginReserved(this.db);
-    if (!transaction) return 'unavailable';
-    try {
+    const outcome = await inReservedTransaction(this.db, async (transaction) => {
       const failed = await copyInto(transaction, 'copy check_ins (id, person_id, venue_id, checked_in_at, checked_out_at) from stdin', data);
       // The server refuses a COPY with an error on an open connection; any other error is the connection's.
       if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
@@ -200,12 +198,8 @@ export class CheckInBatchRepository {
       const ended = await afterCopy(transaction, () => (end === 'commit' ? transaction.sql`commit` : transaction.sql`rollback`));
       if (end === 'rollback') return 'withdrawn';
       return ended.command === 'COMMIT' ? 'stored' : 'refused';
-    } catch (error) {
-      await transaction.rollback(error);
-      throw error;
-    } finally {
-      transaction.release();
-    }
+    });
+    return outcome === NOT_RESERVED ? 'unavailable' : outcome;
   }
 
   /** The rows as five arrays (unnest), ONE INSERT … ON CONFLICT (id, checked_in_at) DO NOTHING; the ids it stored. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
-import { afterCopy, beginReserved, copyInto, copyStraight, copyText, executorOf } from '../../shared/copy.ts';
+import { afterCopy, copyInto, copyStraight, copyText, executorOf, inReservedTransaction, NOT_RESERVED } from '../../shared/copy.ts';
 import type { ReservedTransaction } from '../../shared/db.ts';
 import { vietnamDay, type NewDomainEvent } from '../../shared/events.ts';
 import { eventsInsert } from '../../shared/outbox.ts';
@@ -188,12 +188,7 @@ export class TestResultRepository {
    */
   async record(samples: readonly TestSample[]): Promise<Recorded[]> {
     if (samples.length === 0) return [];
-    const transaction = await beginReserved(this.db);
-    if (!transaction) {
-      // Not a pooled postgres.js handle: the same in a drizzle transaction, the new rows through unnest.
-      return this.db.transaction((tx) => recordIn({ execute: async (query) => [...(await tx.execute(query))] as never, insertNew: async (rows) => [...(await tx.execute<{ lab: string; sample_id: string }>(insertUnnest(rows)))] }, samples));
-    }
-    try {
+    const recorded = await inReservedTransaction(this.db, async (transaction) => {
       const { execute } = executorOf(transaction);
       const insertNew = async (rows: readonly NewRow[]) => {
         await transaction.run(() => transaction.sql.unsafe(UPLOAD_TABLE));
@@ -206,12 +201,10 @@ export class TestResultRepository {
       const recorded = (await copyAllNew(transaction, samples)) ?? (await recordIn({ execute, insertNew }, samples));
       await transaction.run(() => transaction.sql`commit`);
       return recorded;
-    } catch (error) {
-      await transaction.rollback(error);
-      throw error;
-    } finally {
-      transaction.release();
-    }
+    });
+    if (recorded !== NOT_RESERVED) return recorded;
+    // Not a pooled postgres.js handle: the same in a drizzle transaction, the new rows through unnest.
+    return this.db.transaction((tx) => recordIn({ execute: async (query) => [...(await tx.execute(query))] as never, insertNew: async (rows) => [...(await tx.execute<{ lab: string; sample_id: string }>(insertUnnest(rows)))] }, samples));
   }
 
   /**

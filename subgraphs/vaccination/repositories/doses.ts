@@ -1,5 +1,5 @@
 import { asc, sql, type SQL } from 'drizzle-orm';
-import { afterCopy, beginReserved, copyInto, copyStraight, copyText, executorOf } from '../../shared/copy.ts';
+import { afterCopy, copyInto, copyStraight, copyText, executorOf, inReservedTransaction, NOT_RESERVED } from '../../shared/copy.ts';
 import { vietnamDay, vietnamDayNumber, type NewDomainEvent } from '../../shared/events.ts';
 import { eventsInsert } from '../../shared/outbox.ts';
 import { anyUuid, joinedArray, textArray, uuidArray } from '../../shared/sql.ts';
@@ -181,10 +181,8 @@ export class DoseRepository {
    */
   private async copyIn(rows: readonly DoseRecord[]): Promise<Set<string> | null> {
     if (rows.length === 0) return new Set();
-    const transaction = await beginReserved(this.db);
-    if (!transaction) return null;
-    const execute = executorOf(transaction);
-    try {
+    const skipped = await inReservedTransaction(this.db, async (transaction) => {
+      const execute = executorOf(transaction);
       const data = copyData(rows);
       const skipped = new Set<string>();
       if (await copyStraight(transaction, `copy doses (${DOSE_COLUMNS}) from stdin`, data)) {
@@ -208,12 +206,8 @@ export class DoseRepository {
       }
       await transaction.run(() => transaction.sql`commit`);
       return skipped;
-    } catch (error) {
-      await transaction.rollback(error);
-      throw error;
-    } finally {
-      transaction.release();
-    }
+    });
+    return skipped === NOT_RESERVED ? null : skipped;
   }
 
   /** The same as copyIn with one multi-row INSERT … ON CONFLICT (arrays through unnest), in a drizzle transaction. */
