@@ -214,11 +214,12 @@ export async function openSubgraphDatabase<TSchema extends Record<string, unknow
   database: string,
   subgraph: string,
   schema: TSchema,
+  connections?: number,
 ): Promise<Database<TSchema>> {
   await ensureDatabase(serverUrl, database);
   const url = databaseUrl(serverUrl, database);
   await migrateDatabase(url, subgraph);
-  return connect(url, schema);
+  return connect(url, schema, connections);
 }
 
 /** Database names: `<prefix>_<subgraph>`, and `<prefix>_province_<code>` for a province deployment. */
