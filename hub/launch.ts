@@ -146,6 +146,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       databaseName(options.dbPrefix, module.name, provinceCode),
       module.name,
       module.tables,
+      module.connections,
     );
     await module.prepare?.(database.db);
     const service = await buildSubgraphService(module.build(database.db, config), {

@@ -1,5 +1,5 @@
 import * as tables from './db/schema.ts';
-import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { FEW_CONNECTIONS, type SubgraphConfig, type SubgraphModule } from '../shared/module.ts';
 import { AuditRepository } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
@@ -61,4 +61,6 @@ export const declarationsModule: SubgraphModule<typeof tables> = {
   name: 'declarations',
   tables,
   build: (db, config) => declarationsSubgraph(db, config),
+  // People and declarations by key, and audit rows (a crowd's by COPY, which waits for nothing else).
+  connections: FEW_CONNECTIONS,
 };

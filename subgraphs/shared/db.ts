@@ -59,43 +59,16 @@ export interface Database<TSchema extends Record<string, unknown>> {
 }
 
 /**
- * The most connections a subgraph's single statements share. Statements that arrive while all of
- * them are busy are pipelined on one (postgres.js sends them at once; the backend runs them one
- * after the other without sleeping in between), where each statement on a connection of its own
- * woke a backend of its own. Issue 17's reads bench, every subgraph's pool at 3 against 10 in
- * alternating pairs on a 2-core AMD EPYC: PostgreSQL's CPU per every-subgraph read 3.02-3.09
- * against 3.60-3.69 ms, per person card 0.47-0.57 against 0.68-0.86 ms. One did better still,
- * but a crowd's F2 search (a tenth of a second) would then hold up every read of its process.
- */
-export const STATEMENT_CONNECTIONS = 3;
-
-/**
- * A subgraph's connections to its database. Single statements share at most STATEMENT_CONNECTIONS
- * (and `max`). Transactions (`begin`, so drizzle's `db.transaction`) and reserved connections (the
- * uploads' COPY, shared/copy.ts) each hold one of up to `max` others for their whole span, opened
- * when first needed: so nothing that holds a connection can leave the statements without one,
- * not the look-up an upload's COPY waits for, nor a statement sent through the pool from inside
- * a transaction. `end` closes both.
- *
- * PostgreSQL's JIT is off on every connection: the hub's statements are look-ups and index probes
- * whose cost estimates grow with the batch (a crowd's exposure search, a partner batch's 5,000
- * probes) past the JIT threshold, and compiling then took longer than the statement (measured:
- * 450 ms of a 1.9 s F2 search at 10M check-ins, about 20 ms per batch).
+ * A subgraph's pool. PostgreSQL's JIT is off on its connections: the hub's statements are look-ups
+ * and index probes whose cost estimates grow with the batch (a crowd's exposure search, a
+ * partner batch's 5,000 probes) past the JIT threshold, and compiling then took longer than the
+ * statement (measured: 450 ms of a 1.9 s F2 search at 10M check-ins, about 20 ms per batch).
  */
 export function connect<TSchema extends Record<string, unknown>>(url: string, schema: TSchema, max = 10): Database<TSchema> {
   // A lost connection ends no process: postgres.js is patched at install (patches/postgres+3.4.9.patch,
   // README); tests/integration/postgres-connection-loss.test.ts fails without the patch.
-  const options = { ...quiet, ...RECONNECT, connection: { jit: 'off' } };
-  const holding = postgres(url, { max, ...options });
-  const statements = postgres(url, { max: Math.min(max, STATEMENT_CONNECTIONS), ...options });
-  const endStatements = statements.end;
-  Object.assign(statements, {
-    begin: holding.begin,
-    reserve: holding.reserve,
-    end: async (how?: { timeout?: number }) => void (await Promise.all([endStatements(how), holding.end(how)])),
-  });
   // Each statement counted and timed (hub_db_*), and a span when tracing is on.
-  const sql = instrumentSql(preparing(statements), new URL(url).pathname.slice(1));
+  const sql = instrumentSql(preparing(postgres(url, { max, ...quiet, ...RECONNECT, connection: { jit: 'off' } })), new URL(url).pathname.slice(1));
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
 }
 
@@ -241,11 +214,12 @@ export async function openSubgraphDatabase<TSchema extends Record<string, unknow
   database: string,
   subgraph: string,
   schema: TSchema,
+  connections?: number,
 ): Promise<Database<TSchema>> {
   await ensureDatabase(serverUrl, database);
   const url = databaseUrl(serverUrl, database);
   await migrateDatabase(url, subgraph);
-  return connect(url, schema);
+  return connect(url, schema, connections);
 }
 
 /** Database names: `<prefix>_<subgraph>`, and `<prefix>_province_<code>` for a province deployment. */

@@ -7,6 +7,15 @@ import type { QueueBackend } from './queues.ts';
 import type { AnySubgraphDefinition } from './subgraph.ts';
 import type { CertificateKeyConfig } from '../vaccination/certificates/keys.ts';
 
+/**
+ * `connections` of the subgraphs that qualify (units, declarations). Issue 17's reads bench on a
+ * 2-core AMD EPYC, every subgraph's pool at 3 against 10 in alternating pairs: PostgreSQL's CPU per
+ * every-subgraph read in declarations' database 0.73-0.81 against 0.85-0.96 ms, in units'
+ * 0.22-0.23 against 0.29 ms. One connection did better still, but left none for a read while a
+ * crowd's audit rows are COPYed.
+ */
+export const FEW_CONNECTIONS = 3;
+
 /** What a subgraph needs beyond its own database. */
 export interface SubgraphConfig {
   /** Key of the keyed hash (HMAC-SHA256) under which national ID numbers are stored. */
@@ -41,4 +50,14 @@ export interface SubgraphModule<TSchema extends Record<string, unknown> = Record
    * subgraph's own process with JOBS_IN_PROCESS=true, never only by the launcher.
    */
   jobs?: JobsModule<TSchema>;
+  /**
+   * The most connections its pool opens (shared/db.ts connect; 10 when absent). Fewer connections
+   * cost PostgreSQL less per statement: statements that arrive while every connection is busy are
+   * pipelined on one, and the backend runs them without sleeping in between, where each statement
+   * on a connection of its own woke a backend of its own. Small only for a subgraph whose
+   * statements are short look-ups and audit rows and which holds no connection while it waits for
+   * another (a transaction that reads through the pool, an upload's COPY that waits for a look-up):
+   * one that does would wait on itself once all its connections were held.
+   */
+  connections?: number;
 }

@@ -43,7 +43,7 @@ export class ServiceResources {
   }
 
   async database(module: SubgraphModule<any>, provinceCode?: string): Promise<Database<any>> {
-    const database = await openSubgraphDatabase(this.postgres.url, databaseName(this.env.postgres.prefix, module.name, provinceCode), module.name, module.tables);
+    const database = await openSubgraphDatabase(this.postgres.url, databaseName(this.env.postgres.prefix, module.name, provinceCode), module.name, module.tables, module.connections);
     this.databaseClosers.push({ what: `database of ${module.name}${provinceCode ? ` ${provinceCode}` : ''}`, close: () => database.close() });
     return database;
   }

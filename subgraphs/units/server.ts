@@ -1,5 +1,5 @@
 import * as tables from './db/schema.ts';
-import type { SubgraphModule } from '../shared/module.ts';
+import { FEW_CONNECTIONS, type SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
@@ -27,4 +27,6 @@ export const unitsModule: SubgraphModule<typeof tables> = {
   build: (db) => unitsSubgraph(db),
   // The 34 provinces are reference data every hub needs, demo or not.
   prepare: (db) => createRepositories(db).units.seedDirectory(),
+  // Ward and province look-ups; its transactions (seed, import) read nothing through the pool.
+  connections: FEW_CONNECTIONS,
 };
