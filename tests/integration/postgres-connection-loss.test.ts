@@ -32,6 +32,10 @@ describe('postgres.js: lost connections', () => {
       expect(source.includes(MARKER), `node_modules/postgres/${file} is not patched: npm ci runs patch-package (postinstall), or run npx patch-package`).toBe(true);
       expect(source.includes('return fetchArrayTypes().catch(noop)'), file).toBe(true);
     }
+    for (const file of ['src/index.js', 'cjs/src/index.js']) {
+      const source = readFileSync(`${root}node_modules/postgres/${file}`, 'utf8');
+      expect(source.includes('query.reserve && queries.unshift(query)'), `node_modules/postgres/${file} is not patched`).toBe(true);
+    }
   });
 
   let server: string | null = null;
@@ -126,5 +130,28 @@ describe('postgres.js: lost connections', () => {
     expect(row?.n).toBe(1);
     const open = await killer`select pid from pg_stat_activity where datname = ${name} and state like 'idle in transaction%'`;
     expect(open).toHaveLength(0);
+  });
+
+  itWithPostgres('a reserve() waiting for the only connection gets it back after the server ends that connection (porsager/postgres#1195)', async () => {
+    const url = databaseUrl(server!, name);
+    const single = connect(url, {}, 1);
+    try {
+      await single.sql`select 1`;
+      const busy = single.sql`select pg_sleep(10)`.catch((error: unknown) => error);
+      while ((await killer`select 1 from pg_stat_activity where datname = ${name} and query like 'select pg_sleep(10)%' and state = 'active'`).length === 0) await sleep(10);
+      // Queued: the pool's one connection is busy. Then the server ends that connection; unpatched,
+      // the reconnect took the reserve as its first query and dropped it, and it never settled.
+      const reserving = single.sql.reserve();
+      await terminate();
+      expect(await busy).toBeInstanceOf(Error);
+      const reserved = await Promise.race([reserving, sleep(HANG / 4).then(() => 'stranded' as const)]);
+      expect(reserved).not.toBe('stranded');
+      if (reserved === 'stranded') return;
+      expect(await reserved`select 41 + 1 as n`).toEqual([{ n: 42 }]);
+      reserved.release();
+      expect(await single.sql`select 1 as n`).toEqual([{ n: 1 }]);
+    } finally {
+      await single.close();
+    }
   });
 });
