@@ -74,6 +74,8 @@ describe('a subgraph whose database is unreachable', () => {
     const viaRelay = new URL(database.url);
     viaRelay.hostname = '127.0.0.1';
     viaRelay.port = String(relay.port);
+    // Through the relay's TCP port, not the embedded server's Unix socket (its URL's `host` parameter).
+    viaRelay.searchParams.delete('host');
     pool = connect(viaRelay.toString(), unitsModule.tables, 2);
     const logger = createLogger('test', 'silent');
     definition = unitsModule.build(pool.db, { nationalIdKey: 'k'.repeat(40), logger });

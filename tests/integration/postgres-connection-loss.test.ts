@@ -35,6 +35,8 @@ describe('postgres.js: lost connections', () => {
     for (const file of ['src/index.js', 'cjs/src/index.js']) {
       const source = readFileSync(`${root}node_modules/postgres/${file}`, 'utf8');
       expect(source.includes('query.reserve && queries.unshift(query)'), `node_modules/postgres/${file} is not patched`).toBe(true);
+      // libpq's `host` URL parameter (tests/integration/postgres-socket.test.ts).
+      expect(source.includes('multihost || query.host || url.hostname'), `node_modules/postgres/${file} is not patched`).toBe(true);
     }
   });
 

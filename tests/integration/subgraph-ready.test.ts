@@ -51,6 +51,8 @@ describe('a subgraph’s /ready follows its database', () => {
     const viaRelay = new URL(database.url);
     viaRelay.hostname = '127.0.0.1';
     viaRelay.port = String(relay.port);
+    // Through the relay's TCP port, not the embedded server's Unix socket (its URL's `host` parameter).
+    viaRelay.searchParams.delete('host');
     const pool = connect(viaRelay.toString(), unitsModule.tables, 2);
     close = pool.close;
     const logger = createLogger('test', 'silent');
