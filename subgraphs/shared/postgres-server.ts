@@ -30,8 +30,8 @@ const EMBEDDED_PASSWORD = 'postgres';
  * Where the embedded server's Unix socket is, which its clients connect through (the `host` URL
  * parameter, libpq's form, which postgres.js is patched to read and pg reads). On the same
  * machine a Unix socket skips the TCP/IP stack that loopback still runs on both sides of every
- * statement: the reads bench's CPU per every-subgraph read fell by 8-14 % (README). It also
- * listens on 127.0.0.1 for psql and other tools. Windows has no such socket: TCP there.
+ * statement: the person card's statements cost PostgreSQL about a fifth less (reads bench baseline,
+ * README). It also listens on 127.0.0.1 for psql and other tools. Windows has no such socket: TCP there.
  */
 const EMBEDDED_SOCKET_DIR = process.platform === 'win32' ? null : '/tmp';
 

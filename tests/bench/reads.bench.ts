@@ -176,8 +176,8 @@ async function measureReads(serverUrl: string, dataDir: string, logger: Logger):
   const processes = [...hub.services.values()];
   const snapshot = () => ({ postgres: postgresCpuMs(), ...Object.fromEntries(processes.map((p) => [p.spec.name, p.pid ? cpuMs(p.pid) : 0])) }) as Record<string, number>;
   // Each backend serves one database (its title: `postgres: user database host(port) state`, with
-  // `[local]` for host(port) through the Unix socket): the
-  // PostgreSQL CPU by database, of the backends alive at both ends of a round (pools keep theirs).
+  // `[local]` for host(port) through the Unix socket): the PostgreSQL CPU by database, of the
+  // backends alive at both ends of a round (pools keep theirs).
   const backendsByDatabase = () => {
     const spent = new Map<number, { database: string; ms: number }>();
     for (const pid of childrenOf(postmaster)) {

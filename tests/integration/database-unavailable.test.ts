@@ -1,10 +1,10 @@
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { connect, type Database } from '../../subgraphs/shared/db.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
+import { PostgresRelay } from '../support/relay.ts';
 import { callers, executeAs } from '../support/subgraph.ts';
 
 /**
@@ -13,46 +13,6 @@ import { callers, executeAs } from '../support/subgraph.ts';
  * its pool connects again as soon as the database is back.
  */
 
-/**
- * A TCP relay to PostgreSQL: `refuse` (the server is down: connections refused), `blackhole` (the
- * host is unreachable: connections accepted, never answered), `pass`.
- */
-class Relay {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private mode: 'pass' | 'blackhole' = 'pass';
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(mode: 'pass' | 'blackhole' = 'pass'): Promise<void> {
-    this.mode = mode;
-    if (this.server) return;
-    this.server = createServer((client) => {
-      this.sockets.add(client);
-      client.on('close', () => this.sockets.delete(client));
-      client.on('error', () => {});
-      if (this.mode === 'blackhole') return;
-      const upstream = tcpConnect(this.target.port, this.target.host);
-      this.sockets.add(upstream);
-      upstream.on('close', () => this.sockets.delete(upstream));
-      upstream.on('error', () => {});
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-  }
-
-  /** Drops every connection; `refuse` also stops listening. */
-  async cut(then: 'refuse' | 'blackhole'): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (then === 'blackhole') return void (this.mode = 'blackhole');
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = null;
-  }
-}
-
 /** Not settled within this: a hang (a detector well under postgres.js's 30 s default connect timeout, not a timing bound). */
 const HANG = 15_000;
 const settles = <T>(operation: Promise<T>) =>
@@ -60,7 +20,7 @@ const settles = <T>(operation: Promise<T>) =>
 
 describe('a subgraph whose database is unreachable', () => {
   let database: TestDatabase<typeof unitsModule.tables>;
-  let relay: Relay;
+  let relay: PostgresRelay;
   let pool: Database<typeof unitsModule.tables>;
   let service: SubgraphService;
   let definition: SubgraphDefinition<any>;
@@ -68,15 +28,9 @@ describe('a subgraph whose database is unreachable', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(unitsModule, 'dbdown');
-    const target = new URL(database.url);
-    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
+    relay = new PostgresRelay(database.url);
     await relay.open();
-    const viaRelay = new URL(database.url);
-    viaRelay.hostname = '127.0.0.1';
-    viaRelay.port = String(relay.port);
-    // Through the relay's TCP port, not the embedded server's Unix socket (its URL's `host` parameter).
-    viaRelay.searchParams.delete('host');
-    pool = connect(viaRelay.toString(), unitsModule.tables, 2);
+    pool = connect(relay.url, unitsModule.tables, 2);
     const logger = createLogger('test', 'silent');
     definition = unitsModule.build(pool.db, { nationalIdKey: 'k'.repeat(40), logger });
     service = await buildSubgraphService(definition, { internalTokenSecret: 'x'.repeat(40), logger, probeDatabase: () => pool.sql`select 1` });

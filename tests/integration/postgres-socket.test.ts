@@ -1,6 +1,5 @@
 import postgres from 'postgres';
-import { inject } from 'vitest';
-import { describe, expect } from 'vitest';
+import { describe, expect, inject } from 'vitest';
 import { databaseUrl } from '../../subgraphs/shared/db.ts';
 import { itWithPostgres, postgresUrl } from '../support/services.ts';
 

@@ -1,59 +1,23 @@
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { connect } from '../../subgraphs/shared/db.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { buildSubgraphService, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
+import { PostgresRelay } from '../support/relay.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
-
-/** A TCP relay to PostgreSQL that the test can cut (every connection dropped, nothing accepted) and restore. */
-class CuttableRelay {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = tcpConnect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = null;
-  }
-}
 
 describe('a subgraph’s /ready follows its database', () => {
   let database: TestDatabase<typeof unitsModule.tables>;
-  let relay: CuttableRelay;
+  let relay: PostgresRelay;
   let service: SubgraphService;
   let base: string;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
     database = await createTestDatabase(unitsModule, 'ready');
-    const target = new URL(database.url);
-    relay = new CuttableRelay({ host: target.hostname, port: Number(target.port || 5432) });
+    relay = new PostgresRelay(database.url);
     await relay.open();
-    const viaRelay = new URL(database.url);
-    viaRelay.hostname = '127.0.0.1';
-    viaRelay.port = String(relay.port);
-    // Through the relay's TCP port, not the embedded server's Unix socket (its URL's `host` parameter).
-    viaRelay.searchParams.delete('host');
-    const pool = connect(viaRelay.toString(), unitsModule.tables, 2);
+    const pool = connect(relay.url, unitsModule.tables, 2);
     close = pool.close;
     const logger = createLogger('test', 'silent');
     service = await buildSubgraphService(unitsModule.build(pool.db, { nationalIdKey: 'k'.repeat(40), logger }), {
@@ -65,7 +29,7 @@ describe('a subgraph’s /ready follows its database', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    await relay?.cut();
+    await relay?.cut('refuse');
     await close?.().catch(() => {});
     await database?.drop();
   });
@@ -78,7 +42,7 @@ describe('a subgraph’s /ready follows its database', () => {
   itWithPostgres('200 while the database answers, 503 at once when it is gone, 200 again when it is back', async () => {
     expect(await ready()).toEqual({ status: 200, body: { ready: true, subgraph: 'units', database: 'up' } });
 
-    await relay.cut();
+    await relay.cut('refuse');
     expect(await ready()).toEqual({ status: 503, body: { ready: false, subgraph: 'units', database: 'down' } });
     // /health says the process is alive all the same.
     expect((await fetch(`${base}/health`)).status).toBe(200);
