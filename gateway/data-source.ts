@@ -7,6 +7,7 @@ import { INTERNAL_HEADER_PREFIX, INTERNAL_TOKEN_HEADER } from '../subgraphs/shar
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import { injectTraceHeaders, observeSubgraphCall, REQUEST_ID_HEADER } from '../subgraphs/shared/telemetry.ts';
 import type { GatewayContext } from './auth.ts';
+import type { EntityCache } from './entity-cache.ts';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
@@ -150,11 +151,16 @@ export class NationalDataSource extends HubDataSource {
     fetcher: Fetcher,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly entities?: EntityCache,
   ) {
     super({ url, fetcher });
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    return this.entities ? this.entities.process(this.subgraph, options, (sent) => this.call(sent)) : this.call(options);
+  }
+
+  private async call(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     try {
       return await observeSubgraphCall(this.subgraph, '', () => super.process(options));
     } catch (error) {

@@ -8,6 +8,7 @@ import { metricsRoute, watchReadiness } from '../subgraphs/shared/metrics.ts';
 import { requestTelemetryPlugin } from '../subgraphs/shared/telemetry.ts';
 import { createAuthenticator, type AuthSecrets, type GatewayContext } from './auth.ts';
 import { createSubgraphFetcher, NationalDataSource } from './data-source.ts';
+import { EntityCache } from './entity-cache.ts';
 import { gatewayHardening, type Limits } from './limits.ts';
 import { enforceSchemaRequirements } from './authorization.ts';
 import { supergraphFromFile } from './supergraph.ts';
@@ -60,6 +61,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   const fetcher = createSubgraphFetcher(options.subgraphTimeoutMs, agent);
   const urls = new Map<string, string>();
+  const entities = new EntityCache();
 
   // @apollo/gateway 2.14 otherwise exports usage telemetry to Apollo's servers and probes cloud
   // metadata addresses at start: off-machine traffic that a closed government network must not see.
@@ -71,7 +73,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
       if (name === 'province') return new ProvinceRouter(options.provinceRegistry, options.provinceTimeoutMs, logger.child({ component: 'province-router' }));
       const target = options.subgraphUrls[name] ?? url ?? '';
       urls.set(name, target);
-      return new NationalDataSource(name, target, fetcher, options.subgraphTimeoutMs, logger.child({ component: 'data-source' }));
+      return new NationalDataSource(name, target, fetcher, options.subgraphTimeoutMs, logger.child({ component: 'data-source' }), entities);
     },
     logger,
   });

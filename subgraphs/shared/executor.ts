@@ -11,6 +11,7 @@ import {
   type FormattedExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ValidationRule,
 } from './graphql.ts';
 
@@ -48,6 +49,8 @@ export interface ExecutedRequest {
   result: FormattedExecutionResult;
   /** Undefined when refused before an operation was read; null for an operation without a name. */
   operationName: string | null | undefined;
+  /** The operation that ran, once one did (undefined when refused). */
+  operation?: OperationDefinitionNode;
 }
 
 export interface ExecutorOptions<TContext> {
@@ -93,7 +96,7 @@ export class SubgraphExecutor<TContext> {
     const executed = await execute({ schema: this.schema, document, operationName: request.operationName, variableValues: request.variables, contextValue: context });
     let result = this.format(executed.errors?.map((error) => (executed.data === undefined && isVariableError(error) ? asBadUserInput(error) : error)), executed.data, executed.extensions);
     for (const hook of this.hooks) result = (await hook.willSendResponse?.(context, result, operationName)) ?? result;
-    return { status: 200, result, operationName };
+    return { status: 200, result, operationName, operation };
   }
 
   /** The document of a query text, parsed and validated once; or the errors that refuse it. */

@@ -69,6 +69,13 @@ const fetchDuration = new Histogram({
   registers,
 });
 
+const entityCache = new Counter({
+  name: 'hub_gateway_entity_cache_total',
+  help: "Entities the gateway looked up in its entity cache (gateway/entity-cache.ts), by subgraph and outcome: hit (served without calling the subgraph) or miss (asked of it).",
+  labelNames: ['subgraph', 'outcome'] as const,
+  registers,
+});
+
 type ProbeStates = Record<string, 'up' | 'down'>;
 let readiness: (() => Promise<{ subgraphs: ProbeStates; provinces: ProbeStates }>) | undefined;
 /** Both gauges read the gateway's last round of readiness probes (gateway/readiness.ts) when scraped. */
@@ -201,6 +208,12 @@ export function observeSubgraphFetch(subgraph: string, province: string, outcome
   if (!started) return;
   fetches.inc({ subgraph, province, outcome });
   if (seconds !== undefined) fetchDuration.observe({ subgraph, province }, seconds);
+}
+
+export function countEntityCache(subgraph: string, hits: number, misses: number): void {
+  if (!started) return;
+  if (hits > 0) entityCache.inc({ subgraph, outcome: 'hit' }, hits);
+  if (misses > 0) entityCache.inc({ subgraph, outcome: 'miss' }, misses);
 }
 
 /** The gateway's readiness probes feed hub_subgraph_up and hub_province_up; the returned function stops that. */

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type DocumentNode, Source } from 'graphql';
+import { Kind, parse, Source, valueFromASTUntyped, type DocumentNode, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { maskUnexpected } from './error-masking.ts';
 import { SubgraphExecutor, type RequestHooks } from './executor.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson, type GraphQLResponder, type Route } from './http.ts';
@@ -32,6 +32,14 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   close?(): Promise<void>;
   /** Plain HTTP routes besides GraphQL, without the internal token (vaccination's public key set, which the gateway relays). */
   routes?: Record<string, Route>;
+  /**
+   * Entity types whose every field is the same for every caller (public reference data: units'
+   * wards and provinces). An answer that only resolves such entities (`_entities`, no error) says
+   * `cache-control: public, max-age=<maxAgeSeconds>`, and the gateway serves those entities from
+   * its entity cache (gateway/entity-cache.ts) for that long without calling the subgraph. Every
+   * other answer says `no-store`. Absent: nothing this subgraph answers is cached.
+   */
+  publicEntities?: { types: readonly string[]; maxAgeSeconds: number };
 }
 
 /**
@@ -81,7 +89,7 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
 
   const tokens = new VerifiedTokenCache((token) => verifyInternalToken(options.internalTokenSecret, token));
   const http = createGraphQLHttpServer<BaseContext>({
-    respond: executorResponder(executor),
+    respond: executorResponder(executor, definition.publicEntities),
     logger,
     maxBodyBytes: options.maxBodyBytes ?? 10_000_000,
     serverName: options.serverName ?? definition.name,
@@ -118,18 +126,45 @@ export async function buildSubgraphService(definition: AnySubgraphDefinition, op
 }
 
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json; charset=utf-8']];
+const NOT_STORED: Array<[string, string]> = [...JSON_HEADERS, ['cache-control', 'no-store']];
 
 /** A subgraph's GraphQL over HTTP: a JSON POST (what the gateway sends), answered as JSON; anything else refused. */
-function executorResponder(executor: SubgraphExecutor<BaseContext>): GraphQLResponder<BaseContext> {
+function executorResponder(executor: SubgraphExecutor<BaseContext>, publicEntities: SubgraphDefinition<BaseContext>['publicEntities']): GraphQLResponder<BaseContext> {
+  const publicAnswer: Array<[string, string]> | undefined = publicEntities && [...JSON_HEADERS, ['cache-control', `public, max-age=${publicEntities.maxAgeSeconds}`]];
+  const isPublic = publicEntities && publicEntityFetch(new Set(publicEntities.types));
   return async (request, context) => {
     if (request.method !== 'POST') {
       setRequestOutcome('BAD_REQUEST');
       const refusal = { errors: [{ message: 'A subgraph takes GraphQL requests POSTed as JSON.', extensions: { code: 'BAD_REQUEST' } }] };
-      return { status: 405, headers: [...JSON_HEADERS, ['allow', 'POST']], body: JSON.stringify(refusal) };
+      return { status: 405, headers: [...NOT_STORED, ['allow', 'POST']], body: JSON.stringify(refusal) };
     }
-    const { status, result, operationName } = await executor.run(request.body, context);
+    const { status, result, operationName, operation } = await executor.run(request.body, context);
     recordRequestResult(operationName, result.errors);
-    return { status, headers: JSON_HEADERS, body: JSON.stringify(result) };
+    const cacheable = publicAnswer && isPublic && status === 200 && !result.errors && operation && isPublic(operation, request.body);
+    return { status, headers: cacheable ? publicAnswer : NOT_STORED, body: JSON.stringify(result) };
+  };
+}
+
+/**
+ * Whether a request that ran is an entity fetch of public types only: a query whose one root field
+ * is `_entities` (no alias, no directive that could change what it returns) and whose
+ * representations all name one of `types`.
+ */
+function publicEntityFetch(types: ReadonlySet<string>): (operation: OperationDefinitionNode, body: unknown) => boolean {
+  const entitiesField = new WeakMap<OperationDefinitionNode, FieldNode | null>();
+  const entitiesOf = (operation: OperationDefinitionNode) => {
+    const [root, ...others] = operation.selectionSet.selections;
+    const only = operation.operation === 'query' && others.length === 0 && root?.kind === Kind.FIELD && root.name.value === '_entities' && !root.alias && !root.directives?.length;
+    return only ? root : null;
+  };
+  return (operation, body) => {
+    let field = entitiesField.get(operation);
+    if (field === undefined) entitiesField.set(operation, (field = entitiesOf(operation)));
+    const argument = field?.arguments?.find((a) => a.name.value === 'representations')?.value;
+    if (!argument) return false;
+    const variables = (body as { variables?: Record<string, unknown> }).variables;
+    const representations = valueFromASTUntyped(argument, variables);
+    return Array.isArray(representations) && representations.every((r) => types.has((r as { __typename?: unknown } | null)?.__typename as string));
   };
 }
 

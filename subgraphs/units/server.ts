@@ -18,6 +18,9 @@ export function unitsSubgraph(db: UnitsDb): SubgraphDefinition<UnitsContext> {
     typeDefs,
     resolvers,
     createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos) }),
+    // Administrative units are public and change once in years (an import): the gateway keeps
+    // them for five minutes instead of asking here for every residence of every read.
+    publicEntities: { types: ['Ward', 'Province'], maxAgeSeconds: 300 },
   };
 }
 

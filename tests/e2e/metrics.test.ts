@@ -46,6 +46,10 @@ describe('metrics in development: /metrics on each server of the hub', () => {
     // The subgraphs count the same operation under the client's name, one request per fetch.
     expect(requests(after, 'declarations') - requests(before, 'declarations')).toBe(3);
     expect(requests(after, 'province-79') - requests(before, 'province-79')).toBe(3);
+    // Wards are public reference data: the gateway asked units for An's at most once and then kept it.
+    expect(requests(after, 'units') - requests(before, 'units')).toBeLessThanOrEqual(1);
+    const cached = (m: typeof before, outcome: string) => valueOf(m, 'hub_gateway_entity_cache_total', { subgraph: 'units', outcome });
+    expect(cached(after, 'hit') - cached(before, 'hit')).toBe(3 - (requests(after, 'units') - requests(before, 'units')));
     const fetched = (m: typeof before, subgraph: string, province = '') => valueOf(m, 'hub_subgraph_fetches_total', { subgraph, province, outcome: 'ok' });
     expect(fetched(after, 'declarations') - fetched(before, 'declarations')).toBe(3);
     expect(fetched(after, 'province', '79') - fetched(before, 'province', '79')).toBe(3);

@@ -20,6 +20,7 @@ const typeDefs = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   scalar DateTime
   type Ward @key(fields: "code") { code: ID! name: String! }
+  type Clinic @key(fields: "id") { id: ID! name: String! }
   type Query { ward(code: ID!): Ward at(when: DateTime!): DateTime broken: String refused: String }
   type Mutation { rename(code: ID!, name: String!): Ward }
 `);
@@ -37,7 +38,8 @@ const resolvers = {
     },
   },
   Mutation: { rename: (_: unknown, { code, name }: { code: string; name: string }) => ({ ...wards.get(code)!, name }) },
-  Ward: { __resolveReference: (ref: { code: string }) => wards.get(ref.code) ?? null },
+  Ward: { __resolveReference: (ref: { code: string }) => (ref.code === 'broken' ? Promise.reject(new Error('lost')) : (wards.get(ref.code) ?? null)) },
+  Clinic: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, name: 'Trạm y tế' }) },
 };
 
 describe('a subgraph answers the gateway, and refuses what it does not understand', () => {
@@ -52,7 +54,14 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
       },
     },
   ];
-  const definition: SubgraphDefinition<BaseContext> = { name: 'toy', typeDefs, resolvers: resolvers as never, createContext: () => ({}), hooks };
+  const definition: SubgraphDefinition<BaseContext> = {
+    name: 'toy',
+    typeDefs,
+    resolvers: resolvers as never,
+    createContext: () => ({}),
+    hooks,
+    publicEntities: { types: ['Ward'], maxAgeSeconds: 60 },
+  };
   let service: SubgraphService;
   let url: string;
   let token: string;
@@ -72,7 +81,7 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.statusCode, type: response.headers['content-type'], body: (await response.body.json()) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> } };
+    return { status: response.statusCode, type: response.headers['content-type'], cacheControl: response.headers['cache-control'], body: (await response.body.json()) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> } };
   }
   const codes = (body: { errors?: Array<{ extensions: { code: string } }> }) => body.errors?.map((e) => e.extensions.code);
 
@@ -84,6 +93,26 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
     expect(entities.body).toEqual({ data: { _entities: [{ name: 'Phường Sài Gòn' }] } });
     const mutation = await post({ query: 'mutation { rename(code: "26740", name: "Sài Gòn") { name } }' });
     expect(mutation.body).toEqual({ data: { rename: { name: 'Sài Gòn' } } });
+  });
+
+  it('says an answer may be kept only when it resolves nothing but public entities, without error', async () => {
+    const entities = (r: unknown[], selection = '... on Ward { name }') => post({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, variables: { r } });
+    const ward = { __typename: 'Ward', code: '26740' };
+    const publicWard = await entities([ward, { __typename: 'Ward', code: '00000' }]);
+    expect(publicWard.body).toEqual({ data: { _entities: [{ name: 'Phường Sài Gòn' }, null] } });
+    expect(publicWard.cacheControl).toBe('public, max-age=60');
+    // A type the subgraph did not declare public, even beside a public one; an answer with an error;
+    // a root field (the same ward); an aliased `_entities`; a mutation.
+    const notKept = [
+      await entities([ward, { __typename: 'Clinic', id: 'c1' }], '... on Ward { name } ... on Clinic { name }'),
+      await entities([{ __typename: 'Ward', code: 'broken' }]),
+      await post({ query: '{ ward(code: "26740") { name } }' }),
+      await post({ query: 'query($r: [_Any!]!) { wards: _entities(representations: $r) { ... on Ward { name } } }', variables: { r: [ward] } }),
+      await post({ query: 'mutation { rename(code: "26740", name: "Sài Gòn") { name } }' }),
+      await post({ query: '{ ward(code: "26740") { name }' }),
+    ];
+    expect(notKept.map((answer) => answer.cacheControl)).toEqual(Array(notKept.length).fill('no-store'));
+    expect(notKept.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 400]);
   });
 
   it('refuses a request without the internal token before reading it', async () => {
