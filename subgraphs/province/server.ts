@@ -1,5 +1,5 @@
 import * as tables from './db/schema.ts';
-import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { FEW_CONNECTIONS, type SubgraphConfig, type SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
@@ -49,6 +49,7 @@ export const provinceModule: SubgraphModule<typeof tables> = {
   name: 'province',
   tables,
   jobs: provinceJobs,
+  connections: FEW_CONNECTIONS,
   build: (db, config) => {
     if (!config.provinceCode) throw new Error('The province subgraph is deployed per province: set config.provinceCode (PROVINCE_CODE).');
     return provinceSubgraph(db, config.provinceCode, config);

@@ -8,11 +8,12 @@ import type { AnySubgraphDefinition } from './subgraph.ts';
 import type { CertificateKeyConfig } from '../vaccination/certificates/keys.ts';
 
 /**
- * `connections` of the subgraphs that qualify (units, declarations). Issue 17's reads bench on a
- * 2-core AMD EPYC, every subgraph's pool at 3 against 10 in alternating pairs: PostgreSQL's CPU per
- * every-subgraph read in declarations' database 0.73-0.81 against 0.85-0.96 ms, in units'
- * 0.22-0.23 against 0.29 ms. One connection did better still, but left none for a read while a
- * crowd's audit rows are COPYed.
+ * `connections` of the subgraphs that qualify (units, declarations, tracing, province). Issue 17's
+ * reads bench on a 2-core AMD EPYC, every subgraph's pool at 3 against 10 in alternating pairs:
+ * PostgreSQL's CPU per every-subgraph read in declarations' database 0.73-0.81 against 0.85-0.96
+ * ms, in units' 0.22-0.23 against 0.29 ms; later tracing's 0.45-0.51 against 0.70-0.72 ms and
+ * province-79's 0.15-0.16 against 0.26-0.28 ms. One connection did better still, but left none for
+ * a read while a crowd's audit rows are COPYed.
  */
 export const FEW_CONNECTIONS = 3;
 

@@ -1,6 +1,6 @@
 import * as tables from './db/schema.ts';
 import type { TracingDb } from './db/models.ts';
-import type { SubgraphConfig, SubgraphModule } from '../shared/module.ts';
+import { FEW_CONNECTIONS, type SubgraphConfig, type SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
 import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
@@ -102,4 +102,5 @@ export const tracingModule: SubgraphModule<typeof tables> = {
   needs: { queues: true, graph: true },
   jobs: tracingJobs,
   build: (db, config) => tracingSubgraph(db, config, hooksFrom(config)),
+  connections: FEW_CONNECTIONS,
 };

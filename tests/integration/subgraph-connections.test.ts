@@ -7,6 +7,8 @@ import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { FEW_CONNECTIONS, type SubgraphModule } from '../../subgraphs/shared/module.ts';
 import { ServiceResources } from '../../subgraphs/shared/run.ts';
 import { tracingModule } from '../../subgraphs/tracing/server.ts';
+import { provinceModule } from '../../subgraphs/province/server.ts';
+import { checkinsModule } from '../../subgraphs/checkins/server.ts';
 import { unitsModule } from '../../subgraphs/units/server.ts';
 import { itWithPostgres, postgresUrl, uniquePrefix } from '../support/services.ts';
 
@@ -48,12 +50,11 @@ describe("a subgraph's connections to its database", () => {
     }
   };
 
-  itWithPostgres('declarations and units open at most FEW_CONNECTIONS; tracing more', async () => {
-    expect(declarationsModule.connections).toBe(FEW_CONNECTIONS);
-    expect(unitsModule.connections).toBe(FEW_CONNECTIONS);
+  itWithPostgres('declarations, units, tracing and province open at most FEW_CONNECTIONS; checkins more', async () => {
+    for (const module of [declarationsModule, unitsModule, tracingModule, provinceModule]) expect({ [module.name]: module.connections }).toEqual({ [module.name]: FEW_CONNECTIONS });
     const declarations = await backendsUnderLoad(declarationsModule);
     expect(declarations).toBeGreaterThan(1);
     expect(declarations).toBeLessThanOrEqual(FEW_CONNECTIONS);
-    expect(await backendsUnderLoad(tracingModule)).toBeGreaterThan(FEW_CONNECTIONS);
+    expect(await backendsUnderLoad(checkinsModule)).toBeGreaterThan(FEW_CONNECTIONS);
   });
 });
