@@ -1,16 +1,21 @@
 import DataLoader from 'dataloader';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { hubError } from '../shared/errors.ts';
+import { fieldSelector } from '../shared/selection.ts';
 import type { Identity } from '../shared/identity.ts';
 import { isUuid } from '../shared/validate.ts';
 import { auditOutcome, decide, mask, mayCheckRegistration, mayUseGrant, type ActiveGrant, type PersonView } from './access.ts';
 import { requestedPersonFields, type AuditTrail } from './audit.ts';
 import type { BreakGlassGrantsRepository, PeopleRepository, PersonDto } from './repositories/index.ts';
 
+const declarationsAsked = fieldSelector('Person', ['declarations']);
+
 export interface PersonReaderDeps {
   identity: Identity;
   /** The request's DataLoader of person rows by id (loaders.ts). */
   rows: DataLoader<string, PersonDto | null>;
+  /** The same, with each person's declarations read in the same statement (loaders.ts `personWithDeclarations`). */
+  rowsWithDeclarations: DataLoader<string, PersonDto | null>;
   people: PeopleRepository;
   grants: BreakGlassGrantsRepository;
   /** The request's audit records; null switches policy and audit off (the benchmark's baseline only). */
@@ -37,10 +42,15 @@ export class PersonReader {
     });
   }
 
-  /** One person by id: null when there is none; FORBIDDEN when the caller may not read them. */
+  /**
+   * One person by id: null when there is none; FORBIDDEN when the caller may not read them. When
+   * the selection asks for their declarations, these are read with the row (one statement instead
+   * of two in a row); the `declarations` field still shows them only if the decision lets it.
+   */
   async byId(id: string, info: GraphQLResolveInfo): Promise<PersonView | null> {
     if (!isUuid(id)) return null;
-    return this.admit(await this.deps.rows.load(id.toLowerCase()), info);
+    const rows = declarationsAsked(info).length > 0 ? this.deps.rowsWithDeclarations : this.deps.rows;
+    return this.admit(await rows.load(id.toLowerCase()), info);
   }
 
   /**

@@ -46,7 +46,7 @@ export function declarationsSubgraph(
         grants,
         auditRecords,
         loaders,
-        reader: new PersonReader({ identity, rows: loaders.person, people, grants, audit, now }),
+        reader: new PersonReader({ identity, rows: loaders.person, rowsWithDeclarations: loaders.personWithDeclarations, people, grants, audit, now }),
         audit,
         hashNationalId,
         now,

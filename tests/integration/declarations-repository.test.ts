@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PEOPLE } from '../../subgraphs/shared/demo.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { hashNationalId, normaliseNationalId, normalisePhone } from '../../subgraphs/declarations/identifiers.ts';
@@ -205,5 +205,32 @@ describe('declarations repository', () => {
     const [mine, none] = await Promise.all([loaders.declarationsOfPerson.load(person.id), loaders.declarationsOfPerson.load(randomUUID())]);
     expect(mine?.map((d) => Math.round((now - d.declaredAt.getTime()) / DAY))).toEqual([1, 2, 3]);
     expect(none).toEqual([]);
+  });
+
+  itWithPostgres('reads people with their declarations in one statement, as the two look-ups give them', async () => {
+    const { person } = await people.register(newPerson({ phone: '0903111333' }));
+    const now = Date.now();
+    const base = { personId: person.id, kind: 'ROUTINE' as const, travel: null, exposureNote: null };
+    await declarations.submit({ ...base, declaredAt: new Date(now - 2 * DAY + 123), symptoms: ['FATIGUE', 'COUGH'], travel: 'Hà Nội', exposureNote: 'chợ "Bến Thành"' });
+    await declarations.submit({ ...base, declaredAt: new Date(now - 1 * DAY), symptoms: [] });
+    await declarations.submit({ ...base, declaredAt: new Date(now - 1 * DAY), symptoms: [], kind: 'ENTRY' });
+    const ids = [person.id, DEMO_PEOPLE.chau.id, randomUUID(), 'not-a-uuid'];
+
+    const together = await people.byIdsWithDeclarations(ids);
+    const persons = await people.byIds(ids);
+    const lists = await declarations.byPersonIds(ids);
+    expect(together).toEqual(persons.map((p) => ({ ...p, declarations: lists.filter((d) => d.personId === p.id) })));
+    expect(together.find((p) => p.id === person.id)?.declarations).toHaveLength(3);
+
+    // Through the loaders: the person and their declarations are then known to the request without another statement.
+    const loaders = createLoaders(people, declarations);
+    const separate = [vi.spyOn(people, 'byIds'), vi.spyOn(declarations, 'byPersonIds')];
+    const row = await loaders.personWithDeclarations.load(person.id);
+    const [again, mine] = await Promise.all([loaders.person.load(person.id), loaders.declarationsOfPerson.load(person.id)]);
+    expect(separate.map((spy) => spy.mock.calls.length)).toEqual([0, 0]);
+    separate.forEach((spy) => spy.mockRestore());
+    expect(row).toEqual(persons.find((p) => p.id === person.id));
+    expect(again).toBe(row);
+    expect(mine).toEqual(lists.filter((d) => d.personId === person.id));
   });
 });

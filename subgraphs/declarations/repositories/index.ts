@@ -4,7 +4,7 @@ import { HealthDeclarationsRepository } from './health-declarations.ts';
 import { PeopleRepository } from './people.ts';
 
 export { BreakGlassGrantsRepository, HealthDeclarationsRepository, PeopleRepository };
-export type { NewPerson, PersonDto, RegisterOutcome } from './people.ts';
+export type { NewPerson, PersonDto, PersonWithDeclarations, RegisterOutcome } from './people.ts';
 export type { HealthDeclarationDto, NewHealthDeclaration, SubmitOutcome } from './health-declarations.ts';
 export type { BreakGlassGrantDto, NewBreakGlassGrant } from './break-glass-grants.ts';
 
