@@ -228,9 +228,15 @@ export async function generateCheckins(sql: postgres.Sql, options: CheckinsDataO
   return { people, venues, checkIns, from, to, timings };
 }
 
-/** The URL a postgres.js client was made with (to open a second connection to the same database). */
+/**
+ * The URL a postgres.js client was made with (to open a second connection to the same database).
+ * A Unix socket's directory (the embedded server's, `?host=/tmp`) goes back into `host`, libpq's
+ * form, which the patched postgres.js reads.
+ */
 function connectionUrl(sql: postgres.Sql): string {
   const o = sql.options as unknown as { host: string[]; port: number[]; user: string; pass?: string | null; database: string };
   const auth = o.pass ? `${encodeURIComponent(o.user)}:${encodeURIComponent(o.pass)}` : encodeURIComponent(o.user);
-  return `postgres://${auth}@${o.host[0]}:${o.port[0]}/${o.database}`;
+  const host = o.host[0]!;
+  if (host.startsWith('/')) return `postgres://${auth}@localhost:${o.port[0]}/${o.database}?host=${encodeURIComponent(host)}`;
+  return `postgres://${auth}@${host}:${o.port[0]}/${o.database}`;
 }
