@@ -304,6 +304,9 @@ interface QueuedWrite {
   failed: (error: unknown) => void;
 }
 
+/** From this many records a write is not held for the rest of the event loop's turn (AuditWriter.write). */
+const WRITE_AT_ONCE_FROM = 100;
+
 /**
  * Group commit for audit records. Every request's records go into exactly one INSERT, and the
  * request waits for that INSERT to commit before it answers; requests that finish while an
@@ -323,7 +326,15 @@ export class AuditWriter {
   write(rows: NewAuditRecord[]): Promise<void> {
     return new Promise((done, failed) => {
       this.queue.push({ rows, done, failed });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      this.flushing = true;
+      // A request's few records wait for the rest of this turn of the event loop: requests whose
+      // answers were ready in the same turn join their INSERT (under the trust bench's load 1.85
+      // records per INSERT instead of 1.45). A crowd's records go at once: they are a batch
+      // already, and an early write (AuditTrail.complete) must be on its way before the answer
+      // is built.
+      if (rows.length >= WRITE_AT_ONCE_FROM) void this.flush();
+      else setImmediate(() => void this.flush());
     });
   }
 

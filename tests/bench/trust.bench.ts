@@ -2,7 +2,7 @@
  * The cost of trust: throughput of a person query through the gateway with authorisation, masking
  * and audit on (the access policy decides, the view is masked, one audit record is written before
  * the response leaves the declarations subgraph) against the same hub with them off (`trustOff`, tests/bench/trust-off.ts: no audit, every caller national),
- * in one run. Target: on ≥ 0.8 × off requests/s.
+ * in one run. Target: on ≥ 0.9 × off requests/s (issue 17; it was 0.8 before).
  *
  * Both hubs run in this process on one PostgreSQL server. Each round measures both, in alternating
  * order (on then off, then off then on, …), so drifting machine load hits both alike; the headline
@@ -102,7 +102,7 @@ try {
   const ratio = median(onRounds.map((a, i) => a.rps / offRounds[i]!.rps));
   console.log(`trust on  (policy + masking + audit): ${onRps.toFixed(0)} req/s (median of ${ROUNDS} rounds)`);
   console.log(`trust off (baseline)                : ${offRps.toFixed(0)} req/s (median of ${ROUNDS} rounds)`);
-  console.log(`ratio on/off: ${ratio.toFixed(2)}x (median of the rounds' ratios; target ≥ 0.8x)`);
+  console.log(`ratio on/off: ${ratio.toFixed(2)}x (median of the rounds' ratios; target ≥ 0.9x)`);
 
   const declarations = on.subgraphs.find((s) => s.name === 'declarations')!;
   const [count] = await declarations.database.sql<{ n: number }[]>`select count(*)::int as n from audit_records where subject = 'bench-official-79'`;

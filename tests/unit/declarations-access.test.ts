@@ -129,11 +129,16 @@ describe('audit bookkeeping', () => {
     } as unknown as AuditRepository;
     const writer = new AuditWriter(repository);
     const rows = (n: number) => Array.from({ length: n }, () => ({}) as NewAuditRecord);
-    // The first request's INSERT is in flight while three more finish: they share the next one.
-    const first = writer.write(rows(1));
-    const rest = [writer.write(rows(2)), writer.write(rows(1)), writer.write(rows(3))];
-    await Promise.all([first, ...rest]);
-    expect(inserts).toEqual([1, 6]);
+    // Requests that finish in the same turn of the event loop share one INSERT; those that finish
+    // while it is in flight share the next one.
+    const together = [writer.write(rows(1)), writer.write(rows(2))];
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [writer.write(rows(1)), writer.write(rows(3))];
+    await Promise.all([...together, ...later]);
+    expect(inserts).toEqual([3, 4]);
+    // A crowd's records are not held for the turn: they go alone, and what finishes meanwhile waits for the next.
+    await Promise.all([writer.write(rows(150)), writer.write(rows(1))]);
+    expect(inserts.slice(2)).toEqual([150, 1]);
 
     fail = true;
     const failing = [writer.write(rows(1)), writer.write(rows(1))];
