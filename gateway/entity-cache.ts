@@ -2,6 +2,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { countEntityCache } from '../subgraphs/shared/metrics.ts';
+import { entitiesFieldOf } from '../subgraphs/shared/selection.ts';
 import type { GatewayContext } from './auth.ts';
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -120,12 +121,12 @@ export class EntityCache {
 const MAX_QUERIES = 1_000;
 
 /**
- * The query of an entity fetch without its operation name (which the planner takes from the
- * client's operation), or null for any other operation: a query whose one root field is
- * `_entities`, without alias or directive. The gateway hands the data source the query's text
- * only (no document unless the planner is told to keep them), so the text is read.
+ * The query of an entity fetch (selection.ts `entitiesFieldOf`) without its operation name, which
+ * the planner takes from the client's operation; null for any other operation. The gateway hands
+ * the data source the query's text only (no document unless the planner is told to keep them),
+ * so the text is read.
  */
-export function entitySelection(query: string): string | null {
+function entitySelection(query: string): string | null {
   let document: DocumentNode;
   try {
     document = parse(query);
@@ -133,8 +134,7 @@ export function entitySelection(query: string): string | null {
     return null;
   }
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const root = operations.length === 1 && operations[0]!.operation === 'query' && operations[0]!.selectionSet.selections.length === 1 ? operations[0]!.selectionSet.selections[0] : undefined;
-  if (root?.kind !== Kind.FIELD || root.name.value !== '_entities' || root.alias || root.directives?.length) return null;
+  if (operations.length !== 1 || !entitiesFieldOf(operations[0]!)) return null;
   const name = operations[0]!.name?.value;
   return name ? query.replace(new RegExp(`^(\\s*query\\s+)${name}`), '$1') : query;
 }

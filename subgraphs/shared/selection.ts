@@ -1,4 +1,4 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 /**
  * What a resolver's selection asks for, by field name. Walks fields directly on the selection,
@@ -89,4 +89,16 @@ export function selectsAnywhereBelow(names: readonly string[]): (info: GraphQLRe
 export function isOnlyRootField(info: GraphQLResolveInfo): boolean {
   const roots = info.operation.selectionSet.selections;
   return info.path.prev === undefined && roots.length === 1 && roots[0]!.kind === Kind.FIELD;
+}
+
+/**
+ * The `_entities` field of an entity fetch: a query whose one root field is `_entities`, without
+ * alias or directive (nothing that could change what it returns); null for any other operation.
+ * The subgraph says such answers may be kept (shared/subgraph.ts) and the gateway keeps them
+ * (gateway/entity-cache.ts) by this one reading.
+ */
+export function entitiesFieldOf(operation: OperationDefinitionNode): FieldNode | null {
+  const [root, ...others] = operation.selectionSet.selections;
+  const only = operation.operation === 'query' && others.length === 0 && root?.kind === Kind.FIELD && root.name.value === '_entities' && !root.alias && !root.directives?.length;
+  return only ? root : null;
 }

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { Kind, parse, Source, valueFromASTUntyped, type DocumentNode, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { parse, Source, valueFromASTUntyped, type DocumentNode, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { entitiesFieldOf } from './selection.ts';
 import { maskUnexpected } from './error-masking.ts';
 import { SubgraphExecutor, type RequestHooks } from './executor.ts';
 import { closeServer, createGraphQLHttpServer, listen, sendJson, type GraphQLResponder, type Route } from './http.ts';
@@ -145,21 +146,12 @@ function executorResponder(executor: SubgraphExecutor<BaseContext>, publicEntiti
   };
 }
 
-/**
- * Whether a request that ran is an entity fetch of public types only: a query whose one root field
- * is `_entities` (no alias, no directive that could change what it returns) and whose
- * representations all name one of `types`.
- */
+/** Whether a request that ran is an entity fetch (selection.ts `entitiesFieldOf`) whose representations all name one of `types`. */
 function publicEntityFetch(types: ReadonlySet<string>): (operation: OperationDefinitionNode, body: unknown) => boolean {
   const entitiesField = new WeakMap<OperationDefinitionNode, FieldNode | null>();
-  const entitiesOf = (operation: OperationDefinitionNode) => {
-    const [root, ...others] = operation.selectionSet.selections;
-    const only = operation.operation === 'query' && others.length === 0 && root?.kind === Kind.FIELD && root.name.value === '_entities' && !root.alias && !root.directives?.length;
-    return only ? root : null;
-  };
   return (operation, body) => {
     let field = entitiesField.get(operation);
-    if (field === undefined) entitiesField.set(operation, (field = entitiesOf(operation)));
+    if (field === undefined) entitiesField.set(operation, (field = entitiesFieldOf(operation)));
     const argument = field?.arguments?.find((a) => a.name.value === 'representations')?.value;
     if (!argument) return false;
     const variables = (body as { variables?: Record<string, unknown> }).variables;
