@@ -19,14 +19,14 @@ type Send = (options: ProcessOptions) => Promise<GatewayGraphQLResponse>;
  *
  * Kept as JSON text and parsed for each use: the gateway merges later fetches into the objects it
  * receives (a ward's province gets its shard's hotline), which must not change what is kept.
- * An answer with any error keeps nothing.
+ * An answer with any error keeps nothing. A mutation sent to a subgraph drops what was kept of it.
  */
 export class EntityCache {
   private readonly entries = new Map<string, { json: string; expires: number }>();
   /** Subgraphs that have answered `public` at least once: the others are not looked up at all. */
   private readonly publicSubgraphs = new Set<string>();
-  /** Each entity fetch's query without its operation's name, by the query's text; null for any other fetch. */
-  private readonly selections = new Map<string, string | null>();
+  /** What each fetch is (readFetch), by the query's text. */
+  private readonly fetches = new Map<string, string | typeof MUTATION | typeof OTHER>();
 
   constructor(
     private readonly maxEntries = 20_000,
@@ -35,7 +35,9 @@ export class EntityCache {
 
   async process(subgraph: string, options: ProcessOptions, send: Send): Promise<GatewayGraphQLResponse> {
     const representations = options.request.variables?.representations;
-    if (!Array.isArray(representations) || !this.isEntityFetch(options)) return send(options);
+    const fetch = this.readFetch(options);
+    if (fetch === MUTATION) return this.mutating(subgraph, () => send(options));
+    if (!Array.isArray(representations) || fetch === OTHER) return send(options);
     const keysOf = (indexes: readonly number[]) => {
       const selection = this.selectionOf(subgraph, options);
       return indexes.map((index) => `${selection}\u0000${JSON.stringify(representations[index])}`);
@@ -97,44 +99,68 @@ export class EntityCache {
     }
   }
 
-  /** An `_entities` query (not a root field, not a mutation), decided once per query text. */
-  private isEntityFetch(options: ProcessOptions): boolean {
-    const query = options.request.query;
-    if (!query) return false;
-    let selection = this.selections.get(query);
-    if (selection === undefined) {
-      selection = entitySelection(query);
-      if (this.selections.size >= MAX_QUERIES) this.selections.delete(this.selections.keys().next().value as string);
-      this.selections.set(query, selection);
+  /**
+   * Runs a mutation sent to `subgraph`, dropping every entity kept of it before and after: what
+   * the mutation changed is asked afresh by this gateway's next read (other gateways keep theirs
+   * until it expires).
+   */
+  async mutating<T>(subgraph: string, send: () => Promise<T>): Promise<T> {
+    this.forget(subgraph);
+    try {
+      return await send();
+    } finally {
+      this.forget(subgraph);
     }
-    return selection !== null;
+  }
+
+  private forget(subgraph: string): void {
+    if (!this.publicSubgraphs.has(subgraph)) return;
+    const prefix = `${subgraph}\u0000`;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
+  /** What a fetch is (an `_entities` query's selection, a mutation, or anything else), read once per query text. */
+  private readFetch(options: ProcessOptions): string | typeof MUTATION | typeof OTHER {
+    const query = options.request.query;
+    if (!query) return OTHER;
+    let fetch = this.fetches.get(query);
+    if (fetch === undefined) {
+      fetch = readFetch(query);
+      if (this.fetches.size >= MAX_QUERIES) this.fetches.delete(this.fetches.keys().next().value as string);
+      this.fetches.set(query, fetch);
+    }
+    return fetch;
   }
 
   /** What distinguishes one entity fetch's answers from another's besides the representation: the subgraph, the selection, the other variables. */
   private selectionOf(subgraph: string, options: ProcessOptions): string {
     const { representations: _, ...others } = options.request.variables ?? {};
-    return `${subgraph}\u0000${this.selections.get(options.request.query!)}\u0000${JSON.stringify(others)}`;
+    return `${subgraph}\u0000${this.fetches.get(options.request.query!) as string}\u0000${JSON.stringify(others)}`;
   }
 }
 
 /** Distinct subgraph queries whose reading is kept (the gateway plans a few hundred at most). */
 const MAX_QUERIES = 1_000;
 
+const MUTATION = Symbol('mutation');
+const OTHER = Symbol('other');
+
 /**
  * The query of an entity fetch (selection.ts `entitiesFieldOf`) without its operation name, which
- * the planner takes from the client's operation; null for any other operation. The gateway hands
- * the data source the query's text only (no document unless the planner is told to keep them),
- * so the text is read.
+ * the planner takes from the client's operation; MUTATION for a mutation; OTHER for any other
+ * fetch. The gateway hands the data source the query's text only (no document unless the planner
+ * is told to keep them), so the text is read.
  */
-function entitySelection(query: string): string | null {
+function readFetch(query: string): string | typeof MUTATION | typeof OTHER {
   let document: DocumentNode;
   try {
     document = parse(query);
   } catch {
-    return null;
+    return OTHER;
   }
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1 || !entitiesFieldOf(operations[0]!)) return null;
+  if (operations.some((o) => o.operation === 'mutation')) return MUTATION;
+  if (operations.length !== 1 || !entitiesFieldOf(operations[0]!)) return OTHER;
   const name = operations[0]!.name?.value;
   return name ? query.replace(new RegExp(`^(\\s*query\\s+)${name}`), '$1') : query;
 }

@@ -16,11 +16,13 @@ import type { Logger } from '../subgraphs/shared/logger.ts';
 import { observeSubgraphFetch } from '../subgraphs/shared/metrics.ts';
 import { observeSubgraphCall } from '../subgraphs/shared/telemetry.ts';
 import type { GatewayContext } from './auth.ts';
+import type { EntityCache } from './entity-cache.ts';
 import { createSubgraphFetcher, HubDataSource, responseKeys } from './data-source.ts';
 import type { ProvinceRegistry } from './province-registry.ts';
 
 type Options = GraphQLDataSourceProcessOptions<GatewayContext>;
 type Representation = Record<string, unknown> & { __typename?: string };
+type Outcome = { ok: true; response: GatewayGraphQLResponse } | { ok: false; reason: string };
 
 const PROVINCE_CODE = /^\d{2}$/;
 
@@ -45,6 +47,8 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     private readonly registry: ProvinceRegistry,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    /** Where the shards' public entities are kept (all shards under `province`: a representation names its province). */
+    private readonly entities?: EntityCache,
   ) {
     this.fetcher = createSubgraphFetcher(timeoutMs);
   }
@@ -55,6 +59,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     if (!operation) return refused(document, 'the fetch has no operation', this.logger);
     const representations = entityRepresentations(operation, options.request.variables ?? {});
     if (representations) return this.processEntities(options, representations);
+    if (operation.operation === 'mutation' && this.entities) return this.entities.mutating('province', () => this.processRootFields(options, document, operation));
     return this.processRootFields(options, document, operation);
   }
 
@@ -74,7 +79,7 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     await Promise.all(
       [...groups].map(async ([code, indexes]) => {
         const variables = { ...options.request.variables, representations: indexes.map((i) => representations[i]) };
-        const outcome = await this.send(code, options, { variables });
+        const outcome = await this.sendEntities(code, { ...options, request: { ...options.request, variables } });
         const entities = outcome.ok ? (outcome.response.data as { _entities?: unknown[] } | null)?._entities : undefined;
         if (!outcome.ok || !Array.isArray(entities)) {
           const reason = outcome.ok ? firstMessage(outcome.response) : outcome.reason;
@@ -135,11 +140,31 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     return { data, ...(errors.length ? { errors } : {}) };
   }
 
+  /**
+   * An entity fetch for one province, through the entity cache when the gateway has one. A
+   * province taken out of the registry is unavailable at once, whatever was kept of it; one whose
+   * shard stops answering is served what was kept until it expires.
+   */
+  private async sendEntities(code: string, options: Options): Promise<Outcome> {
+    if (!this.entities || !this.registry.urlFor(code)) return this.send(code, options, {});
+    try {
+      const response = await this.entities.process('province', options, async (sent) => {
+        const outcome = await this.send(code, sent, {});
+        if (!outcome.ok) throw new ShardUnavailable(outcome.reason);
+        return outcome.response;
+      });
+      return { ok: true, response };
+    } catch (error) {
+      if (error instanceof ShardUnavailable) return { ok: false, reason: error.message };
+      throw error;
+    }
+  }
+
   private async send(
     code: string,
     options: Options,
     change: { variables?: Record<string, unknown>; query?: string },
-  ): Promise<{ ok: true; response: GatewayGraphQLResponse } | { ok: false; reason: string }> {
+  ): Promise<Outcome> {
     const url = this.registry.urlFor(code);
     if (!url) {
       observeSubgraphFetch('province', code, 'unregistered', undefined);
@@ -177,6 +202,9 @@ export class ProvinceRouter implements GraphQLDataSource<GatewayContext> {
     return document;
   }
 }
+
+/** A shard that did not answer, out of the entity cache's `send` (which takes a response or a failure). */
+class ShardUnavailable extends Error {}
 
 function unavailable(province: string, message: string, path: Array<string | number>): GraphQLFormattedError {
   return {

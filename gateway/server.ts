@@ -70,7 +70,7 @@ export async function buildGateway(options: GatewayOptions): Promise<GatewayServ
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(options.supergraphPath, logger),
     buildService: ({ name, url }) => {
-      if (name === 'province') return new ProvinceRouter(options.provinceRegistry, options.provinceTimeoutMs, logger.child({ component: 'province-router' }));
+      if (name === 'province') return new ProvinceRouter(options.provinceRegistry, options.provinceTimeoutMs, logger.child({ component: 'province-router' }), entities);
       const target = options.subgraphUrls[name] ?? url ?? '';
       urls.set(name, target);
       return new NationalDataSource(name, target, fetcher, options.subgraphTimeoutMs, logger.child({ component: 'data-source' }), entities);

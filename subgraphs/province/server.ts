@@ -2,7 +2,7 @@ import * as tables from './db/schema.ts';
 import { FEW_CONNECTIONS, type SubgraphConfig, type SubgraphModule } from '../shared/module.ts';
 import { AuditRepository, auditHooks } from '../shared/audit.ts';
 import type { Identity } from '../shared/identity.ts';
-import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
+import { EVERY_FIELD, loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { PROVINCE_CODE } from '../shared/validate.ts';
 import { schemaFile } from '../catalog.ts';
 import { accessOf } from './access.ts';
@@ -15,6 +15,9 @@ import { provinceJobs } from './jobs/index.ts';
 import { resolvers, type ProvinceContext } from './resolvers/index.ts';
 
 export const typeDefs = loadSchemaFile(schemaFile('province'));
+
+/** How long a gateway may serve the province's public entities (`publicEntities` below) without asking. */
+export const PUBLIC_MAX_AGE_SECONDS = 10;
 
 /**
  * One deployment of the province subgraph: the same schema for every province, built around the
@@ -39,6 +42,14 @@ export function provinceSubgraph(
       const audit = new ProvinceAuditTrail();
       const reader = new ProvinceReader({ identity, provinceCode, access, loaders, audit });
       return { identity, provinceCode, access, repos, loaders, reader, audit, auditRecords };
+    },
+    // What the province publishes (its hotline, quarantine facilities and testing sites) is the
+    // same for every caller, and a national read asks it for every person's residence: the
+    // gateway keeps it for a few seconds. Free beds may then lag a report by that long on another
+    // gateway; the gateway that carried a mutation to the province drops what it kept of it at once.
+    publicEntities: {
+      types: { Province: ['code', 'hotline', 'quarantineFacilities', 'testingSites'], QuarantineFacility: EVERY_FIELD, TestingSite: EVERY_FIELD },
+      maxAgeSeconds: PUBLIC_MAX_AGE_SECONDS,
     },
     // Reads of tasks and tracers are written to the province's audit_records before the response leaves.
     hooks: [auditHooks<ProvinceContext>({ subgraph: 'province', repository: auditRecords, now, logger: config.logger })],

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, Source, valueFromASTUntyped, type DocumentNode, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, Source, valueFromASTUntyped, type DocumentNode, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { entitiesFieldOf } from './selection.ts';
 import { maskUnexpected } from './error-masking.ts';
 import { SubgraphExecutor, type RequestHooks } from './executor.ts';
@@ -14,6 +14,9 @@ import { metricsRoute } from './metrics.ts';
 import { recordRequestResult, setRequestOutcome } from './telemetry.ts';
 
 export type Resolvers<TContext> = GraphQLResolverMap<TContext>;
+
+/** `publicEntities`: every field of the type (and of the types below it) is public. */
+export const EVERY_FIELD = '*';
 
 /** Reads a subgraph's SDL file (the one place its schema lives), keeping the path for error locations. */
 export function loadSchemaFile(path: string | URL): DocumentNode {
@@ -34,13 +37,15 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   /** Plain HTTP routes besides GraphQL, without the internal token (vaccination's public key set, which the gateway relays). */
   routes?: Record<string, Route>;
   /**
-   * Entity types whose every field is the same for every caller (public reference data: units'
-   * wards and provinces). An answer that only resolves such entities (`_entities`, no error) says
-   * `cache-control: public, max-age=<maxAgeSeconds>`, and the gateway serves those entities from
-   * its entity cache (gateway/entity-cache.ts) for that long without calling the subgraph. Every
-   * other answer says `no-store`. Absent: nothing this subgraph answers is cached.
+   * Entity fields that are the same for every caller (public reference data: units' wards and
+   * provinces, a province's hotline and quarantine facilities), by type: the field names (each with
+   * whatever it selects below), or EVERY_FIELD. An answer that only resolves such entities and asks only such fields
+   * (`_entities`, no error) says `cache-control: public, max-age=<maxAgeSeconds>`, and the gateway
+   * serves those entities from its entity cache (gateway/entity-cache.ts) for that long without
+   * calling the subgraph. Every other answer says `no-store`. Absent: nothing this subgraph
+   * answers is cached.
    */
-  publicEntities?: { types: readonly string[]; maxAgeSeconds: number };
+  publicEntities?: { types: Readonly<Record<string, readonly string[] | typeof EVERY_FIELD>>; maxAgeSeconds: number };
 }
 
 /**
@@ -132,7 +137,7 @@ const NOT_STORED: Array<[string, string]> = [...JSON_HEADERS, ['cache-control', 
 /** A subgraph's GraphQL over HTTP: a JSON POST (what the gateway sends), answered as JSON; anything else refused. */
 function executorResponder(executor: SubgraphExecutor<BaseContext>, publicEntities: SubgraphDefinition<BaseContext>['publicEntities']): GraphQLResponder<BaseContext> {
   const publicAnswer: Array<[string, string]> | undefined = publicEntities && [...JSON_HEADERS, ['cache-control', `public, max-age=${publicEntities.maxAgeSeconds}`]];
-  const isPublic = publicEntities && publicEntityFetch(new Set(publicEntities.types));
+  const isPublic = publicEntities && publicEntityFetch(publicEntities.types);
   return async (request, context) => {
     if (request.method !== 'POST') {
       setRequestOutcome('BAD_REQUEST');
@@ -146,17 +151,32 @@ function executorResponder(executor: SubgraphExecutor<BaseContext>, publicEntiti
   };
 }
 
-/** Whether a request that ran is an entity fetch (selection.ts `entitiesFieldOf`) whose representations all name one of `types`. */
-function publicEntityFetch(types: ReadonlySet<string>): (operation: OperationDefinitionNode, body: unknown) => boolean {
-  const entitiesField = new WeakMap<OperationDefinitionNode, FieldNode | null>();
+/**
+ * Whether a request that ran is an entity fetch (selection.ts `entitiesFieldOf`) whose
+ * representations all name one of `types` and whose selection asks only their public fields
+ * (inline fragments only: a named fragment is not looked into, and makes the answer not public).
+ */
+function publicEntityFetch(types: NonNullable<SubgraphDefinition<BaseContext>['publicEntities']>['types']): (operation: OperationDefinitionNode, body: unknown) => boolean {
+  const publicSelection = new WeakMap<OperationDefinitionNode, FieldNode | null>();
+  const asksOnlyPublicFields = (field: FieldNode) =>
+    (field.selectionSet?.selections ?? []).every((selection) => {
+      if (selection.kind !== Kind.INLINE_FRAGMENT || !selection.typeCondition) return false;
+      const type = selection.typeCondition.name.value;
+      if (!Object.hasOwn(types, type)) return false;
+      const allowed = types[type]!;
+      return allowed === EVERY_FIELD || selection.selectionSet.selections.every((s) => s.kind === Kind.FIELD && (s.name.value === '__typename' || allowed.includes(s.name.value)));
+    });
   return (operation, body) => {
-    let field = entitiesField.get(operation);
-    if (field === undefined) entitiesField.set(operation, (field = entitiesFieldOf(operation)));
+    let field = publicSelection.get(operation);
+    if (field === undefined) {
+      const entities = entitiesFieldOf(operation);
+      publicSelection.set(operation, (field = entities && asksOnlyPublicFields(entities) ? entities : null));
+    }
     const argument = field?.arguments?.find((a) => a.name.value === 'representations')?.value;
     if (!argument) return false;
     const variables = (body as { variables?: Record<string, unknown> }).variables;
     const representations = valueFromASTUntyped(argument, variables);
-    return Array.isArray(representations) && representations.every((r) => types.has((r as { __typename?: unknown } | null)?.__typename as string));
+    return Array.isArray(representations) && representations.every((r) => Object.hasOwn(types, (r as { __typename?: unknown } | null)?.__typename as string));
   };
 }
 

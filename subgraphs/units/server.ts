@@ -1,7 +1,7 @@
 import * as tables from './db/schema.ts';
 import { FEW_CONNECTIONS, type SubgraphModule } from '../shared/module.ts';
 import type { Identity } from '../shared/identity.ts';
-import { loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
+import { EVERY_FIELD, loadSchemaFile, type SubgraphDefinition } from '../shared/subgraph.ts';
 import { schemaFile } from '../catalog.ts';
 import { createLoaders } from './loaders.ts';
 import type { UnitsDb } from './db/models.ts';
@@ -20,7 +20,7 @@ export function unitsSubgraph(db: UnitsDb): SubgraphDefinition<UnitsContext> {
     createContext: (identity: Identity) => ({ identity, repos, loaders: createLoaders(repos) }),
     // Administrative units are public and change once in years (an import): the gateway keeps
     // them for five minutes instead of asking here for every residence of every read.
-    publicEntities: { types: ['Ward', 'Province'], maxAgeSeconds: 300 },
+    publicEntities: { types: { Ward: EVERY_FIELD, Province: EVERY_FIELD }, maxAgeSeconds: 300 },
   };
 }
 

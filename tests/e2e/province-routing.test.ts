@@ -6,7 +6,9 @@ import { ProvinceRegistry } from '../../gateway/province-registry.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { signInternalToken } from '../../subgraphs/shared/identity.ts';
 import { demoId } from '../../subgraphs/province/demo-data.ts';
+import { PUBLIC_MAX_AGE_SECONDS } from '../../subgraphs/province/server.ts';
 import { startTestHub, TEST_SECRETS, type TestHub } from '../support/hub.ts';
+import { scrape, valueOf } from '../support/prometheus.ts';
 import { itWithPostgres } from '../support/services.ts';
 
 const NATIONWIDE = /* GraphQL */ `{ provinces { code name hotline quarantineFacilities { name freeBeds } } }`;
@@ -67,8 +69,30 @@ describe('the province router: one query, every province', () => {
     expect(unavailableProvinces(response.errors)).toEqual(['33']);
   });
 
-  itWithPostgres('with one shard stopped, returns the others and names the missing one', async () => {
+  itWithPostgres("a facility's new occupancy is in the next read through the gateway that carried it, though the province's public data is kept", async () => {
+    const facility = demoId('facility', '79', 1);
+    const PUBLIC = `{ province(code: "79") { hotline quarantineFacilities { id occupied freeBeds } } }`;
+    const occupancy = async () => (await hub.query(PUBLIC)).data.province.quarantineFacilities.find((f: { id: string }) => f.id === facility);
+    const before = await occupancy();
+    const kept = async () => valueOf(await scrape(hub.url.replace(/\/graphql$/, '/metrics')), 'hub_gateway_entity_cache_total', { subgraph: 'province', outcome: 'hit' });
+    const hitsBefore = await kept();
+    expect(await occupancy()).toEqual(before);
+    expect(await kept()).toBe(hitsBefore + 1); // the second read came from the gateway's entity cache
+
+    const official = await hub.token({ role: 'province_official', provinces: ['79'] });
+    const occupied = before.occupied === 1 ? 2 : 1;
+    const set = await hub.query(`mutation { setFacilityOccupancy(province: "79", facilityId: "${facility}", occupied: ${occupied}) { __typename } }`, {}, { token: official });
+    expect(set.data.setFacilityOccupancy.__typename).toBe('FacilityOccupancySet');
+    expect(await occupancy()).toEqual({ id: facility, occupied, freeBeds: before.freeBeds + before.occupied - occupied });
+  });
+
+  itWithPostgres('with one shard stopped, returns the others and names the missing one once what the gateway kept of it expired', async () => {
     await hub.hub.stopSubgraph('province', '24');
+    // What a province publishes is kept for PUBLIC_MAX_AGE_SECONDS (province/server.ts): until then
+    // the gateway may still answer the stopped shard's part.
+    await expect
+      .poll(async () => unavailableProvinces((await hub.query(NATIONWIDE)).errors).includes('24'), { timeout: (PUBLIC_MAX_AGE_SECONDS + 5) * 1000, interval: 500 })
+      .toBe(true);
     const response = await hub.query(NATIONWIDE);
     const byCode = Object.fromEntries(response.data.provinces.map((p: any) => [p.code, p]));
     expect(byCode['01'].hotline).not.toBeNull();

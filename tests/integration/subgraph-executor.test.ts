@@ -6,7 +6,7 @@ import type { RequestHooks } from '../../subgraphs/shared/executor.ts';
 import { INTERNAL_TOKEN_HEADER, signInternalToken, type Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { DateTime } from '../../subgraphs/shared/scalars.ts';
-import { buildSubgraphService, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
+import { buildSubgraphService, EVERY_FIELD, type SubgraphDefinition, type SubgraphService } from '../../subgraphs/shared/subgraph.ts';
 import { parse } from 'graphql';
 
 /**
@@ -21,6 +21,7 @@ const typeDefs = parse(/* GraphQL */ `
   scalar DateTime
   type Ward @key(fields: "code") { code: ID! name: String! }
   type Clinic @key(fields: "id") { id: ID! name: String! }
+  type Site @key(fields: "id") { id: ID! name: String! phone: String }
   type Query { ward(code: ID!): Ward at(when: DateTime!): DateTime broken: String refused: String }
   type Mutation { rename(code: ID!, name: String!): Ward }
 `);
@@ -40,6 +41,7 @@ const resolvers = {
   Mutation: { rename: (_: unknown, { code, name }: { code: string; name: string }) => ({ ...wards.get(code)!, name }) },
   Ward: { __resolveReference: (ref: { code: string }) => (ref.code === 'broken' ? Promise.reject(new Error('lost')) : (wards.get(ref.code) ?? null)) },
   Clinic: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, name: 'Trạm y tế' }) },
+  Site: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, name: 'Điểm xét nghiệm', phone: '028 3' }) },
 };
 
 describe('a subgraph answers the gateway, and refuses what it does not understand', () => {
@@ -60,7 +62,7 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
     resolvers: resolvers as never,
     createContext: () => ({}),
     hooks,
-    publicEntities: { types: ['Ward'], maxAgeSeconds: 60 },
+    publicEntities: { types: { Ward: EVERY_FIELD, Site: ['id', 'name'] }, maxAgeSeconds: 60 },
   };
   let service: SubgraphService;
   let url: string;
@@ -101,10 +103,17 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
     const publicWard = await entities([ward, { __typename: 'Ward', code: '00000' }]);
     expect(publicWard.body).toEqual({ data: { _entities: [{ name: 'Phường Sài Gòn' }, null] } });
     expect(publicWard.cacheControl).toBe('public, max-age=60');
-    // A type the subgraph did not declare public, even beside a public one; an answer with an error;
+    const site = { __typename: 'Site', id: 's1' };
+    const publicSite = await entities([site, ward], '... on Site { __typename id name } ... on Ward { name }');
+    expect(publicSite.body).toEqual({ data: { _entities: [{ __typename: 'Site', id: 's1', name: 'Điểm xét nghiệm' }, { name: 'Phường Sài Gòn' }] } });
+    expect(publicSite.cacheControl).toBe('public, max-age=60');
+    // A type the subgraph did not declare public, even beside a public one; a field not declared
+    // public; a named fragment; an answer with an error;
     // a root field (the same ward); an aliased `_entities`; a mutation.
     const notKept = [
       await entities([ward, { __typename: 'Clinic', id: 'c1' }], '... on Ward { name } ... on Clinic { name }'),
+      await entities([site], '... on Site { name phone }'),
+      await post({ query: 'query($r: [_Any!]!) { _entities(representations: $r) { ...S } } fragment S on Site { name }', variables: { r: [site] } }),
       await entities([{ __typename: 'Ward', code: 'broken' }]),
       await post({ query: '{ ward(code: "26740") { name } }' }),
       await post({ query: 'query($r: [_Any!]!) { wards: _entities(representations: $r) { ... on Ward { name } } }', variables: { r: [ward] } }),
@@ -112,7 +121,7 @@ describe('a subgraph answers the gateway, and refuses what it does not understan
       await post({ query: '{ ward(code: "26740") { name }' }),
     ];
     expect(notKept.map((answer) => answer.cacheControl)).toEqual(Array(notKept.length).fill('no-store'));
-    expect(notKept.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 400]);
+    expect(notKept.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 400]);
   });
 
   it('refuses a request without the internal token before reading it', async () => {

@@ -14,7 +14,7 @@ import { createLogger } from '../../subgraphs/shared/logger.ts';
  * entities of an answer that says `public, max-age` are served without calling the subgraph until
  * they expire, only the missing ones are asked, answers come back in the gateway's order with
  * error paths where the gateway expects them; nothing is kept from an answer that is not public or
- * has an error, nor from a fetch that is not an entity fetch.
+ * has an error, nor from a fetch that is not an entity fetch; a mutation drops what was kept of its subgraph.
  */
 describe("the gateway's entity cache", () => {
   let server: Server;
@@ -108,6 +108,18 @@ describe("the gateway's entity cache", () => {
     const roots = [await fetch(source, ['26740'], rootQuery), await fetch(source, ['26740'], rootQuery)];
     expect(roots.map((r) => r.data)).toEqual([{ ward: { name: 'Phường 26740' } }, { ward: { name: 'Phường 26740' } }]);
     expect(received).toEqual([['26740'], [], []]);
+  });
+
+  it('drops what it kept of a subgraph when a mutation is sent to it, and only of that subgraph', async () => {
+    const cache = new EntityCache(100, () => clock);
+    const units = sourceWith(cache);
+    const other = new NationalDataSource('directory', url, createSubgraphFetcher(5_000), 5_000, createLogger('test', 'silent'), cache);
+    for (const source of [units, other, units, other]) await fetch(source, ['26740']);
+    expect(received).toEqual([['26740'], ['26740']]);
+    const answer = await fetch(other, [], 'mutation Rename__directory__0($code:ID!){rename(code:$code){name}}');
+    expect(answer.data).toEqual({ ward: { name: 'Phường 26740' } });
+    for (const source of [units, other]) await fetch(source, ['26740']);
+    expect(received).toEqual([['26740'], ['26740'], [], ['26740']]);
   });
 
   it('keys entities by the selection: another selection of the same ward is asked', async () => {
