@@ -81,14 +81,14 @@ export class TracingReader {
 
   /** `Person.cases`: the person's cases the caller may see. A read of the person's cases even when none is visible. */
   async casesOf(personId: string): Promise<CaseRow[]> {
-    const { cases: rows } = await this.deps.loaders.personHealth.load(personId);
+    const rows = await this.deps.loaders.casesOfPerson.load(personId);
     this.deps.audit.record(personId, 'ALLOWED', ['cases']);
     return rows;
   }
 
   /** `Person.contactStatus` over what the caller may see; a read whatever the status. */
   async contactStatusOf(personId: string): Promise<PersonContactStatus> {
-    const { status } = await this.deps.loaders.personHealth.load(personId);
+    const status = await this.deps.loaders.contactStatus.load(personId);
     this.deps.audit.record(personId, 'ALLOWED', ['contactStatus']);
     return status;
   }

@@ -279,14 +279,14 @@ describe('tracing subgraph over GraphQL', () => {
     }
   });
 
-  itWithPostgres('adds cases and a contact status to Person entities, both in one statement for the batch', async () => {
+  itWithPostgres('adds cases and a batched contact status to Person entities', async () => {
     const caseInput = validInput();
     await confirm(caseInput);
     const [f1, f2, nobody] = [randomUUID(), randomUUID(), randomUUID()];
     const row = { venueId: randomUUID(), overlapStart: new Date('2025-07-07T03:00:00Z'), overlapEnd: new Date('2025-07-07T03:20:00Z'), overlapMinutes: 20 };
     await repos.contacts.upsertContacts(caseInput.id, [{ personId: f1, degree: 'F1', ...row }, { personId: f2, degree: 'F2', viaPersonId: f1, ...row }]);
 
-    const spy = vi.spyOn(ContactRepository.prototype, 'healthByPersonIds');
+    const spy = vi.spyOn(ContactRepository.prototype, 'contactStatusByPersonIds');
     const people = [caseInput.personId, f1, f2, nobody];
     const result = await run(
       /* GraphQL */ `query($representations: [_Any!]!) {

@@ -153,43 +153,24 @@ describe('tracing repositories', () => {
     await expect(repos.contacts.upsertContacts(randomUUID(), [exposure(randomUUID(), 'F1')])).rejects.toThrow(/does not exist/);
   });
 
-  itWithPostgres('gives each person their cases and strongest status in one statement for the whole batch', async () => {
+  itWithPostgres('gives each person their strongest status in one statement for the whole batch', async () => {
     const caseA = command();
     const caseB = command();
     await repos.cases.confirm(caseA);
     await repos.cases.confirm(caseB);
-    // A second, later case of caseA's person, rejected: newest first, every column read back.
-    const again = command({ personId: caseA.personId, confirmedAt: new Date(caseA.confirmedAt.getTime() + DAY) });
-    await repos.cases.confirm(again);
-    await repos.cases.reject(again.id, 'duplicate report; quote \' and "', new Date(again.confirmedAt.getTime() + 3_600_000));
     const [f1, f2, f1AndF2, nobody] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await repos.contacts.upsertContacts(caseA.id, [exposure(f1, 'F1'), exposure(f2, 'F2', f1), exposure(caseB.personId, 'F1')]);
     await repos.contacts.upsertContacts(caseB.id, [exposure(f1AndF2, 'F2', f1)]);
     await repos.contacts.upsertContacts(caseA.id, [exposure(f1AndF2, 'F1')]);
 
-    const spy = vi.spyOn(repos.contacts, 'healthByPersonIds');
+    const spy = vi.spyOn(repos.contacts, 'contactStatusByPersonIds');
     const loaders = createLoaders(repos, NATIONWIDE);
     const people = [caseA.personId, f1, f2, f1AndF2, nobody, caseB.personId];
-    const health = await Promise.all(people.map((id) => loaders.personHealth.load(id)));
-    expect(health.map((h) => h.status)).toEqual(['F0', 'F1', 'F2', 'F1', 'NONE', 'F0']);
+    const statuses = await Promise.all(people.map((id) => loaders.contactStatus.load(id)));
+    expect(statuses).toEqual(['F0', 'F1', 'F2', 'F1', 'NONE', 'F0']);
     expect(spy).toHaveBeenCalledTimes(1);
     expect(spy.mock.calls[0]?.[0]).toEqual(people);
     spy.mockRestore();
-    // The cases equal the rows read by id (dates, arrays, nulls, the rejection), newest first.
-    const byId = async (id: string) => (await repos.cases.byIds([id]))[0]!;
-    const [rejected, first, ofB] = [await byId(again.id), await byId(caseA.id), await byId(caseB.id)];
-    expect(rejected.status).toBe('REJECTED');
-    expect(health[0]!.cases).toEqual([rejected, first]);
-    expect(health[5]!.cases).toEqual([ofB]);
-    expect(health.slice(1, 5).every((h) => h.cases.length === 0)).toBe(true);
-
-    // Only what the scopes admit: a province none of these cases or contacts is in sees nothing; one person alone is the one-key statement.
-    const elsewhere = { cases: { kind: 'PROVINCES', provinces: ['96'] }, contacts: { kind: 'PROVINCES', provinces: ['96'] } } as const;
-    const scoped = await repos.contacts.healthByPersonIds(people, elsewhere);
-    expect([...scoped.values()]).toEqual(people.map(() => ({ cases: [], status: 'NONE' })));
-    expect((await repos.contacts.healthByPersonIds([f2])).get(f2)).toEqual({ cases: [], status: 'F2' });
-    const onlyContacts = await repos.contacts.healthByPersonIds([caseA.personId, f1], { cases: { kind: 'NONE' }, contacts: { kind: 'ALL' } });
-    expect([...onlyContacts.values()]).toEqual([{ cases: [], status: 'NONE' }, { cases: [], status: 'F1' }]);
   });
 
   itWithPostgres('records a run’s progress for the worker: running, succeeded, failed', async () => {

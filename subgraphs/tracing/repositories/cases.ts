@@ -4,9 +4,9 @@ import * as schema from '../db/schema.ts';
 import type { CaseRow, TracingDb } from '../db/models.ts';
 import { infectiousWindow } from '../rules.ts';
 import { NATIONWIDE, type CaseScope } from '../access.ts';
-import { visibleCases } from './visibility.ts';
+import { scopePlaceholders, scopePlaceholderValues, visibleCases, visibleCasesOfKind } from './visibility.ts';
 import { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
-import { anyUuid } from '../../shared/sql.ts';
+import { anyUuid, keysMatch, keysValue } from '../../shared/sql.ts';
 import { vietnamDay } from '../../shared/events.ts';
 import { writeEvents } from '../../shared/outbox.ts';
 
@@ -60,6 +60,32 @@ export class CaseRepository {
    */
   byIds(ids: readonly string[]): Promise<CaseRow[]> {
     return this.db.select().from(schema.cases).where(anyUuid(schema.cases.id, ids));
+  }
+
+  /**
+   * The cases of the given people that `visible` admits (the caller's scope, access.ts; the loaders
+   * always pass it), newest confirmation first.
+   */
+  async byPersonIds(personIds: readonly string[], visible: CaseScope = NATIONWIDE.cases): Promise<CaseRow[]> {
+    if (personIds.length === 0 || visible.kind === 'NONE') return [];
+    return this.byPersonIdsQuery(personIds.length === 1, visible.kind).execute({ keys: keysValue(personIds), ...scopePlaceholderValues('cases', visible) });
+  }
+
+  /** byPersonIds' statement per shape (one person or more, the scope's kind), built once with placeholders (shared/sql.ts StatementsByShape says why). */
+  private readonly byPersonIdsQueries = new Map<string, { execute(values: Record<string, unknown>): Promise<CaseRow[]> }>();
+  private byPersonIdsQuery(one: boolean, kind: Exclude<CaseScope['kind'], 'NONE'>) {
+    const shape = `${one ? 'one' : 'many'}_${kind.toLowerCase()}`;
+    let query = this.byPersonIdsQueries.get(shape);
+    if (!query) {
+      query = this.db
+        .select()
+        .from(schema.cases)
+        .where(and(keysMatch(schema.cases.personId, one, 'uuid'), visibleCasesOfKind(kind, scopePlaceholders('cases'))))
+        .orderBy(desc(schema.cases.confirmedAt), asc(schema.cases.id))
+        .prepare(`cases_by_person_ids_${shape}`);
+      this.byPersonIdsQueries.set(shape, query);
+    }
+    return query;
   }
 
   /** Cases confirmed in [from, to), optionally in one province, that `visible` admits, newest first. */

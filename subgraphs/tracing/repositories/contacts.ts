@@ -1,10 +1,10 @@
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import * as schema from '../db/schema.ts';
 import type { ContactDegree } from '../db/schema.ts';
-import type { CaseRow, ContactRow, TracingDb } from '../db/models.ts';
+import type { ContactRow, TracingDb } from '../db/models.ts';
 import { NATIONWIDE, type ContactScope, type TracingAccess } from '../access.ts';
 import { scopePlaceholders, scopePlaceholderValues, visibleCasesOfKind, visibleContacts, visibleContactsOfKind } from './visibility.ts';
-import { anyUuid, keysValue, StatementsByShape, textArray, toDate, toDateOrNull, uuidArray } from '../../shared/sql.ts';
+import { anyUuid, keysMatch, keysValue, StatementsByShape, textArray, toDate, uuidArray } from '../../shared/sql.ts';
 import { writeEvents } from '../../shared/outbox.ts';
 
 /** A contact as the tracing worker found it: one exposure (shared venue time) that qualified. */
@@ -24,24 +24,15 @@ export interface ContactInput {
 /** The strongest status of a person across all cases: F0 (is a case), else F1, else F2, else NONE. */
 export type PersonContactStatus = 'NONE' | 'F0' | 'F1' | 'F2';
 
-/** A person's cases and strongest status, over what the caller may see (healthByPersonIds). */
-export interface PersonHealth {
-  cases: CaseRow[];
-  status: PersonContactStatus;
-}
-
-/** A case as healthByPersonIds carries it: the columns of CaseRow but the person's id, in table order, dates as JSON text. */
-type CaseJson = [string, string, string, string | null, string, string, string, string[], CaseRow['status'], string | null, string | null, string | null, string];
-
 const DEGREE_ORDER: Record<ContactDegree, number> = { F1: 0, F2: 1 };
 
 /** Contacts (F1/F2) of cases: read in batches; written idempotently by the tracing worker. */
 export class ContactRepository {
-  /** healthByPersonIds' statement per shape (one person or more, the two scopes' kinds). */
-  private readonly healthStatements: StatementsByShape<{ person_id: string; cases: CaseJson[]; contact_rank: number | null }>;
+  /** contactStatusByPersonIds' statement per shape (one person or more, the two scopes' kinds). */
+  private readonly statusStatements: StatementsByShape<{ person_id: string; rank: number }>;
 
   constructor(private readonly db: TracingDb) {
-    this.healthStatements = new StatementsByShape(db);
+    this.statusStatements = new StatementsByShape(db);
   }
 
   /** Contacts by id, whoever asks: the reader (reader.ts) decides each single read itself. */
@@ -157,40 +148,36 @@ export class ContactRepository {
   }
 
   /**
-   * Each person's cases that `visible.cases` admits, newest confirmation first, and their strongest
-   * status over what `visible` admits: F0 with any such case, else F1 for any F1 row, F2 for any F2
-   * row, else NONE. ONE statement for the whole batch (`Person { cases contactStatus }` were two:
-   * issue 17); each person's cases travel as one JSON array of arrays, read back into the rows
-   * drizzle gives. Only rows within the caller's scopes (access.ts; the loaders always pass them)
-   * count: an official's answer reflects only what lies within their jurisdiction.
+   * The strongest status of each person, in ONE statement for the whole batch: rank 0 if the
+   * person is a case, 1 for any F1 row, 2 for any F2 row; people with no row are NONE. Only the
+   * cases and contacts `visible` admits count (the caller's scopes, access.ts; the loaders always
+   * pass them): an official's answer reflects only what lies within their jurisdiction.
    */
-  async healthByPersonIds(personIds: readonly string[], visible: TracingAccess = NATIONWIDE): Promise<Map<string, PersonHealth>> {
-    const result = new Map<string, PersonHealth>(personIds.map((id) => [id, { cases: [], status: 'NONE' }]));
+  async contactStatusByPersonIds(personIds: readonly string[], visible: TracingAccess = NATIONWIDE): Promise<Map<string, PersonContactStatus>> {
+    const result = new Map<string, PersonContactStatus>();
+    if (personIds.length === 0) return result;
     const { cases, contacts } = visible;
-    if (personIds.length === 0 || (cases.kind === 'NONE' && contacts.kind === 'NONE')) return result;
+    if (cases.kind === 'NONE' && contacts.kind === 'NONE') return result;
     const values = { keys: keysValue(personIds), ...scopePlaceholderValues('cases', cases), ...scopePlaceholderValues('contacts', contacts) };
     const one = personIds.length === 1;
-    const rows = await this.healthStatements.run(`${one ? 'one' : 'many'}_${cases.kind}_${contacts.kind}`, () => {
-      const people = one ? sql`(select ${sql.placeholder('keys')}::uuid)` : sql`unnest(${sql.placeholder('keys')}::uuid[])`;
-      const c = schema.cases;
-      const t = schema.contacts;
-      const caseRows = cases.kind === 'NONE' ? sql`'[]'::json` : sql`coalesce((
-          select json_agg(json_build_array(${c.id}, ${c.provinceCode}, ${c.confirmedAt}, ${c.onsetAt}, ${c.infectiousFrom}, ${c.infectiousTo}, ${c.ruleName},
-                   ${c.evidenceResultIds}, ${c.status}, ${c.rejectedReason}, ${c.rejectedAt}, ${c.infectedByContactId}, ${c.createdAt}) order by ${c.confirmedAt} desc, ${c.id} asc)
-          from ${c} where ${and(sql`${c.personId} = p.person_id`, visibleCasesOfKind(cases.kind, scopePlaceholders('cases')))}), '[]'::json)`;
-      const contactRank = contacts.kind === 'NONE' ? sql`null::int` : sql`(
-          select min(case when ${t.degree} = 'F1' then 1 else 2 end)::int
-          from ${t} where ${and(sql`${t.personId} = p.person_id`, visibleContactsOfKind(contacts.kind, scopePlaceholders('contacts')))})`;
-      return sql`select p.person_id::text as person_id, ${caseRows} as cases, ${contactRank} as contact_rank from ${people} p(person_id)`;
+    const rows = await this.statusStatements.run(`${one ? 'one' : 'many'}_${cases.kind}_${contacts.kind}`, () => {
+      const parts = [];
+      if (cases.kind !== 'NONE') {
+        parts.push(sql`select ${schema.cases.personId} as person_id, 0 as rank from ${schema.cases}
+          where ${and(keysMatch(schema.cases.personId, one, 'uuid'), visibleCasesOfKind(cases.kind, scopePlaceholders('cases')))}`);
+      }
+      if (contacts.kind !== 'NONE') {
+        parts.push(sql`select ${schema.contacts.personId}, case when ${schema.contacts.degree} = 'F1' then 1 else 2 end
+          from ${schema.contacts} where ${and(keysMatch(schema.contacts.personId, one, 'uuid'), visibleContactsOfKind(contacts.kind, scopePlaceholders('contacts')))}`);
+      }
+      return sql`
+        select person_id, min(rank)::int as rank from (
+          ${sql.join(parts, sql` union all `)}
+        ) ranked
+        group by person_id`;
     }, values);
-    for (const row of rows) {
-      const caseRows = row.cases.map(([id, provinceCode, confirmedAt, onsetAt, infectiousFrom, infectiousTo, ruleName, evidenceResultIds, status, rejectedReason, rejectedAt, infectedByContactId, createdAt]) => ({
-        id, personId: row.person_id, provinceCode, confirmedAt: toDate(confirmedAt), onsetAt: toDateOrNull(onsetAt), infectiousFrom: toDate(infectiousFrom),
-        infectiousTo: toDate(infectiousTo), ruleName, evidenceResultIds, status, rejectedReason, rejectedAt: toDateOrNull(rejectedAt), infectedByContactId, createdAt: toDate(createdAt),
-      }));
-      const status: PersonContactStatus = caseRows.length > 0 ? 'F0' : row.contact_rank === 1 ? 'F1' : row.contact_rank === 2 ? 'F2' : 'NONE';
-      result.set(row.person_id, { cases: caseRows, status });
-    }
+    const byRank: PersonContactStatus[] = ['F0', 'F1', 'F2'];
+    for (const row of rows) result.set(row.person_id, byRank[row.rank] ?? 'NONE');
     return result;
   }
 }

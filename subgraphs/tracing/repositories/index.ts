@@ -6,7 +6,7 @@ import { TracingRunRepository } from './tracing-runs.ts';
 
 export { CaseRepository, ContactRepository, ContactRuleRepository, TracingRunRepository };
 export type { ConfirmCaseCommand, CaseFilter } from './cases.ts';
-export type { ContactInput, PersonContactStatus, PersonHealth } from './contacts.ts';
+export type { ContactInput, PersonContactStatus } from './contacts.ts';
 export { CaseIdConflictError, UnknownContactRuleError } from './errors.ts';
 
 export interface TracingRepositories {

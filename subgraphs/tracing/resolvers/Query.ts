@@ -47,7 +47,7 @@ export const Query = {
     const personId = requireUuid(args.personId, 'personId').toLowerCase();
     const limit = requireAuditLimit(args.limit);
     // Only a province official's answer depends on what they may see of the person (not itself audited: nothing of it is returned).
-    const visible = ctx.identity.role === 'province_official' && (await ctx.loaders.personHealth.load(personId)).status !== 'NONE';
+    const visible = ctx.identity.role === 'province_official' && (await ctx.loaders.contactStatus.load(personId)) !== 'NONE';
     if (!mayReadHealthAuditTrail(ctx.identity, visible)) {
       throw hubError('FORBIDDEN', "A person's health audit trail is for national officials and officials who may see one of the person's cases or contacts, with the scope audit:read.");
     }
