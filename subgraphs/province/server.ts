@@ -43,12 +43,14 @@ export function provinceSubgraph(
       const reader = new ProvinceReader({ identity, provinceCode, access, loaders, audit });
       return { identity, provinceCode, access, repos, loaders, reader, audit, auditRecords };
     },
-    // What the province publishes (its hotline, quarantine facilities and testing sites) is the
-    // same for every caller, and a national read asks it for every person's residence: the
-    // gateway keeps it for a few seconds. Free beds may then lag a report by that long on another
-    // gateway; the gateway that carried a mutation to the province drops what it kept of it at once.
+    // What the province publishes (its hotline and quarantine facilities) is the same for every
+    // caller, and a national read asks it for every person's residence: the gateway keeps it for a
+    // few seconds. Free beds may then lag a report by that long on another gateway; the gateway that
+    // carried a mutation to the province drops what it kept of it at once. Testing sites are not
+    // kept: the testing subgraph checks each upload's sites against the province's list, and a site
+    // added a second ago must be found (testing/references.ts).
     publicEntities: {
-      types: { Province: ['code', 'hotline', 'quarantineFacilities', 'testingSites'], QuarantineFacility: EVERY_FIELD, TestingSite: EVERY_FIELD },
+      types: { Province: ['code', 'hotline', 'quarantineFacilities'], QuarantineFacility: EVERY_FIELD },
       maxAgeSeconds: PUBLIC_MAX_AGE_SECONDS,
     },
     // Reads of tasks and tracers are written to the province's audit_records before the response leaves.
