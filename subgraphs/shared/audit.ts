@@ -64,7 +64,7 @@ export class AuditTrail<F extends string = string> {
   private readonly pending = new Map<string, Pending>();
   private readonly bitOf: ReadonlyMap<F, number>;
   /** How `complete` writes (given by the audit hooks once the operation is known), and its write. */
-  private writeEarly: (() => Promise<void>) | null = null;
+  private writeEarly: ((onSent: () => void) => Promise<void>) | null = null;
   private early: Promise<void> | null = null;
 
   constructor(private readonly fieldOrder: readonly F[]) {
@@ -73,8 +73,8 @@ export class AuditTrail<F extends string = string> {
   }
 
   /** Lets `complete` write the records at once: the audit hooks, once the operation is known. */
-  enableEarlyWrite(write: (rows: NewAuditRecord[]) => Promise<void>, meta: () => DrainMeta): void {
-    this.writeEarly = () => write(this.drain(meta()));
+  enableEarlyWrite(write: EarlyWrite, meta: () => DrainMeta): void {
+    this.writeEarly = (onSent) => write(this.drain(meta()), onSent);
   }
 
   /**
@@ -84,14 +84,21 @@ export class AuditTrail<F extends string = string> {
    * the INSERT then runs on another core during the answer's execution instead of after it.
    * Records made after it anyway are written by `settle`, in a second statement.
    *
-   * Resolves once the INSERT is on its way: the driver sends it after a few promise hops, and
-   * GraphQL's execution of a large answer is synchronous, so without this wait the statement
-   * would leave only after the whole answer was built (measured: no overlap at all).
+   * Resolves once the records are on their way (or their write has ended): GraphQL's execution
+   * of a large answer is synchronous, and the driver needs the event loop to send a statement
+   * (a few promise hops for the INSERT; for a crowd's COPY, the replies to BEGIN and to the COPY
+   * itself), so without this wait the records would leave only after the whole answer was built
+   * (measured: no overlap at all for the INSERT; for a 12,000-record COPY, BEGIN's reply was read
+   * 35-47 ms late).
    */
   async complete(): Promise<void> {
     if (this.early || !this.writeEarly || this.pending.size === 0) return;
-    this.early = this.writeEarly();
-    this.early.catch(() => {}); // reported where `settle` awaits it
+    let sent!: () => void;
+    const onItsWay = new Promise<void>((resolve) => (sent = resolve));
+    const early = this.writeEarly(sent);
+    this.early = early;
+    early.catch(() => {}); // reported where `settle` awaits it
+    await Promise.race([onItsWay, early.catch(() => {})]);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
@@ -178,9 +185,16 @@ export function clientOperationName(name: string | null | undefined, subgraph: s
   return name.replace(suffix, '') || null;
 }
 
+/**
+ * Writes records and says when they are on their way (`onSent`, called at most once; a write that
+ * fails first need not call it): what an early write (AuditTrail.complete) waits for.
+ */
+export type EarlyWrite = (rows: NewAuditRecord[], onSent: () => void) => Promise<void>;
+
 /** Where a subgraph's audit records go (an `AuditRepository`, or a stand-in in tests). */
 export interface AuditSink {
-  append(records: readonly NewAuditRecord[]): Promise<void>;
+  /** Stores the records, all or none; `onSent`, if given, is called once they are on their way to the database. */
+  append(records: readonly NewAuditRecord[], onSent?: () => void): Promise<void>;
 }
 
 /**
@@ -234,9 +248,9 @@ export class AuditRepository implements AuditSink {
    * cell, and for a crowd's exposures (12,500 people) building that statement took over a second of
    * the subgraph's CPU; one JSON document per row still took twice as long as the arrays (measured).
    */
-  async append(records: readonly NewAuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    if (records.length >= COPY_AUDIT_RECORDS_FROM && (await this.copy(records))) return;
+  async append(records: readonly NewAuditRecord[], onSent: () => void = () => {}): Promise<void> {
+    if (records.length === 0) return onSent();
+    if (records.length >= COPY_AUDIT_RECORDS_FROM && (await this.copy(records, onSent))) return;
     const requests: NewAuditRecord[] = [];
     const requestIndex = new Map<string, number>();
     let last: NewAuditRecord | undefined;
@@ -260,7 +274,7 @@ export class AuditRepository implements AuditSink {
     const column = <T>(rows: readonly NewAuditRecord[], value: (r: NewAuditRecord) => T) => rows.map(value);
     // Prepared (see postgresClientOf): an early write (AuditTrail.complete) reaches the server at
     // once, while the answer is built, instead of after a round trip for the parameter types.
-    await postgresClientOf(this.db).unsafe(
+    const inserted = postgresClientOf(this.db).unsafe(
       INSERT_AUDIT_RECORDS,
       [
         column(records, (r) => r.personId), rowRequests, column(records, (r) => r.fields.join(',')), column(records, (r) => r.maskedFields.join(',')),
@@ -270,6 +284,9 @@ export class AuditRepository implements AuditSink {
       ] as never[],
       { prepare: true },
     );
+    // postgres.js sends it within the next few promise hops (AuditTrail.complete gives it a turn).
+    onSent();
+    await inserted;
   }
 
   /**
@@ -279,10 +296,11 @@ export class AuditRepository implements AuditSink {
    * 295-446 ms, and 41-72 ms of the subgraph's CPU against 107-186 ms (measured, five rounds).
    * false, nothing written, when the handle cannot reserve a connection: the INSERT then.
    */
-  private async copy(records: readonly NewAuditRecord[]): Promise<boolean> {
+  private async copy(records: readonly NewAuditRecord[], onSent: () => void): Promise<boolean> {
     const stored = await inReservedTransaction(this.db, async (transaction) => {
       const failed = await copyInto(transaction, COPY_AUDIT_RECORDS, [Buffer.from(records.map(copyLine).join(''))]);
       if (failed && !(failed instanceof postgres.PostgresError)) throw failed;
+      onSent();
       // A refused COPY aborts the transaction, and COMMIT then answers ROLLBACK (shared/copy.ts copyInto).
       const ended = await afterCopy(transaction, () => transaction.sql`commit`);
       if (ended.command !== 'COMMIT') throw failed ?? new Error('The audit records were refused by the database.');
@@ -302,6 +320,7 @@ interface QueuedWrite {
   rows: NewAuditRecord[];
   done: () => void;
   failed: (error: unknown) => void;
+  onSent?: () => void;
 }
 
 /** From this many records a write is not held for the rest of the event loop's turn (AuditWriter.write). */
@@ -323,9 +342,10 @@ export class AuditWriter {
     private readonly subgraph = '',
   ) {}
 
-  write(rows: NewAuditRecord[]): Promise<void> {
+  /** Stores `rows` with the next batch; `onSent` as in AuditSink.append, once their batch is on its way. */
+  write(rows: NewAuditRecord[], onSent?: () => void): Promise<void> {
     return new Promise((done, failed) => {
-      this.queue.push({ rows, done, failed });
+      this.queue.push({ rows, done, failed, onSent });
       if (this.flushing) return;
       this.flushing = true;
       // A request's few records wait for the rest of this turn of the event loop: requests whose
@@ -346,7 +366,8 @@ export class AuditWriter {
         this.queue = [];
         try {
           const rows = batch.flatMap((w) => w.rows);
-          await timeAuditWrite(this.subgraph, rows.length, () => this.repository.append(rows));
+          const sent = () => batch.forEach((w) => w.onSent?.());
+          await timeAuditWrite(this.subgraph, rows.length, () => this.repository.append(rows, sent));
           for (const w of batch) w.done();
         } catch (error) {
           for (const w of batch) w.failed(error);
@@ -381,7 +402,7 @@ export interface AuditHooksOptions {
 export function auditHooks<TContext extends AuditedContext>(options: AuditHooksOptions): RequestHooks<TContext> {
   const { subgraph, now, logger } = options;
   const writer = new AuditWriter(options.repository, subgraph);
-  const write = (rows: NewAuditRecord[]) => writer.write(rows);
+  const write = (rows: NewAuditRecord[], onSent?: () => void) => writer.write(rows, onSent);
   return {
     didResolveOperation(context, operationName) {
       const meta = () => ({ identity: context.identity, operationName: clientOperationName(operationName, subgraph), at: now() });

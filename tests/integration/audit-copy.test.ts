@@ -35,8 +35,14 @@ describe('audit records of a crowd: one COPY, all or none', () => {
   itWithPostgres('stores a crowd as the INSERT stores a small batch, in one transaction', async () => {
     const crowd = Array.from({ length: COPY_AUDIT_RECORDS_FROM }, () => record('copy-crowd'));
     const few = crowd.slice(0, 3).map((r) => ({ ...r, subject: 'copy-few' }));
-    await repository.append(crowd);
-    await repository.append(few);
+    // Both ways say when the records have left, before they are committed (AuditTrail.complete waits for it).
+    const order: string[] = [];
+    const appending = repository.append(crowd, () => order.push('crowd sent')).then(() => order.push('crowd stored'));
+    await Promise.all([appending, repository.append(few, () => order.push('few sent')).then(() => order.push('few stored'))]);
+    expect(order.indexOf('crowd sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('crowd sent')).toBeLessThan(order.indexOf('crowd stored'));
+    expect(order.indexOf('few sent')).toBeLessThan(order.indexOf('few stored'));
+    expect(order.filter((o) => o.endsWith('sent'))).toHaveLength(2);
     const rows = await stored('copy-crowd');
     expect(rows).toHaveLength(crowd.length);
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);

@@ -95,20 +95,28 @@ describe("a request's records written early", () => {
   const identity = who({ subject: 's', role: 'service', jurisdiction: 'all' });
   const meta = (operationName: string) => ({ identity, operationName, at: new Date(0) });
 
-  it('complete() starts the write at once; settle() waits for it and writes what came after in a second statement', async () => {
+  it('complete() starts the write at once and returns once it is on its way; settle() waits for it and writes what came after in a second statement', async () => {
     const calls: string[][] = [];
     let finish!: () => void;
-    const write = (rows: NewAuditRecord[]) => {
+    let sent!: () => void;
+    const write = (rows: NewAuditRecord[], onSent?: () => void) => {
       calls.push(rows.map((r) => `${r.personId}:${r.fields.join('+')}`));
-      return calls.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve();
+      if (calls.length > 1) return Promise.resolve();
+      sent = onSent!;
+      return new Promise<void>((resolve) => (finish = resolve));
     };
     const trail = new HealthAuditTrail();
     trail.complete(); // nothing to write, and no writer yet: a no-op
     trail.enableEarlyWrite(write, () => meta('Early'));
     trail.record('p1', 'ALLOWED', ['case']);
     trail.record('p2', 'ALLOWED', ['contact']);
-    await trail.complete();
+    let completed = false;
+    const completing = trail.complete().then(() => (completed = true));
     expect(calls).toEqual([['p1:case', 'p2:contact']]);
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(completed).toBe(false); // the answer is built only once the records have left
+    sent();
+    await completing;
     trail.record('p1', 'ALLOWED', ['cases']); // after complete(): not lost, written separately
     let settled = false;
     const settling = trail.settle(write, meta('Late')).then(() => (settled = true));
