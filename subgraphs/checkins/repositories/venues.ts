@@ -14,12 +14,45 @@ export type RegisterVenueResult =
   | { __typename: 'InvalidVenue'; message: string; field: string }
   | { __typename: 'QrCodeTaken'; message: string; qrCode: string };
 
+/** At most this many venues are kept in a process (VenueRepository.byIds); about 20 MB. */
+export const MAX_KNOWN_VENUES = 50_000;
+
 /** Venues and their QR codes. */
 export class VenueRepository {
+  /**
+   * Venues already read, by id. A venue never changes once registered: `register` is
+   * insert-or-nothing and nothing else writes the table (no update, no delete), so a row read
+   * once stays true in every replica. Every read of a person's check-ins or exposures asked
+   * PostgreSQL for their venues again: one statement of the checkins subgraph's 3.5 per
+   * every-subgraph read (issue 17's reads bench). Only found rows are kept (a venue registered a
+   * moment after a miss is found); past MAX_KNOWN_VENUES the earliest kept goes first.
+   */
+  private readonly known = new Map<string, VenueDto>();
+
   constructor(private readonly db: CheckinsDb) {}
 
-  byIds(ids: readonly string[]): Promise<VenueDto[]> {
-    return this.byIdsQuery(ids);
+  async byIds(ids: readonly string[]): Promise<VenueDto[]> {
+    const found: VenueDto[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const venue = this.known.get(id);
+      if (venue) found.push(venue);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const read = await this.byIdsQuery(missing);
+    for (const venue of read) found.push(this.remember(venue));
+    return found;
+  }
+
+  /** Keeps a stored venue (frozen: one object serves every request). */
+  private remember(venue: VenueDto): VenueDto {
+    if (!this.known.has(venue.id)) {
+      Object.freeze(venue);
+      this.known.set(venue.id, venue);
+      if (this.known.size > MAX_KNOWN_VENUES) this.known.delete(this.known.keys().next().value!);
+    }
+    return this.known.get(venue.id)!;
   }
 
   // Built once (shared/sql.ts lookupByKeys): read with every check-in and exposure of an answer.
