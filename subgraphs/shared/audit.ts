@@ -181,8 +181,15 @@ export class AuditTrail<F extends string = string> {
  */
 export function clientOperationName(name: string | null | undefined, subgraph: string): string | null {
   if (!name) return null;
-  const suffix = new RegExp(`__${subgraph.replace(/[^A-Za-z0-9_]/g, '')}__\\d+$`);
-  return name.replace(suffix, '') || null;
+  return name.replace(fetchSuffixOf(subgraph), '') || null;
+}
+
+/** The suffix of a subgraph's fetch names, built once per subgraph (it was built per request). */
+const fetchSuffixes = new Map<string, RegExp>();
+function fetchSuffixOf(subgraph: string): RegExp {
+  let suffix = fetchSuffixes.get(subgraph);
+  if (!suffix) fetchSuffixes.set(subgraph, (suffix = new RegExp(`__${subgraph.replace(/[^A-Za-z0-9_]/g, '')}__\\d+$`)));
+  return suffix;
 }
 
 /**
