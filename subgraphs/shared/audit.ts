@@ -349,10 +349,16 @@ export class AuditWriter {
     private readonly subgraph = '',
   ) {}
 
-  /** Stores `rows` with the next batch; `onSent` as in AuditSink.append, once their batch is on its way. */
+  /**
+   * Stores `rows` with the next batch. `onSent` as in AuditSink.append: a crowd's once their batch
+   * is on its way; a request's few at once, since they leave in this turn's check phase unless an
+   * earlier batch is in flight, which an early write need not wait for.
+   */
   write(rows: NewAuditRecord[], onSent?: () => void): Promise<void> {
+    const atOnce = rows.length >= WRITE_AT_ONCE_FROM;
+    if (!atOnce) onSent?.();
     return new Promise((done, failed) => {
-      this.queue.push({ rows, done, failed, onSent });
+      this.queue.push({ rows, done, failed, onSent: atOnce ? onSent : undefined });
       if (this.flushing) return;
       this.flushing = true;
       // A request's few records wait for the rest of this turn of the event loop: requests whose
@@ -360,7 +366,7 @@ export class AuditWriter {
       // records per INSERT instead of 1.45). A crowd's records go at once: they are a batch
       // already, and an early write (AuditTrail.complete) must be on its way before the answer
       // is built.
-      if (rows.length >= WRITE_AT_ONCE_FROM) void this.flush();
+      if (atOnce) void this.flush();
       else setImmediate(() => void this.flush());
     });
   }

@@ -148,6 +148,31 @@ describe('audit bookkeeping', () => {
     await writer.write(rows(1)); // the writer recovers
   });
 
+  it("says when a write's records are on their way: a crowd's once its batch is handed to the database, a request's few at once", async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const repository = {
+      append: async (rows: readonly NewAuditRecord[], onSent?: () => void) => {
+        events.push(`append ${rows.length}`);
+        onSent?.();
+        if (rows.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    } as unknown as AuditRepository;
+    const writer = new AuditWriter(repository);
+    const rows = (n: number) => Array.from({ length: n }, () => ({}) as NewAuditRecord);
+    const first = writer.write(rows(1), () => events.push('few sent'));
+    expect(events).toEqual(['few sent']); // before its INSERT, which leaves later in this turn
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['few sent', 'append 1']);
+    // A crowd behind a batch in flight is on its way only once that batch is stored and its own is sent.
+    const crowd = writer.write(rows(150), () => events.push('crowd sent'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['few sent', 'append 1']);
+    release();
+    await Promise.all([first, crowd]);
+    expect(events).toEqual(['few sent', 'append 1', 'append 150', 'crowd sent']);
+  });
+
   it("keeps the client's part of the gateway's operation names", () => {
     expect(clientOperationName('PersonOverview__declarations__0')).toBe('PersonOverview');
     expect(clientOperationName('PersonOverview__declarations__12')).toBe('PersonOverview');
