@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
 import { MAX_KNOWN_VENUES, VenueRepository } from '../../subgraphs/checkins/repositories/venues.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
@@ -54,5 +57,20 @@ describe('venues are read once per process', () => {
     await rename(3, 'read again');
     await rename(first + MAX_KNOWN_VENUES - 1, 'still kept');
     expect((await repository.byIds([venueId(3), venueId(first + MAX_KNOWN_VENUES - 1)])).map((v) => v.name).sort()).toEqual(['Quán ' + (first + MAX_KNOWN_VENUES - 1), 'read again']);
+  });
+
+  it('rests on no code changing or removing a venue: the day some does, this fails', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const sources = ['subgraphs', 'scripts', 'hub', 'workers'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(dir, file)),
+    );
+    expect(sources.length).toBeGreaterThan(100);
+    const writesVenues = /update\(\s*(schema\.)?venues\b|delete\(\s*(schema\.)?venues\b|update\s+venues\b|delete\s+from\s+venues\b|truncate\b[^;]*\bvenues\b/i;
+    expect(sources.filter((file) => writesVenues.test(readFileSync(join(root, file), 'utf8')))).toEqual([]);
+    // The pattern finds such code where it would be written.
+    expect(writesVenues.test('await tx.update(schema.venues).set({ name })')).toBe(true);
+    expect(writesVenues.test("sql`delete from venues where id = ${id}`")).toBe(true);
   });
 });

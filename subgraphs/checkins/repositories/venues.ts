@@ -22,7 +22,8 @@ export class VenueRepository {
   /**
    * Venues already read, by id. A venue never changes once registered: `register` is
    * insert-or-nothing and nothing else writes the table (no update, no delete), so a row read
-   * once stays true in every replica. Every read of a person's check-ins or exposures asked
+   * once stays true in every replica (tests/integration/checkins-venues.test.ts fails the day
+   * code updates or deletes one). Every read of a person's check-ins or exposures asked
    * PostgreSQL for their venues again: one statement of the checkins subgraph's 3.5 per
    * every-subgraph read (issue 17's reads bench). Only found rows are kept (a venue registered a
    * moment after a miss is found); past MAX_KNOWN_VENUES the earliest kept goes first.
