@@ -2,6 +2,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { countEntityCache } from '../subgraphs/shared/metrics.ts';
+import { BoundedMap } from '../subgraphs/shared/bounded-map.ts';
 import { entitiesFieldOf } from '../subgraphs/shared/selection.ts';
 import type { GatewayContext } from './auth.ts';
 
@@ -26,7 +27,7 @@ export class EntityCache {
   /** Subgraphs that have answered `public` at least once: the others are not looked up at all. */
   private readonly publicSubgraphs = new Set<string>();
   /** What each fetch is (readFetch), by the query's text. */
-  private readonly fetches = new Map<string, string | typeof MUTATION | typeof OTHER>();
+  private readonly fetches = new BoundedMap<string, string | typeof MUTATION | typeof OTHER>(MAX_QUERIES);
 
   constructor(
     private readonly maxEntries = 20_000,
@@ -126,7 +127,6 @@ export class EntityCache {
     let fetch = this.fetches.get(query);
     if (fetch === undefined) {
       fetch = readFetch(query);
-      if (this.fetches.size >= MAX_QUERIES) this.fetches.delete(this.fetches.keys().next().value as string);
       this.fetches.set(query, fetch);
     }
     return fetch;

@@ -14,6 +14,7 @@ import {
   type OperationDefinitionNode,
   type ValidationRule,
 } from './graphql.ts';
+import { BoundedMap } from './bounded-map.ts';
 
 /**
  * A subgraph's GraphQL requests, executed by graphql-js without Apollo Server. A subgraph only
@@ -66,10 +67,9 @@ export interface ExecutorOptions<TContext> {
 const BODY_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
 
 export class SubgraphExecutor<TContext> {
-  private readonly documents = new Map<string, DocumentNode>();
+  private readonly documents: BoundedMap<string, DocumentNode>;
   private readonly rules: readonly ValidationRule[];
   private readonly hooks: RequestHooks<TContext>[];
-  private readonly maxDocuments: number;
 
   constructor(
     readonly schema: GraphQLSchema,
@@ -77,7 +77,7 @@ export class SubgraphExecutor<TContext> {
   ) {
     this.rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
     this.hooks = options.hooks ?? [];
-    this.maxDocuments = options.maxDocuments ?? 1_000;
+    this.documents = new BoundedMap(options.maxDocuments ?? 1_000);
   }
 
   /** Runs one request (the parsed JSON body) for a caller's context. */
@@ -121,7 +121,6 @@ export class SubgraphExecutor<TContext> {
       return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError ?? e, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
     }
     this.documents.set(query, document);
-    if (this.documents.size > this.maxDocuments) this.documents.delete(this.documents.keys().next().value as string);
     return document;
   }
 

@@ -1,4 +1,5 @@
 import { hubError } from '../shared/errors.ts';
+import { BoundedMap } from '../shared/bounded-map.ts';
 import { GraphUnavailableError, type GraphClient } from '../shared/graph-client.ts';
 
 /** What an upload names that the graph does not know: sites as `province:id`, people by id. */
@@ -38,16 +39,15 @@ export interface ReferenceCacheOptions {
  */
 export class ReferenceCache {
   private readonly sites = new Map<string, { ids: Set<string>; at: number }>();
-  private readonly people = new Map<string, number>();
+  private readonly people: BoundedMap<string, number>;
   private readonly sitesTtlMs: number;
   private readonly peopleTtlMs: number;
-  private readonly maxPeople: number;
   private readonly now: () => number;
 
   constructor(private readonly graph: GraphClient, options: ReferenceCacheOptions = {}) {
     this.sitesTtlMs = options.sitesTtlMs ?? 60_000;
     this.peopleTtlMs = options.peopleTtlMs ?? 10 * 60_000;
-    this.maxPeople = options.maxPeople ?? 200_000;
+    this.people = new BoundedMap(options.maxPeople ?? 200_000);
     this.now = options.now ?? Date.now;
   }
 
@@ -109,9 +109,8 @@ export class ReferenceCache {
   }
 
   private remember(personId: string, now: number): void {
+    // Set again, so the one dropped past the limit is the least recently confirmed.
     this.people.delete(personId);
     this.people.set(personId, now);
-    // A Map iterates in insertion order: the first key is the least recently confirmed.
-    if (this.people.size > this.maxPeople) this.people.delete(this.people.keys().next().value!);
   }
 }

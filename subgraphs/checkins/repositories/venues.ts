@@ -4,6 +4,7 @@ import * as schema from '../db/schema.ts';
 import type { CheckinsDb, VenueRow } from '../db/models.ts';
 import type { RegisterVenueInput } from '../validation.ts';
 import { lookupByKeys, textArray } from '../../shared/sql.ts';
+import { BoundedMap } from '../../shared/bounded-map.ts';
 import { truncate } from '../../shared/validate.ts';
 
 export type VenueDto = VenueRow;
@@ -28,7 +29,7 @@ export class VenueRepository {
    * every-subgraph read (issue 17's reads bench). Only found rows are kept (a venue registered a
    * moment after a miss is found); past MAX_KNOWN_VENUES the earliest kept goes first.
    */
-  private readonly known = new Map<string, VenueDto>();
+  private readonly known = new BoundedMap<string, VenueDto>(MAX_KNOWN_VENUES);
 
   constructor(private readonly db: CheckinsDb) {}
 
@@ -51,7 +52,6 @@ export class VenueRepository {
     if (!this.known.has(venue.id)) {
       Object.freeze(venue);
       this.known.set(venue.id, venue);
-      if (this.known.size > MAX_KNOWN_VENUES) this.known.delete(this.known.keys().next().value!);
     }
     return this.known.get(venue.id)!;
   }
