@@ -24,7 +24,7 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'testing-references.bench.ts': ['2', '1000'],
   'testing-day.bench.ts': ['500', '5000', '5000', '3'],
   'testing-loop.bench.ts': ['20000', '2'],
-  'trust.bench.ts': ['1', '4', '1'],
+  'trust.bench.ts': ['0.5', '4', '2', '4'],
   'vaccination-coverage.bench.ts': ['30000', '20'],
   'vaccination-ingest.bench.ts': ['10000', '5000', '1'],
 };
