@@ -55,12 +55,17 @@
  *    that does not coerce from graphql-js 16's wording of that error, as Apollo Server did, to answer
  *    it BAD_USER_INPUT. → tests/integration/subgraph-executor.test.ts "answers variables that do not
  *    coerce with BAD_USER_INPUT…".
+ * 12. patches/@apollo+gateway+2.14.4.patch: executeQueryPlan builds the operation (federation's own
+ *    form of it) once per document and API schema, keyed by the `operationContext.operation` node,
+ *    which is the same object for every request of a query only while Apollo Server keeps parsed
+ *    documents (its document store). → "executeQueryPlan: …" (here).
  */
 import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
 import { ApolloGateway } from '@apollo/gateway';
 import { Kind, parse, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -81,6 +86,9 @@ diagnostics.subscribe('http.client.request.start', (message) => {
 });
 
 const NATIONAL = ['units', 'declarations', 'checkins', 'tracing'] as const;
+
+// patches/@apollo+gateway+2.14.4.patch counts the requests that reuse an operation built before.
+const { operationReuseCount } = createRequire(import.meta.url)('@apollo/gateway/dist/executeQueryPlan.js') as { operationReuseCount: () => number };
 
 /** Root fields of a fetch, through inline fragments: [response key, field name]. */
 function rootFields(query: string): Array<[string, string]> {
@@ -256,6 +264,22 @@ describe('what the gateway relies on inside @apollo/gateway, @apollo/server and 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('executeQueryPlan: a query asked again reuses its operation, and each request still shapes its answer by its own variables (12)', async () => {
+    const query = 'query Card($id: ID!, $withName: Boolean!) { person(id: $id) { ...Name } } fragment Name on Person { fullName @include(if: $withName) }';
+    const before = operationReuseCount();
+    expect((await ask(query, { id: 'p1', withName: true })).data).toEqual({ person: { fullName: 'Người' } });
+    expect(operationReuseCount()).toBe(before);
+    expect((await ask(query, { id: 'p1', withName: false })).data).toEqual({ person: {} });
+    expect((await ask(query, { id: 'p2', withName: true })).data).toEqual({ person: { fullName: 'Người' } });
+    expect(operationReuseCount()).toBe(before + 2);
+    // Another text is another document: built anew, then reused.
+    const other = query.replace('query Card', 'query Card2');
+    expect((await ask(other, { id: 'p1', withName: true })).data).toEqual({ person: { fullName: 'Người' } });
+    expect(operationReuseCount()).toBe(before + 2);
+    expect((await ask(other, { id: 'p1', withName: false })).data).toEqual({ person: {} });
+    expect(operationReuseCount()).toBe(before + 3);
   });
 
   it('telemetry: nothing leaves this machine, no cloud metadata probe, no usage export (8)', async () => {
