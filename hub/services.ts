@@ -24,6 +24,8 @@ export interface ServiceSpec {
   entry: string;
   port: number;
   env: Record<string, string>;
+  /** How this one runs, whatever the others do (a benchmark's own entry point runs through tsx). */
+  runtime?: Runtime;
 }
 
 export interface TopologyOptions {
@@ -109,8 +111,9 @@ export class ServiceProcess {
 
   start(): void {
     const flags = nodeFlagsOf(this.spec.name);
+    const runtime = this.spec.runtime ?? this.runtime;
     const args =
-      this.runtime === 'dist' ? [...flags, join(ROOT, 'dist', `${this.spec.entry}.js`)] : [...flags, '--import', 'tsx', join(ROOT, `${this.spec.entry}.ts`)];
+      runtime === 'dist' ? [...flags, join(ROOT, 'dist', `${this.spec.entry}.js`)] : [...flags, '--import', 'tsx', join(ROOT, `${this.spec.entry}.ts`)];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stopping = false;
@@ -188,11 +191,17 @@ export async function startServices(
     registryOverrides?: Record<string, string>;
     /** How long each process may take to answer /health (default 60 s). */
     startTimeoutMs?: number;
+    /** A service run from another entry point, with more environment (benchmarks only: the trust bench's baseline). */
+    replace?: Record<string, { entry: string; runtime: Runtime; env?: Record<string, string> }>;
   },
 ): Promise<RunningServices> {
   const registryDir = mkdtempSync(join(tmpdir(), 'hub-services-'));
   const registryFile = join(registryDir, 'province-registry.json');
-  const { services: specs, gatewayUrl, provinces } = topology(options, registryFile);
+  const { services: planned, gatewayUrl, provinces } = topology(options, registryFile);
+  const specs = planned.map((spec): ServiceSpec => {
+    const replacement = options.replace?.[spec.name];
+    return replacement ? { ...spec, entry: replacement.entry, runtime: replacement.runtime, env: { ...spec.env, ...replacement.env } } : spec;
+  });
   writeFileSync(registryFile, JSON.stringify({ provinces: { ...provinces, ...options.registryOverrides } }, null, 2));
   const output = options.output ?? ((service, line) => process.stdout.write(`[${service}] ${line}\n`));
   const services = new Map(specs.map((spec) => [spec.name, new ServiceProcess(spec, options.runtime ?? 'tsx', output)]));

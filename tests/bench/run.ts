@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- name [args…]]: runs every tests/bench/*.bench.ts (or those whose name contains `name`)
+ * npm run bench [-- name [args…]]: runs every tests/bench/*.bench.ts (or the one named `name`, else those whose name contains it)
  * one after another, each in its own process, so one benchmark's load does not skew the next.
  * npm run bench -- --smoke: every benchmark at its smoke size (SMOKE_ARGS), as CI runs them so that
  * none can rot; the figures of a smoke run mean nothing.
@@ -25,6 +25,7 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'testing-day.bench.ts': ['500', '5000', '5000', '3'],
   'testing-loop.bench.ts': ['20000', '2'],
   'trust.bench.ts': ['0.5', '4', '2', '4'],
+  'trust-processes.bench.ts': ['0.5', '1', '4', '2', '--rate=50', '--warm-up=0.5'],
   'vaccination-coverage.bench.ts': ['30000', '20'],
   'vaccination-ingest.bench.ts': ['10000', '5000', '1'],
 };
@@ -34,7 +35,9 @@ const smoke = process.argv[2] === '--smoke';
 const filter = smoke ? '' : (process.argv[2] ?? '');
 // Anything after the name goes to the benchmark itself (e.g. a data size).
 const extra = process.argv.slice(3);
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
+const benches = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+// A name that is a benchmark's whole name runs that one (`trust`, not also `trust-processes`).
+const files = benches.includes(`${filter}.bench.ts`) ? [`${filter}.bench.ts`] : benches.filter((f) => f.includes(filter));
 const missing = smoke ? files.filter((f) => !SMOKE_ARGS[f]) : [];
 if (missing.length) {
   console.error(`no smoke size for ${missing.join(', ')}: add it to SMOKE_ARGS in tests/bench/run.ts`);

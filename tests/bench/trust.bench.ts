@@ -17,6 +17,9 @@
  * subgraph call (gateway/data-source.ts), so about one read in five reaches the subgraph and is
  * audited; with distinct callers every read is.
  *
+ * tests/bench/trust-processes.bench.ts measures the same cost with each service its own process,
+ * as deployed, at a fixed rate.
+ *
  * npm run bench -- trust, or: npx tsx tests/bench/trust.bench.ts [seconds per round=1.5] [concurrency=16] [rounds=15] [callers=1]
  */
 import postgres from 'postgres';
