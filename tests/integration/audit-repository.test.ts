@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { checkinsModule } from '../../subgraphs/checkins/server.ts';
-import { AuditRepository, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
+import { AuditRepository, INSERT_AUDIT_VALUES_UP_TO, type NewAuditRecord } from '../../subgraphs/shared/audit.ts';
 import { createTestDatabase, itWithPostgres, type TestDatabase } from '../support/services.ts';
 
 /**
  * The shared audit table's writer (subgraphs/shared/audit.ts) on a real database: a group commit's
  * records of several requests in one statement, every column as given, and nothing stored when
- * one record is bad.
+ * one record is bad; each for a few records (their values as parameters) and for more (arrays).
  */
 describe('audit repository', () => {
   let database: TestDatabase<typeof checkinsModule.tables>;
@@ -25,16 +25,24 @@ describe('audit repository', () => {
     database.sql`select subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id
                  from audit_records where subject = any(${subjects}) order by id`;
 
-  itWithPostgres('stores the records of several requests in one call, each with its own request details', async () => {
+  // A few records go as one INSERT of their values; more as the arrays' INSERT.
+  const sizes = [
+    ['a few records', 4],
+    ['more records', INSERT_AUDIT_VALUES_UP_TO + 3],
+  ] as const;
+
+  itWithPostgres.each(sizes)('stores the records of several requests in one call, each with its own request details (%s)', async (label, size) => {
     const grant = randomUUID();
+    const tag = label.replace(/ /g, '-');
     const records = [
-      record({ subject: 'audit-a', fields: ['checkIns', 'exposures'] }),
-      record({ subject: 'audit-b', role: 'national_official', jurisdiction: ['all'], operationName: null, purpose: null, at: new Date('2026-11-21T09:30:00Z') }),
-      record({ subject: 'audit-a', fields: ['fullName', 'phone'], maskedFields: ['phone'], outcome: 'MASKED', reason: 'Ca bệnh khẩn cấp, gọi lại', breakGlassGrantId: grant }),
-      record({ subject: 'audit-c', jurisdiction: ['01', '79'], fields: [], outcome: 'DENIED' }),
+      record({ subject: `${tag}-a`, fields: ['checkIns', 'exposures'] }),
+      record({ subject: `${tag}-b`, role: 'national_official', jurisdiction: ['all'], operationName: null, purpose: null, at: new Date('2026-11-21T09:30:00Z') }),
+      record({ subject: `${tag}-a`, fields: ['fullName', 'phone'], maskedFields: ['phone'], outcome: 'MASKED', reason: 'Ca bệnh "khẩn cấp", gọi lại, {ngay}', breakGlassGrantId: grant }),
+      record({ subject: `${tag}-c`, jurisdiction: ['01', '79'], fields: [], outcome: 'DENIED' }),
     ];
+    while (records.length < size) records.push(record({ subject: `${tag}-a`, at: new Date(Date.UTC(2026, 10, 22, 0, 0, records.length)) }));
     await new AuditRepository(database.db).append(records);
-    const rows = await stored(['audit-a', 'audit-b', 'audit-c']);
+    const rows = await stored([`${tag}-a`, `${tag}-b`, `${tag}-c`]);
     const byPerson = <T extends { person_id: string }>(list: T[]) => [...list].sort((a, b) => a.person_id.localeCompare(b.person_id));
     expect(byPerson(rows.map((r) => ({ ...r, person_id: r.person_id as string, at: new Date(r.at).toISOString() })))).toEqual(
       byPerson(records.map((r) => ({
@@ -51,9 +59,11 @@ describe('audit repository', () => {
     expect(Number(count)).toBe(20_000);
   });
 
-  itWithPostgres('stores nothing when one record is refused', async () => {
-    const records = [record({ subject: 'audit-bad' }), record({ subject: 'audit-bad', outcome: 'UNKNOWN' as never })];
-    await expect(new AuditRepository(database.db).append(records)).rejects.toThrow();
-    expect(await stored(['audit-bad'])).toEqual([]);
+  itWithPostgres.each(sizes)('stores nothing when one record is refused (%s)', async (label, size) => {
+    const subject = `bad-${label.replace(/ /g, '-')}`;
+    const records = Array.from({ length: size }, () => record({ subject }));
+    records[size - 1] = record({ subject, outcome: 'UNKNOWN' as never });
+    await expect(new AuditRepository(database.db).append(records)).rejects.toThrow(/audit_records_outcome_check/);
+    expect(await stored([subject])).toEqual([]);
   });
 });
