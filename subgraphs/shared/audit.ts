@@ -209,8 +209,10 @@ export interface AuditSink {
  * names are GraphQL names and jurisdictions province codes or `all`: a comma joins and splits them
  * safely, and keeps each array column one-dimensional.
  */
+const AUDIT_COLUMNS = 'subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id';
+
 const INSERT_AUDIT_RECORDS = `
-  insert into audit_records (subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id)
+  insert into audit_records (${AUDIT_COLUMNS})
   select q.subject, q.role, q.jurisdiction, r.person_id, string_to_array(r.fields, ','), string_to_array(r.masked, ','),
          q.operation_name, q.purpose, q.at, r.outcome, r.reason, r.grant_id
   from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) r(person_id, request, fields, masked, outcome, reason, grant_id)
@@ -222,7 +224,6 @@ const INSERT_AUDIT_RECORDS = `
 /** Up to this many records, a write sends each record's values as parameters (see AuditRepository.append). */
 export const INSERT_AUDIT_VALUES_UP_TO = 8;
 
-const AUDIT_COLUMNS = 'subject, role, jurisdiction, person_id, fields, masked_fields, operation_name, purpose, at, outcome, reason, break_glass_grant_id';
 /** `insert … values` for 1..INSERT_AUDIT_VALUES_UP_TO records, one statement text per count (each prepared once per connection). */
 const INSERT_AUDIT_VALUES = Array.from({ length: INSERT_AUDIT_VALUES_UP_TO + 1 }, (_, n) => {
   const row = (i: number) => {

@@ -63,6 +63,9 @@ export async function measure(fn: () => Promise<unknown>, n: number, warmup = Ma
   return { n, p50: at(0.5), p95: at(0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length, cpuPerCall };
 }
 
+/** The median of a list (the upper middle of an even count): the headline of a bench's alternating rounds. */
+export const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
 /** One round of a closed-loop load: `clients` ask back to back for `seconds`; requests per second over the round and the p50. */
 export async function closedLoopRound(ask: (i: number) => Promise<unknown>, clients: number, seconds: number): Promise<{ rps: number; requests: number; p50: number }> {
   const until = performance.now() + seconds * 1000;

@@ -22,9 +22,6 @@
  *
  * npm run bench -- trust-processes [seconds per round=3] [rounds=8] [callers=64] [in flight=16] [--dist] [--rate=500] [--warm-up=10]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
 import { seedDemoOnServer } from '../../hub/launch.ts';
@@ -34,10 +31,9 @@ import { DEMO_PEOPLE, DEMO_PROVINCE_CODES } from '../../subgraphs/shared/demo.ts
 import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
-import { resolvePostgresServer } from '../../subgraphs/shared/postgres-server.ts';
 import { DEV_CERTIFICATE_KEY } from '../../subgraphs/vaccination/certificates/keys.ts';
-import { freePort, freePortOffset } from '../support/ports.ts';
-import { backendPids, closedLoopRound, fixedRateRound, machine, processCpuMs } from './support.ts';
+import { freePortOffset } from '../support/ports.ts';
+import { backendPids, benchPostgres, closedLoopRound, fixedRateRound, machine, median, processCpuMs } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 8);
@@ -65,12 +61,11 @@ interface Round {
   postgres: number;
 }
 const whole = (r: Round) => r.gateway + r.declarations + r.others + r.postgres;
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 const logger = createLogger('bench', 'warn');
 const secrets = { JWT_SECRET: DEV_SECRETS.JWT_SECRET, INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET, NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY };
-const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-trustp-'));
-const server = await resolvePostgresServer({ databaseUrl: undefined, embeddedDir: dataDir, embeddedPort: await freePort(), logger });
+// A server of its own (embedded), so every backend's CPU is one of the two hubs'.
+const server = await benchPostgres({ own: true });
 const admin = postgres(databaseUrl(server.url, 'postgres'), { max: 1, onnotice: () => {} });
 const agent = new Agent({ connections: IN_FLIGHT * 2, keepAliveTimeout: 30_000 });
 const hubs: Partial<Record<Trust, RunningServices>> = {};
@@ -168,5 +163,4 @@ try {
   await agent.close();
   await admin.end();
   await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -31,7 +31,7 @@ import { DEV_SECRETS } from '../../subgraphs/shared/env.ts';
 import { signCallerToken } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { backendPids, benchPostgres, closedLoopRound, machine, processCpuMs } from './support.ts';
+import { backendPids, benchPostgres, closedLoopRound, machine, median, processCpuMs } from './support.ts';
 import { SUBGRAPH_MODULES } from '../../subgraphs/modules.ts';
 import { trustOff } from './trust-off.ts';
 
@@ -127,7 +127,6 @@ try {
     offRounds.push(b);
     console.log(`round ${r}: trust on ${show(a)} | trust off ${show(b)} | ratio ${(a.rps / b.rps).toFixed(2)}`);
   }
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   const onRps = median(onRounds.map((r) => r.rps));
   const offRps = median(offRounds.map((r) => r.rps));
   const ratio = median(onRounds.map((a, i) => a.rps / offRounds[i]!.rps));
