@@ -36,6 +36,8 @@ export interface RequestHooks<TContext> {
   didResolveOperation?(context: TContext, operationName: string | null): void;
   /** Before the answer leaves: may return a different result to send instead (the audit withholds data it could not record). */
   willSendResponse?(context: TContext, result: FormattedExecutionResult, operationName: string | null): Promise<FormattedExecutionResult | void>;
+  /** The request is over, however it ended (also when execution or a hook threw); after didResolveOperation only. */
+  didEnd?(context: TContext): void;
 }
 
 export interface GraphQLRequestBody {
@@ -92,11 +94,15 @@ export class SubgraphExecutor<TContext> {
       return this.refused([coded(message, 'OPERATION_RESOLUTION_FAILURE')]);
     }
     const operationName = operation.name?.value ?? null;
-    for (const hook of this.hooks) hook.didResolveOperation?.(context, operationName);
-    const executed = await execute({ schema: this.schema, document, operationName: request.operationName, variableValues: request.variables, contextValue: context });
-    let result = this.format(executed.errors?.map((error) => (executed.data === undefined && isVariableError(error) ? asBadUserInput(error) : error)), executed.data, executed.extensions);
-    for (const hook of this.hooks) result = (await hook.willSendResponse?.(context, result, operationName)) ?? result;
-    return { status: 200, result, operationName, operation };
+    try {
+      for (const hook of this.hooks) hook.didResolveOperation?.(context, operationName);
+      const executed = await execute({ schema: this.schema, document, operationName: request.operationName, variableValues: request.variables, contextValue: context });
+      let result = this.format(executed.errors?.map((error) => (executed.data === undefined && isVariableError(error) ? asBadUserInput(error) : error)), executed.data, executed.extensions);
+      for (const hook of this.hooks) result = (await hook.willSendResponse?.(context, result, operationName)) ?? result;
+      return { status: 200, result, operationName, operation };
+    } finally {
+      for (const hook of this.hooks) hook.didEnd?.(context);
+    }
   }
 
   /** The document of a query text, parsed and validated once; or the errors that refuse it. */
