@@ -4,10 +4,13 @@
  * npm run bench -- --smoke: every benchmark at its smoke size (SMOKE_ARGS), as CI runs them so that
  * none can rot; the figures of a smoke run mean nothing.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../hub/node-flags.ts';
+
+/** Built (`npm run build`, as CI does before the benches): the smoke run then also starts services from dist/ where a bench can. */
+const built = existsSync(fileURLToPath(new URL('../../dist/gateway/index.js', import.meta.url)));
 
 /** Each benchmark's arguments at smoke size: small data, one short round. A new benchmark adds its own. */
 const SMOKE_ARGS: Record<string, string[]> = {
@@ -25,7 +28,7 @@ const SMOKE_ARGS: Record<string, string[]> = {
   'testing-day.bench.ts': ['500', '5000', '5000', '3'],
   'testing-loop.bench.ts': ['20000', '2'],
   'trust.bench.ts': ['0.5', '4', '2', '4'],
-  'trust-processes.bench.ts': ['0.5', '1', '4', '2', '--rate=50', '--warm-up=0.5'],
+  'trust-processes.bench.ts': ['0.5', '1', '4', '2', '--rate=50', '--warm-up=0.5', ...(built ? ['--dist'] : [])],
   'vaccination-coverage.bench.ts': ['30000', '20'],
   'vaccination-ingest.bench.ts': ['10000', '5000', '1'],
 };

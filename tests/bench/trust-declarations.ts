@@ -1,6 +1,7 @@
 // The declarations subgraph as its own process for the trust-processes bench: as deployed
 // (subgraphs/declarations/index.ts) with BENCH_TRUST=on, its baseline (trust-off.ts) with
-// BENCH_TRUST=off. Both hubs run this same file, so both go through tsx alike.
+// BENCH_TRUST=off. Both hubs run this same file, so both start alike: through tsx, or with
+// `--dist` as JavaScript that the bench compiles beside the build (trust-processes.bench.ts).
 import { runSubgraph } from '../../subgraphs/shared/run.ts';
 import { declarationsModule } from '../../subgraphs/declarations/server.ts';
 import { trustOff } from './trust-off.ts';

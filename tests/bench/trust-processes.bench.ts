@@ -3,8 +3,9 @@
  * (hub/services.ts, as `npm run start:services` runs them), one with the declarations subgraph as
  * deployed (the access policy decides, the view is masked, an audit record is committed before the
  * answer leaves) and one with its baseline (tests/bench/trust-off.ts: no audit, every caller
- * national). Both hubs' declarations processes run tests/bench/trust-declarations.ts through tsx;
- * the other services run as `--dist` says, alike in both. Distinct callers (64 by default, as in
+ * national). Both hubs' declarations processes run tests/bench/trust-declarations.ts, and every
+ * service runs as `--dist` says, alike in both (with `--dist` the bench compiles its two files
+ * beside the build, dist/tests/bench/). Distinct callers (64 by default, as in
  * the reads bench) ask for the person card at a fixed rate (500 a second by default, open loop, at
  * most 4 × 16 outstanding), in rounds that alternate between the hubs (which goes first alternates
  * too). For each round it reads from /proc the CPU of every process of that hub and of that hub's
@@ -22,7 +23,11 @@
  *
  * npm run bench -- trust-processes [seconds per round=3] [rounds=8] [callers=64] [in flight=16] [--dist] [--rate=500] [--warm-up=10]
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import ts from 'typescript';
 import { Agent, request } from 'undici';
 import { seedDemoOnServer } from '../../hub/launch.ts';
 import { startServices, type RunningServices } from '../../hub/services.ts';
@@ -43,6 +48,30 @@ const RUNTIME = process.argv.includes('--dist') ? 'dist' : 'tsx';
 const RATE = Number(process.argv.find((a) => a.startsWith('--rate='))?.slice('--rate='.length) ?? 500);
 const WARM_UP = Number(process.argv.find((a) => a.startsWith('--warm-up='))?.slice('--warm-up='.length) ?? 10);
 const prefix = `bench_trustp_${process.pid}`;
+
+/** The declarations entry both hubs run (see trust-declarations.ts), and the files it takes from tests/bench. */
+const DECLARATIONS_ENTRY = 'tests/bench/trust-declarations';
+const BENCH_FILES = ['trust-declarations.ts', 'trust-off.ts'];
+
+/**
+ * With `--dist`, the bench's own two files as JavaScript beside the build (dist/tests/bench/), so
+ * that both hubs' declarations run with plain node like every other service: the build leaves
+ * tests/ out, and tsx in one process would add its loader's cost to the very process compared.
+ * Relative `.ts` imports become `.js`, as the build's tsconfig rewrites them.
+ */
+function compileBenchFiles(): void {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  for (const file of BENCH_FILES) {
+    const source = readFileSync(join(root, 'tests/bench', file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, rewriteRelativeImportExtensions: true },
+    });
+    const out = join(root, 'dist/tests/bench', file.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
+  }
+}
 
 const QUERY = /* GraphQL */ `query PersonCard($id: ID!) { person(id: $id) { fullName phone residence { name } declarations { kind } } }`;
 // People of province 79: the callers (province-79 officials) may read them in full, so both hubs answer alike.
@@ -65,6 +94,7 @@ const whole = (r: Round) => r.gateway + r.declarations + r.others + r.postgres;
 const logger = createLogger('bench', 'warn');
 const secrets = { JWT_SECRET: DEV_SECRETS.JWT_SECRET, INTERNAL_TOKEN_SECRET: DEV_SECRETS.INTERNAL_TOKEN_SECRET, NATIONAL_ID_KEY: DEV_SECRETS.NATIONAL_ID_KEY };
 // A server of its own (embedded), so every backend's CPU is one of the two hubs'.
+if (RUNTIME === 'dist') compileBenchFiles();
 const server = await benchPostgres({ own: true });
 const admin = postgres(databaseUrl(server.url, 'postgres'), { max: 1, onnotice: () => {} });
 const agent = new Agent({ connections: IN_FLIGHT * 2, keepAliveTimeout: 30_000 });
@@ -81,7 +111,7 @@ try {
       runtime: RUNTIME,
       // NODE_ENV=production (the bench runner's) requires the secrets: the bench's own.
       env: { LOG_LEVEL: 'warn', ...secrets, CERTIFICATE_SIGNING_KEY: JSON.stringify(DEV_CERTIFICATE_KEY) },
-      replace: { declarations: { entry: 'tests/bench/trust-declarations', runtime: 'tsx', env: { BENCH_TRUST: trust } } },
+      replace: { declarations: { entry: DECLARATIONS_ENTRY, runtime: RUNTIME, env: { BENCH_TRUST: trust } } },
       output: (service, line) => {
         if (/"level":(50|60)|Error/.test(line)) console.error(`[trust ${trust}: ${service}] ${line}`);
       },
@@ -130,7 +160,7 @@ try {
     };
   };
 
-  console.log(`machine: ${await machine()}; PostgreSQL: embedded server of its own; services: ${RUNTIME} (declarations through tsx in both hubs)`);
+  console.log(`machine: ${await machine()}; PostgreSQL: embedded server of its own; services: ${RUNTIME}`);
   console.log(`query: ${QUERY}`);
   console.log(`callers: ${CALLERS} province_officials of 79, ${RATE > 0 ? `${RATE} requests a second (open loop)` : `${IN_FLIGHT} in flight`}; ${WARM_UP} s warm-up per hub; ${ROUNDS} rounds of ${SECONDS} s each way`);
   await round('on', WARM_UP);
