@@ -15,7 +15,7 @@ import { callers, executeAs } from '../support/subgraph.ts';
 const config = { nationalIdKey: 'n'.repeat(40), logger: createLogger('test', 'silent') };
 
 /**
- * Group commit of audit records (subgraphs/shared/audit.ts AuditWriter, behind the audit hooks),
+ * Group commit of audit records (subgraphs/shared/audit-writer.ts AuditWriter, behind the audit hooks),
  * on the tracing subgraph and a real database: requests that finish while an audit INSERT is in
  * flight share the next INSERT (their rows carry one transaction id, xmin), and neither answers
  * before that INSERT has committed. The first INSERT is held by a table lock that the test takes

@@ -7,7 +7,7 @@ import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 
 /**
- * Group commit that waits for siblings (subgraphs/shared/audit.ts AuditWriter.begin/end): a batch
+ * Group commit that waits for siblings (subgraphs/shared/audit-writer.ts AuditWriter.begin/end): a batch
  * that is due while other requests are executing waits, at most its bound, for their records, so
  * that one INSERT and one commit carry them all. The sink here stands in for the database and
  * records each batch; tests/integration/audit-group-commit.test.ts covers the real INSERT.
