@@ -4,12 +4,12 @@ import { GraphQLError, type GraphQLFormattedError } from '../subgraphs/shared/gr
 import { LIMIT_DEFAULTS, type HubEnv } from '../subgraphs/shared/env.ts';
 import type { Logger } from '../subgraphs/shared/logger.ts';
 import type { GatewayContext } from './auth.ts';
-import { operationCost } from './limits/cost.ts';
+import { OperationCosts } from './limits/cost.ts';
 import { formatGatewayError, type ErrorOrigin } from './limits/errors.ts';
 import { INTROSPECTION_ROLES, usesIntrospection } from './limits/introspection.ts';
 import { LIMIT_MESSAGES, operationShapeRule } from './limits/shape.ts';
 
-export { DEFAULT_LIST_SIZE, operationCost } from './limits/cost.ts';
+export { DEFAULT_LIST_SIZE, OperationCosts, operationCost } from './limits/cost.ts';
 export { INTROSPECTION_ROLES, usesIntrospection } from './limits/introspection.ts';
 export { checkOperationShape, LIMIT_MESSAGES, type LimitName } from './limits/shape.ts';
 export { withoutSuggestions } from './limits/errors.ts';
@@ -86,6 +86,7 @@ export function gatewayHardening(options: HardeningOptions): GatewayHardening {
   const limits: Required<Limits> = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
   const { production, logger } = options;
   const origins = new WeakMap<object, ErrorOrigin>();
+  const costs = new OperationCosts();
 
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
@@ -97,10 +98,10 @@ export function gatewayHardening(options: HardeningOptions): GatewayHardening {
           if (!operation) {
             throw refusal('BAD_REQUEST', 400, request.operationName ? `Unknown operation named "${request.operationName}".` : 'The document holds several operations: name one in operationName.');
           }
-          if (production && usesIntrospection(document, operation) && !INTROSPECTION_ROLES.has(contextValue.identity.role)) {
+          if (production && !INTROSPECTION_ROLES.has(contextValue.identity.role) && usesIntrospection(document, operation)) {
             throw refusal('FORBIDDEN', 403, 'Introspection is available to national and province officials only.');
           }
-          const cost = operationCost(schema, document, operation, request.variables ?? {});
+          const cost = costs.costOf(schema, document, operation, request.variables ?? {});
           if (cost > limits.maxCost) {
             logger.info({ requestId: contextValue.requestId, cost, operationName: operation.name?.value }, 'operation refused: cost limit');
             throw refusal('GRAPHQL_VALIDATION_FAILED', 400, LIMIT_MESSAGES.cost, { limit: 'cost' });

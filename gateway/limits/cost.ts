@@ -41,6 +41,30 @@ export function operationCost(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> = {},
 ): number {
+  return costing(schema, document, operation, variables).cost;
+}
+
+/**
+ * operationCost, remembered per operation (its node in the parsed document) and schema when no
+ * list size comes from a variable. Apollo Server hands every request of a query it has parsed
+ * before the same document, so the gateway costs an operation once rather than on every request;
+ * an operation that sizes a list by a variable (`first: $n`) is costed with each request's values.
+ * The operation node is a WeakMap key: the entry goes when the document store drops the document.
+ */
+export class OperationCosts {
+  private readonly known = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; cost: number | undefined }>();
+
+  costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): number {
+    const known = this.known.get(operation);
+    if (known?.schema === schema && known.cost !== undefined) return known.cost;
+    const { cost, readsVariables } = costing(schema, document, operation, variables);
+    this.known.set(operation, { schema, cost: readsVariables ? undefined : cost });
+    return cost;
+  }
+}
+
+function costing(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): { cost: number; readsVariables: boolean } {
+  let readsVariables = false;
   const fragments = fragmentsOf(document);
   const fragmentCosts = new Map<string, number>();
 
@@ -73,11 +97,18 @@ export function operationCost(
     const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
     const type = field ? getNamedType(field.type) : undefined;
     const childCost = selectionCost(type && isCompositeType(type) ? type : undefined, node.selectionSet);
+    if (!readsVariables) readsVariables = sizedByVariable(field, node);
     return 1 + listFactor(field, node, variables) * childCost;
   };
 
   const root = schema.getRootType(operation.operation) ?? undefined;
-  return selectionCost(root, operation.selectionSet);
+  return { cost: selectionCost(root, operation.selectionSet), readsVariables };
+}
+
+/** Whether a page argument of this field is given by a variable (its list size then varies by request). */
+function sizedByVariable(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode): boolean {
+  if (!field || !node.arguments?.length) return false;
+  return node.arguments.some((argument) => (PAGE_ARGUMENTS as readonly string[]).includes(argument.name.value) && argument.value.kind === Kind.VARIABLE);
 }
 
 /** How many items a field is taken to return: 1 for a single object, the list size (per list level) otherwise. */

@@ -1,7 +1,7 @@
 // The same graphql-js file as the gateway's (see subgraphs/shared/graphql.ts).
 import { buildSchema, parse, type OperationDefinitionNode } from '../../subgraphs/shared/graphql.ts';
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, checkOperationShape, gatewayHardening, limitsFromEnv, operationCost, usesIntrospection, withoutSuggestions } from '../../gateway/limits.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_LIMITS, OperationCosts, checkOperationShape, gatewayHardening, limitsFromEnv, operationCost, usesIntrospection, withoutSuggestions } from '../../gateway/limits.ts';
 import { EnvError, LIMIT_DEFAULTS, parseEnv } from '../../subgraphs/shared/env.ts';
 import { createLogger } from '../../subgraphs/shared/logger.ts';
 
@@ -128,6 +128,35 @@ describe('operation cost', () => {
     expect(cost('query($n: Int) { cases(limit: $n) { id } }', {})).toBe(1 + 100);
     // An id list does not set the size (the subgraphs cap it; the tracing worker sends thousands).
     expect(cost('query($ids: [ID!]!) { people(ids: $ids) { id } }', { ids: Array.from({ length: 5000 }, (_, i) => String(i)) })).toBe(1 + 10);
+  });
+
+  it('costs an operation once per schema, unless a list size comes from a variable', () => {
+    const operationOf = (query: string) => {
+      const document = parse(query);
+      return { document, operation: document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode };
+    };
+    const costs = new OperationCosts();
+    // Each costing starts from the schema's root type: one call per operation costed.
+    const costings = vi.spyOn(schema, 'getRootType');
+    try {
+      const fixed = operationOf('query($code: ID!) { province(code: $code) { wards { code } } }');
+      expect(costs.costOf(schema, fixed.document, fixed.operation, { code: '79' })).toBe(1 + 1 + 10);
+      expect(costs.costOf(schema, fixed.document, fixed.operation, { code: '01' })).toBe(1 + 1 + 10);
+      expect(costings).toHaveBeenCalledTimes(1);
+
+      const sized = operationOf('query($n: Int) { provinces { wards(first: $n) { code } } }');
+      expect(costs.costOf(schema, sized.document, sized.operation, { n: 2 })).toBe(1 + 10 * (1 + 2));
+      expect(costs.costOf(schema, sized.document, sized.operation, { n: 50 })).toBe(1 + 10 * (1 + 50));
+      expect(costings).toHaveBeenCalledTimes(3);
+    } finally {
+      costings.mockRestore();
+    }
+
+    // A new schema (a supergraph update) costs the same document again, by the new schema's fields.
+    const updated = buildSchema('type Query { province(code: ID!): Province } type Province { wards(first: Int = 3): [Ward!]! } type Ward { code: ID! }');
+    const again = operationOf('{ province(code: "79") { wards { code } } }');
+    expect(costs.costOf(schema, again.document, again.operation)).toBe(1 + 1 + 10);
+    expect(costs.costOf(updated, again.document, again.operation)).toBe(1 + 1 + 3);
   });
 
   it('costs each fragment once, however often it is spread', () => {
