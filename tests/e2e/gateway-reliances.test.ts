@@ -59,6 +59,10 @@
  *    form of it) once per document and API schema, keyed by the `operationContext.operation` node,
  *    which is the same object for every request of a query only while Apollo Server keeps parsed
  *    documents (its document store). → "executeQueryPlan: …" (here).
+ * 13. The same patch: RemoteGraphQLDataSource's private `sendRequest` builds node-fetch's Request
+ *    only for a hook that is handed it (an overridden parseBody, didEncounterError); the fetcher
+ *    gets the URL and the request's init, as before. → "sendRequest: …" (here); a failed call
+ *    still reaches didEncounterError: "fetcher: …" (the 502).
  */
 import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,8 +91,10 @@ diagnostics.subscribe('http.client.request.start', (message) => {
 
 const NATIONAL = ['units', 'declarations', 'checkins', 'tracing'] as const;
 
-// patches/@apollo+gateway+2.14.4.patch counts the requests that reuse an operation built before.
+// patches/@apollo+gateway+2.14.4.patch counts the requests that reuse an operation built before,
+// and the subgraph calls sent without building a node-fetch Request.
 const { operationReuseCount } = createRequire(import.meta.url)('@apollo/gateway/dist/executeQueryPlan.js') as { operationReuseCount: () => number };
+const { fetchRequestSkipCount } = createRequire(import.meta.url)('@apollo/gateway/dist/datasources/RemoteGraphQLDataSource.js') as { fetchRequestSkipCount: () => number };
 
 /** Root fields of a fetch, through inline fragments: [response key, field name]. */
 function rootFields(query: string): Array<[string, string]> {
@@ -280,6 +286,15 @@ describe('what the gateway relies on inside @apollo/gateway, @apollo/server and 
     expect(operationReuseCount()).toBe(before + 2);
     expect((await ask(other, { id: 'p1', withName: false })).data).toEqual({ person: {} });
     expect(operationReuseCount()).toBe(before + 3);
+  });
+
+  it('sendRequest: a subgraph call builds no node-fetch Request, and its answer is read as before (13)', async () => {
+    const calls = () => Object.values(fakes).reduce((sum, fake) => sum + fake.graphqlRequests().length, 0);
+    const [callsBefore, skippedBefore] = [calls(), fetchRequestSkipCount()];
+    const answer = await ask('{ person(id: "p1") { fullName } province(code: "79") { name } }');
+    expect(answer).toEqual({ data: { person: { fullName: 'Người' }, province: { name: 'Tỉnh' } } });
+    expect(calls() - callsBefore).toBe(2);
+    expect(fetchRequestSkipCount() - skippedBefore).toBe(2);
   });
 
   it('telemetry: nothing leaves this machine, no cloud metadata probe, no usage export (8)', async () => {
