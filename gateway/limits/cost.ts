@@ -65,6 +65,9 @@ export class OperationCosts {
 
 function costing(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): { cost: number; readsVariables: boolean } {
   let readsVariables = false;
+  const readsVariable = () => {
+    readsVariables = true;
+  };
   const fragments = fragmentsOf(document);
   const fragmentCosts = new Map<string, number>();
 
@@ -97,26 +100,19 @@ function costing(schema: GraphQLSchema, document: DocumentNode, operation: Opera
     const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
     const type = field ? getNamedType(field.type) : undefined;
     const childCost = selectionCost(type && isCompositeType(type) ? type : undefined, node.selectionSet);
-    if (!readsVariables) readsVariables = sizedByVariable(field, node);
-    return 1 + listFactor(field, node, variables) * childCost;
+    return 1 + listFactor(field, node, variables, readsVariable) * childCost;
   };
 
   const root = schema.getRootType(operation.operation) ?? undefined;
   return { cost: selectionCost(root, operation.selectionSet), readsVariables };
 }
 
-/** Whether a page argument of this field is given by a variable (its list size then varies by request). */
-function sizedByVariable(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode): boolean {
-  if (!field || !node.arguments?.length) return false;
-  return node.arguments.some((argument) => (PAGE_ARGUMENTS as readonly string[]).includes(argument.name.value) && argument.value.kind === Kind.VARIABLE);
-}
-
 /** How many items a field is taken to return: 1 for a single object, the list size (per list level) otherwise. */
-function listFactor(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode, variables: Record<string, unknown>): number {
+function listFactor(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode, variables: Record<string, unknown>, readsVariable: () => void): number {
   if (!field) return DEFAULT_LIST_SIZE; // unknown to the schema: validation refuses it anyway
   const levels = listLevels(field.type);
   if (levels === 0) return 1;
-  const size = listSize(field, node, variables);
+  const size = listSize(field, node, variables, readsVariable);
   return size ** levels;
 }
 
@@ -130,11 +126,13 @@ function listLevels(type: GraphQLType): number {
   return levels;
 }
 
-function listSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+/** `readsVariable` is told when the size read comes from a variable (it then varies by request: OperationCosts). */
+function listSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>, readsVariable: () => void): number {
   for (const name of PAGE_ARGUMENTS) {
     const definition = field.args.find((a) => a.name === name);
     if (!definition) continue;
     const argument = node.arguments?.find((a) => a.name.value === name);
+    if (argument?.value.kind === Kind.VARIABLE) readsVariable();
     // An omitted argument, or one from an unset variable, takes the schema's default.
     const value = (argument && valueFromASTUntyped(argument.value, variables)) ?? definition.defaultValue;
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.trunc(value));
